@@ -1,0 +1,394 @@
+package catalog
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	_ "image/gif" // pictures may be GIF
+	_ "image/jpeg"
+	_ "image/png"
+	"io"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+
+	_ "golang.org/x/image/webp" // and WebP
+
+	"github.com/roster-dev/roster"
+)
+
+// Limits of pictures.
+const (
+	MaxPictureBytes = 1 << 20
+	MaxPictureSide  = 4096
+)
+
+// CheckOptions say what rows are checked against.
+type CheckOptions struct {
+	// Reference is the reference data of the directory (or the default set).
+	Reference *roster.Reference
+	// Assets holds the pictures that avatar cells name; nil refuses them.
+	Assets fs.FS
+	// Update says the rows change existing users: required columns are
+	// then checked on the merged user (see Required), not on the row.
+	Update bool
+}
+
+// Keys a file must not repeat.
+type Key int
+
+// The unique keys of a file. Extensions and voicemail numbers are unique per
+// context, so their keys include the context.
+const (
+	KeyUUID Key = iota
+	KeyUsername
+	KeyEmail
+	KeySIPUsername
+	KeyProvisioningCode
+	KeyExten
+	KeyIncallExten
+	KeyVoicemailNumber
+	numKeys
+)
+
+// Checker checks the rows of one file, remembering the unique values seen
+// so that a later row repeating one is reported. Its memory grows only with
+// those values.
+type Checker struct {
+	h    *Header
+	opt  CheckOptions
+	seen [numKeys]map[string]int
+	rec  Record
+}
+
+// Record is one row's normalised values, valid until the next Check.
+type Record struct {
+	// Row is the spreadsheet row number.
+	Row int
+	// Values are the normalised values by catalogue index; "" is no value.
+	Values []string
+	// Failed marks the columns whose cell had a problem.
+	Failed []bool
+	// Avatar is the picture the row names, read and checked.
+	Avatar *roster.Picture
+	// Header is the file's header.
+	Header *Header
+}
+
+// Value returns a column's normalised value.
+func (r *Record) Value(c *Column) string { return r.Values[c.Index] }
+
+// NewChecker returns a checker for the rows under a header.
+func NewChecker(h *Header, opt CheckOptions) *Checker {
+	if opt.Reference == nil {
+		opt.Reference = roster.DefaultReference()
+	}
+	k := &Checker{h: h, opt: opt}
+	for i := range k.seen {
+		k.seen[i] = map[string]int{}
+	}
+	k.rec = Record{Values: make([]string, len(Columns)), Failed: make([]bool, len(Columns)), Header: h}
+	return k
+}
+
+// Columns by name, for the rules that name them.
+var (
+	colUUID, colTenant, colFirstname, colDisplayName  = Lookup("uuid"), Lookup("tenant"), Lookup("firstname"), Lookup("display_name")
+	colUsername, colEmail, colPassword, colHash       = Lookup("username"), Lookup("email"), Lookup("password"), Lookup("password_hash")
+	colAvatar, colCTIEnabled, colCTIName              = Lookup("avatar"), Lookup("cti_profile_enabled"), Lookup("cti_profile_name")
+	colProtocol, colContext, colExten, colSIPUsername = Lookup("line_protocol"), Lookup("context"), Lookup("exten"), Lookup("sip_username")
+	colCustom, colProvisioning                        = Lookup("custom_interface"), Lookup("provisioning_code")
+	colIncallExten, colIncallContext                  = Lookup("incall_exten"), Lookup("incall_context")
+	colVMNumber, colVMContext                         = Lookup("voicemail_number"), Lookup("voicemail_context")
+)
+
+// problems collects the problems of one row.
+type problems struct {
+	row  int
+	rec  *Record
+	list []roster.Problem
+}
+
+func (p *problems) add(c *Column, value, message string) {
+	if c.Secret && value != "" {
+		value = "***"
+	}
+	p.list = append(p.list, roster.Problem{Row: p.row, Column: c.Name, Value: value, Message: message})
+	if p.rec != nil {
+		p.rec.Failed[c.Index] = true
+	}
+}
+
+// Check reads one data row: every cell against its column, the resources the
+// row builds and their required columns, references, number ranges, the
+// picture, and values that an earlier row of the file already used.
+func (k *Checker) Check(cells []string, row int) (*Record, []roster.Problem) {
+	r := &k.rec
+	r.Row, r.Avatar = row, nil
+	clear(r.Values)
+	clear(r.Failed)
+	p := &problems{row: row, rec: r}
+	for _, c := range Columns {
+		if !k.h.Has(c) {
+			continue
+		}
+		raw := k.h.Cell(cells, c)
+		v, msg := c.Normalize(raw)
+		if msg != "" {
+			p.add(c, strings.TrimSpace(raw), msg)
+			continue
+		}
+		r.Values[c.Index] = v
+	}
+	if r.Values[colPassword.Index] != "" && r.Values[colHash.Index] != "" {
+		p.add(colHash, r.Values[colHash.Index], "give either password or password_hash, not both")
+	}
+	k.references(r, p)
+	if !k.opt.Update {
+		Required(r.Values, r.Failed, p.add)
+	}
+	if v := r.Values[colAvatar.Index]; v != "" {
+		pic, msg := k.picture(v)
+		if msg != "" {
+			p.add(colAvatar, v, msg)
+		}
+		r.Avatar = pic
+	}
+	k.unique(r, p)
+	return r, p.list
+}
+
+// references resolves the row's tenant and every reference in it to the
+// canonical name of an existing object, and checks numbers against the
+// ranges of their contexts.
+func (k *Checker) references(r *Record, p *problems) {
+	v := r.Values
+	tenant := k.opt.Reference.Tenant(v[colTenant.Index])
+	if tenant == nil {
+		if !r.Failed[colTenant.Index] {
+			p.add(colTenant, v[colTenant.Index], "no such tenant")
+		}
+		return
+	}
+	if v[colTenant.Index] != "" {
+		v[colTenant.Index] = tenant.Name
+	}
+	for _, c := range Columns {
+		val := v[c.Index]
+		if c.Kind == "" || c.Kind == roster.KindTenant || val == "" {
+			continue
+		}
+		if c.Kind == roster.KindContext {
+			want := roster.Internal
+			if c == colIncallContext {
+				want = roster.Incoming
+			}
+			ctx := tenant.Context(val)
+			switch {
+			case ctx == nil:
+				p.add(c, val, fmt.Sprintf("no context named %q in tenant %s", val, tenant.Name))
+				v[c.Index] = ""
+			case ctx.Kind != want:
+				p.add(c, val, fmt.Sprintf("context %s is an %s context; this column needs an %s one", ctx.Name, ctx.Kind, want))
+				v[c.Index] = ""
+			default:
+				v[c.Index] = ctx.Name
+			}
+			continue
+		}
+		if c.Type == List {
+			items := splitList(val, c.Sep)
+			var missing []string
+			for i, item := range items {
+				name, ok := tenant.Lookup(c.Kind, item)
+				if !ok {
+					missing = append(missing, item)
+				}
+				items[i] = name
+			}
+			if len(missing) > 0 {
+				p.add(c, val, fmt.Sprintf("no %s named %s in tenant %s", kindName(c.Kind), strings.Join(missing, ", "), tenant.Name))
+				continue
+			}
+			v[c.Index] = strings.Join(items, c.Sep)
+			continue
+		}
+		name, ok := tenant.Lookup(c.Kind, val)
+		if !ok {
+			p.add(c, val, fmt.Sprintf("no %s named %q in tenant %s", kindName(c.Kind), val, tenant.Name))
+			continue
+		}
+		v[c.Index] = name
+	}
+	inRange := func(num, ctx *Column) {
+		n, name := v[num.Index], v[ctx.Index]
+		if n == "" || n == "auto" || name == "" {
+			return
+		}
+		if c := tenant.Context(name); c != nil && !c.InRanges(n) {
+			p.add(num, n, fmt.Sprintf("outside the numbers of context %s (%s)", c.Name, strings.Join(c.Ranges, ", ")))
+		}
+	}
+	inRange(colExten, colContext)
+	inRange(colIncallExten, colIncallContext)
+}
+
+func kindName(kind string) string { return strings.ReplaceAll(kind, "_", " ") }
+
+// Required reports the required columns missing from a user's values: those
+// of each resource that the values create, and the conditional ones. Import
+// checks a row's values; update checks the values of the merged user.
+func Required(values []string, failed []bool, add func(c *Column, value, message string)) {
+	has := func(c *Column) bool { return values[c.Index] != "" || failed != nil && failed[c.Index] }
+	for _, res := range Resources[1:] {
+		present := false
+		for _, c := range Columns {
+			if c.Resource == res && has(c) {
+				present = true
+				break
+			}
+		}
+		if !present {
+			continue
+		}
+		for _, c := range Columns {
+			if c.Resource == res && c.Required && !has(c) {
+				add(c, "", fmt.Sprintf("required: a row with a %s needs %s", strings.ReplaceAll(res, "_", " "), c.Name))
+			}
+		}
+	}
+	if !has(colFirstname) && !has(colDisplayName) {
+		add(colFirstname, "", "required: give firstname or display_name")
+	}
+	if values[colProtocol.Index] == "custom" && !has(colCustom) {
+		add(colCustom, "", "required for a custom line")
+	}
+	if values[colCTIEnabled.Index] == "1" && !has(colCTIName) {
+		add(colCTIName, "", "required when cti_profile_enabled is 1")
+	}
+}
+
+// unique reports values that an earlier row of the file already used.
+func (k *Checker) unique(r *Record, p *problems) {
+	v := r.Values
+	k.claim(KeyUUID, colUUID, strings.ToLower(v[colUUID.Index]), r.Row, p)
+	k.claim(KeyUsername, colUsername, strings.ToLower(v[colUsername.Index]), r.Row, p)
+	k.claim(KeyEmail, colEmail, strings.ToLower(v[colEmail.Index]), r.Row, p)
+	k.claim(KeySIPUsername, colSIPUsername, v[colSIPUsername.Index], r.Row, p)
+	k.claim(KeyProvisioningCode, colProvisioning, v[colProvisioning.Index], r.Row, p)
+	if e := v[colExten.Index]; e != "auto" {
+		k.claim(KeyExten, colExten, scoped(v[colContext.Index], e), r.Row, p)
+	}
+	k.claim(KeyIncallExten, colIncallExten, scoped(v[colIncallContext.Index], v[colIncallExten.Index]), r.Row, p)
+	k.claim(KeyVoicemailNumber, colVMNumber, scoped(v[colVMContext.Index], v[colVMNumber.Index]), r.Row, p)
+}
+
+func (k *Checker) claim(key Key, c *Column, val string, row int, p *problems) {
+	if val == "" {
+		return
+	}
+	if first, ok := k.seen[key][val]; ok && first != row {
+		p.add(c, p.rec.Values[c.Index], "duplicate of row "+strconv.Itoa(first))
+		return
+	}
+	k.seen[key][strings.Clone(val)] = row
+}
+
+// scoped makes a key unique per context; empty when either part is.
+func scoped(context, number string) string {
+	if context == "" || number == "" {
+		return ""
+	}
+	return context + "\x00" + number
+}
+
+// Taken says whether a row of the file uses a value of a key, so that
+// generated values can avoid it. Extension keys are ScopedKey(context, n).
+func (k *Checker) Taken(key Key, val string) bool {
+	_, ok := k.seen[key][val]
+	return ok
+}
+
+// Claim records a generated value as used by a row.
+func (k *Checker) Claim(key Key, val string, row int) { k.seen[key][val] = row }
+
+// ScopedKey is the key of a number in a context.
+func ScopedKey(context, number string) string { return scoped(context, number) }
+
+// Prime records a row's explicit usernames and extensions before the real
+// pass, so that numbers and usernames generated for earlier rows avoid the
+// ones later rows give. Problems are left to Check.
+func (k *Checker) Prime(cells []string, row int) {
+	if c := k.h.Cell(cells, colUsername); c != "" {
+		if v, msg := colUsername.Normalize(c); msg == "" {
+			k.prime(KeyUsername, strings.ToLower(v), row)
+		}
+	}
+	exten, _ := colExten.Normalize(k.h.Cell(cells, colExten))
+	if exten == "" || exten == "auto" {
+		return
+	}
+	ctxName, _ := colContext.Normalize(k.h.Cell(cells, colContext))
+	tenantRef, _ := colTenant.Normalize(k.h.Cell(cells, colTenant))
+	if t := k.opt.Reference.Tenant(tenantRef); t != nil {
+		if ctx := t.Context(ctxName); ctx != nil {
+			k.prime(KeyExten, scoped(ctx.Name, exten), row)
+		}
+	}
+}
+
+func (k *Checker) prime(key Key, val string, row int) {
+	if _, ok := k.seen[key][val]; !ok {
+		k.seen[key][strings.Clone(val)] = row
+	}
+}
+
+// picture reads and checks the file an avatar cell names.
+func (k *Checker) picture(name string) (*roster.Picture, string) {
+	clean := strings.ReplaceAll(name, `\`, "/")
+	if strings.HasPrefix(clean, "/") || len(clean) > 1 && clean[1] == ':' {
+		return nil, "must be a relative path inside the file's folder or ZIP, not an absolute one"
+	}
+	clean = path.Clean(clean)
+	if !fs.ValidPath(clean) || clean == "." {
+		return nil, "must be a path inside the file's folder or ZIP; it may not leave it with .."
+	}
+	if k.opt.Assets == nil {
+		return nil, "pictures can only be read beside a file on disk or inside a ZIP"
+	}
+	f, err := k.opt.Assets.Open(clean)
+	if err != nil {
+		return nil, "no such picture beside the file"
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxPictureBytes+1))
+	if err != nil {
+		return nil, "the picture cannot be read"
+	}
+	if len(data) > MaxPictureBytes {
+		return nil, "the picture is larger than 1 MiB"
+	}
+	var kind string
+	switch http.DetectContentType(data) {
+	case "image/png":
+		kind = "png"
+	case "image/jpeg":
+		kind = "jpeg"
+	case "image/gif":
+		kind = "gif"
+	case "image/webp":
+		kind = "webp"
+	default:
+		return nil, "not a PNG, JPEG, GIF or WebP picture"
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, "the picture is damaged: " + err.Error()
+	}
+	if cfg.Width > MaxPictureSide || cfg.Height > MaxPictureSide {
+		return nil, fmt.Sprintf("the picture is %d×%d; at most 4096×4096 is allowed", cfg.Width, cfg.Height)
+	}
+	return &roster.Picture{Type: kind, Data: data}, ""
+}

@@ -1,0 +1,91 @@
+package catalog_test
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/catalog"
+	"github.com/roster-dev/roster/sheet"
+)
+
+// checkFile checks every row of a file against the default reference data.
+func checkFile(t *testing.T, path string, hopt catalog.HeaderOptions) (*catalog.Header, []roster.Problem, []int) {
+	t.Helper()
+	f, err := sheet.Open(path, sheet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	head, err := f.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := catalog.ParseHeader(head.Cells, hopt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := catalog.NewChecker(h, catalog.CheckOptions{Assets: f.Assets})
+	var all []roster.Problem
+	var valid []int
+	for {
+		row, err := f.Next()
+		if err == io.EOF {
+			return h, all, valid
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, probs := k.Check(row.Cells, row.Num)
+		if len(probs) == 0 {
+			valid = append(valid, row.Num)
+		}
+		all = append(all, probs...)
+	}
+}
+
+func TestMistakes(t *testing.T) {
+	var want struct {
+		ValidRows []int `json:"valid_rows"`
+		Errors    []struct {
+			Row    int    `json:"row"`
+			Column string `json:"column"`
+		} `json:"errors"`
+	}
+	b, err := os.ReadFile("../testdata/fixtures/mistakes.expected.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	_, probs, valid := checkFile(t, "../testdata/fixtures/mistakes.csv", catalog.HeaderOptions{})
+	if !reflect.DeepEqual(valid, want.ValidRows) {
+		t.Errorf("valid rows %v, want %v", valid, want.ValidRows)
+	}
+	var got, exp []string
+	for _, p := range probs {
+		got = append(got, p.Column+"@"+itoa(p.Row))
+		if p.Message == "" {
+			t.Errorf("row %d %s: no message", p.Row, p.Column)
+		}
+	}
+	for _, e := range want.Errors {
+		exp = append(exp, e.Column+"@"+itoa(e.Row))
+	}
+	sort.Strings(got)
+	sort.Strings(exp)
+	if !reflect.DeepEqual(got, exp) {
+		t.Errorf("errors:\n got %v\nwant %v", got, exp)
+		for _, p := range probs {
+			t.Logf("%+v", p)
+		}
+	}
+}
+
+func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/10)) + string(rune('0'+i%10))) }

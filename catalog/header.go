@@ -1,0 +1,192 @@
+package catalog
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/roster-dev/roster"
+)
+
+// HeaderOptions change how a header row is matched.
+type HeaderOptions struct {
+	// Map maps a header, as written in the file, to a column name, for
+	// headers that aliases do not catch (--map 'HEADER=column').
+	Map map[string]string
+	// Set gives a column a value for every row whose cell is empty or whose
+	// column is absent (--set column=value).
+	Set map[string]string
+	// Strict fails the file when a header names no known column.
+	Strict bool
+}
+
+// Header is a file's header row matched against the catalogue.
+type Header struct {
+	// Cells are the header's cells as written.
+	Cells []string
+	// Ignored are the headers that name no known column.
+	Ignored []roster.IgnoredColumn
+
+	index []int    // per catalogue column: its cell in a row, or -1
+	set   []string // per catalogue column: the --set value, or ""
+}
+
+// ParseHeader matches a header row. Two cells meaning the same column, a
+// header with no known column, or (with Strict) an unknown column fail the
+// whole file.
+func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
+	h := &Header{Cells: cells, index: make([]int, len(Columns)), set: make([]string, len(Columns))}
+	for i := range h.index {
+		h.index[i] = -1
+	}
+	mapped := map[string]*Column{}
+	for from, to := range opt.Map {
+		c := Lookup(to)
+		if c == nil {
+			return nil, roster.Errorf(roster.EINVALID, "--map %s=%s: there is no column %q%s", from, to, to, hintSuffix(to))
+		}
+		mapped[normalize(from)] = c
+	}
+	var unknown []string
+	for i, cell := range cells {
+		name := strings.TrimSpace(strings.TrimPrefix(cell, "\uFEFF"))
+		if name == "" {
+			continue
+		}
+		c := mapped[normalize(name)]
+		if c == nil {
+			c = Lookup(name)
+		}
+		if c == nil {
+			unknown = append(unknown, name)
+			h.Ignored = append(h.Ignored, roster.IgnoredColumn{Column: name, Hint: Hint(name)})
+			continue
+		}
+		if j := h.index[c.Index]; j >= 0 {
+			return nil, roster.Errorf(roster.EINVALID, "the header names column %s twice: %q (column %s) and %q (column %s)",
+				c.Name, cells[j], columnLetter(j), cell, columnLetter(i))
+		}
+		h.index[c.Index] = i
+	}
+	for name, v := range opt.Set {
+		c := Lookup(name)
+		if c == nil {
+			return nil, roster.Errorf(roster.EINVALID, "--set %s=%s: there is no column %q%s", name, v, name, hintSuffix(name))
+		}
+		h.set[c.Index] = v
+	}
+	if !h.anyKnown() {
+		return nil, roster.Errorf(roster.EINVALID, "the first row names no known column, so it is not a header roster understands (it reads %s); see `roster columns`", strings.Join(quoteAll(cells, 6), ", "))
+	}
+	if opt.Strict && len(unknown) > 0 {
+		var parts []string
+		for _, ig := range h.Ignored {
+			p := fmt.Sprintf("%q", ig.Column)
+			if ig.Hint != "" {
+				p += fmt.Sprintf(" (did you mean %s?)", ig.Hint)
+			}
+			parts = append(parts, p)
+		}
+		return nil, roster.Errorf(roster.EINVALID, "unknown columns, refused by --strict: %s", strings.Join(parts, ", "))
+	}
+	return h, nil
+}
+
+func (h *Header) anyKnown() bool {
+	for i := range h.index {
+		if h.index[i] >= 0 || h.set[i] != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Has says whether the file gives the column, in its header or with --set.
+func (h *Header) Has(c *Column) bool { return h.index[c.Index] >= 0 || h.set[c.Index] != "" }
+
+// InFile says whether the column is in the file's header.
+func (h *Header) InFile(c *Column) bool { return h.index[c.Index] >= 0 }
+
+// Position returns the column's cell in a row, or -1.
+func (h *Header) Position(c *Column) int { return h.index[c.Index] }
+
+// Cell returns the raw cell of a column in a row, or its --set value when
+// the cell is empty or absent.
+func (h *Header) Cell(cells []string, c *Column) string {
+	if i := h.index[c.Index]; i >= 0 && i < len(cells) && strings.TrimSpace(cells[i]) != "" {
+		return cells[i]
+	}
+	return h.set[c.Index]
+}
+
+// Hint returns the known column nearest to an unknown header, or "" when
+// none is near enough to be a likely typo.
+func Hint(header string) string {
+	n := normalize(header)
+	best, bestDist := "", len(n)/3+1
+	if bestDist < 2 {
+		bestDist = 2
+	}
+	bestDist++
+	names := make([]string, 0, len(byName))
+	for k := range byName {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if d := distance(n, k); d < bestDist {
+			best, bestDist = byName[k].Name, d
+		}
+	}
+	return best
+}
+
+func hintSuffix(name string) string {
+	if h := Hint(name); h != "" {
+		return fmt.Sprintf(" (did you mean %s?)", h)
+	}
+	return ""
+}
+
+// distance is the Levenshtein distance between two strings.
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// columnLetter names a 0-based column as spreadsheets do: A, B, …, AA.
+func columnLetter(i int) string {
+	s := ""
+	for i++; i > 0; i = (i - 1) / 26 {
+		s = string(rune('A'+(i-1)%26)) + s
+	}
+	return s
+}
+
+func quoteAll(cells []string, max int) []string {
+	var out []string
+	for i, c := range cells {
+		if i == max {
+			out = append(out, "…")
+			break
+		}
+		out = append(out, fmt.Sprintf("%q", c))
+	}
+	return out
+}

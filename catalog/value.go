@@ -1,0 +1,208 @@
+package catalog
+
+import (
+	"bytes"
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Normalize checks a cell against the column's type and rules and returns
+// the value as roster stores it. A problem comes back as a plain-language
+// message; references are checked later, against the reference data.
+func (c *Column) Normalize(cell string) (string, string) {
+	v := cell
+	if !c.Raw {
+		v = strings.TrimSpace(v)
+	}
+	if v == "" {
+		return "", ""
+	}
+	switch c.Type {
+	case Text:
+		n := utf8.RuneCountInString(v)
+		if c.Min > 0 && n < c.Min || c.Max > 0 && n > c.Max {
+			return "", lengthMessage(c.Min, c.Max, "characters")
+		}
+		if c.Pattern != nil && !c.Pattern.MatchString(v) {
+			return "", patternMessage(c.Name)
+		}
+	case Bool:
+		switch strings.ToLower(v) {
+		case "1", "true", "yes":
+			return "1", ""
+		case "0", "false", "no":
+			return "0", ""
+		}
+		return "", "not a yes/no value: use 1 or 0 (true/false and yes/no work too)"
+	case Int:
+		n, ok := wholeNumber(v)
+		if !ok {
+			return "", "not a whole number"
+		}
+		if n < c.Min || n > c.Max {
+			return "", fmt.Sprintf("must be between %d and %d", c.Min, c.Max)
+		}
+		if c.Step > 1 && n%c.Step != 0 {
+			return "", fmt.Sprintf("must be a multiple of %d", c.Step)
+		}
+		return strconv.Itoa(n), ""
+	case Digits:
+		if c.Name == "exten" && strings.EqualFold(v, "auto") {
+			return "auto", ""
+		}
+		if !allDigits(v) {
+			return "", "may hold only the digits 0 to 9"
+		}
+		if len(v) < c.Min || len(v) > c.Max {
+			return "", lengthMessage(c.Min, c.Max, "digits")
+		}
+	case Email:
+		e, ok := email(v)
+		if !ok {
+			return "", "not a valid email address"
+		}
+		return e, ""
+	case Phone:
+		p := strings.Map(func(r rune) rune {
+			if strings.ContainsRune(" -.()\u00a0", r) {
+				return -1
+			}
+			return r
+		}, v)
+		if !phone(p) {
+			return "", "not a phone number: use digits, * and #, optionally after +"
+		}
+		return p, ""
+	case Enum:
+		for _, e := range c.Values {
+			if strings.EqualFold(e, v) {
+				return e, ""
+			}
+		}
+		return "", "must be one of " + strings.Join(c.Values, ", ")
+	case List:
+		return strings.Join(splitList(v, c.Sep), c.Sep), ""
+	case Ref:
+		return v, ""
+	case Path:
+		return v, ""
+	case UUID:
+		id, err := uuid.Parse(v)
+		if err != nil || len(v) != 36 {
+			return "", "not a UUID such as 3f2b6f0e-8f5d-4c8e-9a57-1b0f2f1f2d4a"
+		}
+		return id.String(), ""
+	case Hash:
+		if !passwordHash(v) {
+			return "", "not an argon2id ($argon2id$…) or bcrypt ($2a$, $2b$, $2y$) password hash"
+		}
+	}
+	return v, ""
+}
+
+func lengthMessage(min, max int, unit string) string {
+	switch {
+	case min == max:
+		return fmt.Sprintf("must be exactly %d %s", min, unit)
+	case min > 0:
+		return fmt.Sprintf("must be %d to %d %s long", min, max, unit)
+	}
+	return fmt.Sprintf("must be at most %d %s long", max, unit)
+}
+
+func patternMessage(column string) string {
+	switch column {
+	case "username":
+		return "must be 2 to 64 characters, only letters, digits and . _ @ + -"
+	case "sip_username":
+		return "must be 1 to 40 characters, only letters, digits and _ . -"
+	case "voicemail_password":
+		return "may hold only digits and #"
+	}
+	return "has characters that are not allowed here"
+}
+
+// wholeNumber reads decimal digits, accepting the "5.0" of a number cell.
+func wholeNumber(v string) (int, bool) {
+	if i := strings.IndexByte(v, '.'); i > 0 && strings.Trim(v[i+1:], "0") == "" {
+		v = v[:i]
+	}
+	if !allDigits(v) || len(v) > 9 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func phone(p string) bool {
+	p = strings.TrimPrefix(p, "+")
+	if p == "" {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if (p[i] < '0' || p[i] > '9') && p[i] != '*' && p[i] != '#' {
+			return false
+		}
+	}
+	return true
+}
+
+// email accepts a bare RFC 5322 addr-spec, local@domain, and lower-cases the
+// domain, which is case-insensitive (the local part, in principle, is not).
+func email(v string) (string, bool) {
+	at := strings.LastIndexByte(v, '@')
+	if at <= 0 || at == len(v)-1 || strings.ContainsAny(v, " <>,\t") {
+		return "", false
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Name != "" || a.Address != v {
+		return "", false
+	}
+	domain := v[at+1:]
+	if strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
+		return "", false
+	}
+	return v[:at+1] + strings.ToLower(domain), true
+}
+
+// passwordHash checks the shape of an argon2id PHC string or a bcrypt hash.
+func passwordHash(v string) bool {
+	if strings.HasPrefix(v, "$argon2id$") {
+		parts := strings.Split(v, "$")
+		// "", "argon2id", "v=19", "m=…,t=…,p=…", salt, hash
+		return len(parts) == 6 && strings.HasPrefix(parts[2], "v=") &&
+			strings.Contains(parts[3], "m=") && strings.Contains(parts[3], "t=") && strings.Contains(parts[3], "p=") &&
+			base64ish(parts[4]) && base64ish(parts[5])
+	}
+	for _, p := range []string{"$2a$", "$2b$", "$2y$"} {
+		if strings.HasPrefix(v, p) {
+			rest := v[len(p):]
+			// two-digit cost, "$", 53 characters of salt and hash
+			return len(rest) == 56 && allDigits(rest[:2]) && rest[2] == '$' && base64ish(rest[3:])
+		}
+	}
+	return false
+}
+
+func base64ish(s string) bool {
+	if s == "" {
+		return false
+	}
+	return bytes.IndexFunc([]byte(s), func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '/' || r == '.')
+	}) < 0
+}

@@ -1,0 +1,117 @@
+package sheet
+
+import (
+	"archive/zip"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/roster-dev/roster/sheet/internal/zipguard"
+)
+
+// sheetExts are the names a sheet file may have inside a bundle.
+var sheetExts = map[string]bool{".csv": true, ".tsv": true, ".tab": true, ".txt": true, ".xlsx": true, ".xls": true, ".ods": true}
+
+// openBundle reads a ZIP that holds one sheet file and the pictures it
+// names. The sheet is at the top level, or inside the one folder that holds
+// everything, as "Compress folder" in a file manager makes it.
+func openBundle(f *File, r io.ReaderAt, size int64, opt Options) error {
+	zr, err := zipguard.Open(r, size, opt.Limits.zip())
+	if err != nil {
+		return err
+	}
+	root := commonFolder(zr.File)
+	var found []*zip.File
+	for _, zf := range zr.File {
+		name := strings.TrimPrefix(zf.Name, root)
+		if strings.Contains(name, "/") || strings.HasPrefix(name, ".") || !sheetExts[strings.ToLower(path.Ext(name))] {
+			continue
+		}
+		found = append(found, zf)
+	}
+	switch len(found) {
+	case 0:
+		return fmt.Errorf("the ZIP holds no sheet file (.csv, .tsv, .xlsx, .xls or .ods) at its top level")
+	case 1:
+	default:
+		names := make([]string, len(found))
+		for i, zf := range found {
+			names[i] = zf.Name
+		}
+		return fmt.Errorf("the ZIP holds several sheet files (%s); keep only one", strings.Join(names, ", "))
+	}
+	tmp, err := extract(found[0], opt.Limits.MaxUnzipped)
+	if err != nil {
+		return err
+	}
+	st, err := tmp.Stat()
+	if err != nil {
+		tmp.Close()
+		return err
+	}
+	opt.Format = ""
+	inner, err := OpenReader(tmp, st.Size(), found[0].Name, opt)
+	if err != nil {
+		tmp.Close()
+		return err
+	}
+	f.Format = inner.Format
+	f.Separator, f.Encoding = inner.Separator, inner.Encoding
+	f.src = inner.src
+	f.closers = append(f.closers, tmp)
+	f.Assets = zr
+	if root != "" {
+		f.Assets, _ = fs.Sub(zr, strings.TrimSuffix(root, "/"))
+	}
+	return nil
+}
+
+// commonFolder returns "dir/" when every entry of the archive is inside dir.
+func commonFolder(files []*zip.File) string {
+	root := ""
+	for i, zf := range files {
+		if strings.HasPrefix(zf.Name, "__MACOSX/") {
+			continue
+		}
+		dir, _, ok := strings.Cut(zf.Name, "/")
+		if !ok {
+			return ""
+		}
+		if i > 0 && root != "" && dir+"/" != root {
+			return ""
+		}
+		root = dir + "/"
+	}
+	return root
+}
+
+// extract copies an entry into a temporary file that removes itself on
+// Close, since XLSX, XLS and ODS readers need random access.
+func extract(zf *zip.File, max int64) (*tempFile, error) {
+	rc, err := zipguard.OpenEntry(zf, max)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	fh, err := os.CreateTemp("", "roster-sheet-*")
+	if err != nil {
+		return nil, err
+	}
+	t := &tempFile{fh}
+	if _, err := io.Copy(fh, rc); err != nil {
+		t.Close()
+		return nil, fmt.Errorf("%s: %w", zf.Name, err)
+	}
+	return t, nil
+}
+
+type tempFile struct{ *os.File }
+
+func (t *tempFile) Close() error {
+	err := t.File.Close()
+	os.Remove(t.Name())
+	return err
+}

@@ -1,0 +1,280 @@
+// Package sheet reads tabular files as people make them (CSV and TSV in any
+// common separator and encoding, XLSX, XLS, ODS, and a ZIP holding one of
+// those with pictures) and yields their rows as cell text, one row at a time.
+//
+// It knows nothing about users or columns: it answers "what does this file
+// say, and in which spreadsheet row". Every format reads the same way:
+// numbers as a person sees them (1001, not 1001.0), dates as YYYY-MM-DD,
+// booleans as TRUE/FALSE, formulas as their cached value, and rows that are
+// entirely empty skipped while still counted, so that row numbers are the
+// ones a person sees in a spreadsheet program.
+//
+// Readers stream: memory does not grow with the number of rows, and limits
+// on inflated size, XML depth and cell size make hostile files fail with a
+// clear error instead of exhausting the machine.
+package sheet
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/roster-dev/roster/sheet/internal/zipguard"
+)
+
+// Format names a file format.
+type Format string
+
+// The formats sheet reads.
+const (
+	CSV  Format = "csv"
+	TSV  Format = "tsv"
+	XLSX Format = "xlsx"
+	XLS  Format = "xls"
+	ODS  Format = "ods"
+	ZIP  Format = "zip"
+)
+
+// Formats lists the formats that --format accepts.
+var Formats = []Format{CSV, TSV, XLSX, XLS, ODS, ZIP}
+
+// ParseFormat checks a format name given by a person.
+func ParseFormat(s string) (Format, error) {
+	f := Format(strings.ToLower(strings.TrimPrefix(s, ".")))
+	for _, known := range Formats {
+		if f == known {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("unknown format %q (known: csv, tsv, xlsx, xls, ods, zip)", s)
+}
+
+// Options change how a file is read. The zero value detects everything.
+type Options struct {
+	// Format overrides the format told by the file's content and name.
+	Format Format
+	// Sheet selects a sheet of a workbook by name or 1-based number;
+	// empty means the first sheet.
+	Sheet string
+	// Separator overrides the sniffed CSV separator.
+	Separator rune
+	// Encoding overrides the detected CSV encoding (a WHATWG label such as
+	// "utf-8", "utf-16le", "windows-1252", "iso-8859-15").
+	Encoding string
+	// Limits bound what a file may cost to read; zero fields take defaults.
+	Limits Limits
+}
+
+// Limits make hostile files harmless.
+type Limits struct {
+	// MaxUnzipped bounds the inflated size of a ZIP-based file in bytes.
+	MaxUnzipped int64
+	// MaxRatio bounds the compression ratio of a large ZIP entry.
+	MaxRatio int64
+	// MaxCellBytes bounds the text of one cell.
+	MaxCellBytes int
+	// MaxColumns bounds the number of cells in one row.
+	MaxColumns int
+}
+
+// DefaultLimits hold for any real user list.
+var DefaultLimits = Limits{
+	MaxUnzipped:  zipguard.DefaultLimits.MaxTotal,
+	MaxRatio:     zipguard.DefaultLimits.MaxRatio,
+	MaxCellBytes: 1 << 20,
+	MaxColumns:   16384,
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.MaxUnzipped > 0 {
+		d.MaxUnzipped = l.MaxUnzipped
+	}
+	if l.MaxRatio > 0 {
+		d.MaxRatio = l.MaxRatio
+	}
+	if l.MaxCellBytes > 0 {
+		d.MaxCellBytes = l.MaxCellBytes
+	}
+	if l.MaxColumns > 0 {
+		d.MaxColumns = l.MaxColumns
+	}
+	return d
+}
+
+func (l Limits) zip() zipguard.Limits {
+	return zipguard.Limits{MaxTotal: l.MaxUnzipped, MaxRatio: l.MaxRatio}
+}
+
+// Row is one row of a sheet that has at least one non-empty cell.
+type Row struct {
+	// Num is the spreadsheet row number: the first row of the file is 1.
+	Num int
+	// Cells hold the text of each cell, from the first column up to the
+	// last one read. Cells in a spreadsheet row end at the last non-empty
+	// cell; CSV rows keep every field.
+	Cells []string
+}
+
+// rowSource is what each format provides.
+type rowSource interface {
+	next() (Row, error)
+	Close() error
+}
+
+// File is an open tabular file. Call Next until it returns io.EOF, then
+// Close.
+type File struct {
+	// Name is the file's name as given.
+	Name string
+	// Format is the format that was read.
+	Format Format
+	// Separator is the separator of a CSV or TSV file.
+	Separator rune
+	// Encoding is the detected or given text encoding of a CSV or TSV file.
+	Encoding string
+	// Assets holds the files that cells may refer to (pictures): the folder
+	// of the file, or the ZIP it came in. Nil when there is none.
+	Assets fs.FS
+
+	src     rowSource
+	closers []io.Closer
+}
+
+// Next returns the next row with at least one non-empty cell, or io.EOF.
+// Row.Cells may be reused by the following call.
+func (f *File) Next() (Row, error) {
+	row, err := f.src.next()
+	if err != nil && err != io.EOF {
+		return row, fmt.Errorf("%s: %w", filepath.Base(f.Name), err)
+	}
+	return row, err
+}
+
+// Close releases the file and any temporary copy made to read it.
+func (f *File) Close() error {
+	var errs []error
+	if f.src != nil {
+		errs = append(errs, f.src.Close())
+	}
+	for i := len(f.closers) - 1; i >= 0; i-- {
+		errs = append(errs, f.closers[i].Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Open opens the file at path. Pictures it refers to are looked up in its
+// folder.
+func Open(path string, opt Options) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	if st.IsDir() {
+		fh.Close()
+		return nil, fmt.Errorf("%s is a folder, not a file", path)
+	}
+	f, err := OpenReader(fh, st.Size(), path, opt)
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	f.closers = append(f.closers, fh)
+	if f.Assets == nil {
+		f.Assets = os.DirFS(filepath.Dir(path))
+	}
+	return f, nil
+}
+
+// OpenReader reads a file of size bytes from r; name is used to tell the
+// format when the content does not, and in messages.
+func OpenReader(r io.ReaderAt, size int64, name string, opt Options) (*File, error) {
+	opt.Limits = opt.Limits.withDefaults()
+	format := opt.Format
+	if format == "" {
+		format = Detect(r, size, name)
+	}
+	f := &File{Name: name, Format: format}
+	var err error
+	switch format {
+	case CSV, TSV:
+		f.src, err = newCSV(io.NewSectionReader(r, 0, size), r, size, f, opt)
+	case XLSX:
+		f.src, err = newXLSX(r, size, opt)
+	case XLS:
+		f.src, err = newXLS(r, size, opt)
+	case ODS:
+		f.src, err = newODS(r, size, opt)
+	case ZIP:
+		err = openBundle(f, r, size, opt)
+	default:
+		err = fmt.Errorf("unknown format %q", format)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(name), err)
+	}
+	return f, nil
+}
+
+var (
+	magicZIP = []byte("PK\x03\x04")
+	magicCFB = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+)
+
+// Detect tells a file's format by its first bytes, then by its name's
+// extension. Text that is neither a ZIP nor a compound file is CSV.
+func Detect(r io.ReaderAt, size int64, name string) Format {
+	head := make([]byte, 8)
+	n, _ := r.ReadAt(head, 0)
+	head = head[:n]
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(name), "."))
+	switch {
+	case bytes.HasPrefix(head, magicCFB):
+		return XLS
+	case bytes.HasPrefix(head, magicZIP):
+		return zipKind(r, size, ext)
+	case ext == "tsv" || ext == "tab":
+		return TSV
+	}
+	return CSV
+}
+
+// zipKind tells XLSX, ODS and a bundle apart by what the archive holds.
+func zipKind(r io.ReaderAt, size int64, ext string) Format {
+	zr, err := zipguard.Open(r, size, zipguard.DefaultLimits)
+	if err != nil {
+		if ext == "xlsx" || ext == "ods" {
+			return Format(ext)
+		}
+		return ZIP
+	}
+	for _, zf := range zr.File {
+		switch zf.Name {
+		case "xl/workbook.xml":
+			return XLSX
+		case "mimetype":
+			rc, err := zipguard.OpenEntry(zf, 256)
+			if err != nil {
+				continue
+			}
+			b, _ := io.ReadAll(io.LimitReader(rc, 100))
+			rc.Close()
+			if strings.HasPrefix(string(b), "application/vnd.oasis.opendocument.spreadsheet") {
+				return ODS
+			}
+		case "content.xml":
+			return ODS
+		}
+	}
+	return ZIP
+}
