@@ -79,10 +79,10 @@ type Result struct {
 	Unchanged      int             `json:"unchanged"`
 	Skipped        *int            `json:"skipped,omitempty"`
 	Failed         int             `json:"failed"`
-	GroupsCreated  []string        `json:"groups_created,omitempty"`
-	RoomsCreated   []string        `json:"rooms_created,omitempty"`
-	IgnoredColumns []IgnoredColumn `json:"ignored_columns,omitempty"`
-	NotFound       []NotFound      `json:"not_found,omitempty"`
+	GroupsCreated  []string        `json:"groups_created"`
+	RoomsCreated   []string        `json:"rooms_created"`
+	IgnoredColumns []IgnoredColumn `json:"ignored_columns"`
+	NotFound       *[]NotFound     `json:"not_found,omitempty"`
 	// NotApplied lists the rows after --max-errors stopped a partial run.
 	NotApplied []int     `json:"not_applied,omitempty"`
 	Errors     []Problem `json:"errors"`

@@ -20,6 +20,11 @@ type HeaderOptions struct {
 	Strict bool
 }
 
+// ErrorsColumn is the last column of an error report. It holds the row's
+// problems; a header of that name is skipped, so that a fixed report
+// imports as it is.
+const ErrorsColumn = "errors"
+
 // Header is a file's header row matched against the catalogue.
 type Header struct {
 	// Cells are the header's cells as written.
@@ -52,6 +57,9 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 		name := strings.TrimSpace(strings.TrimPrefix(cell, "\uFEFF"))
 		if name == "" {
 			continue
+		}
+		if normalize(name) == ErrorsColumn {
+			continue // the column of an error report, ignored on re-import
 		}
 		c := mapped[normalize(name)]
 		if c == nil {

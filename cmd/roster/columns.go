@@ -1,0 +1,82 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/roster-dev/roster/catalog"
+)
+
+// columnInfo is a column of the catalogue as `roster columns --json` shows it.
+type columnInfo struct {
+	Name     string   `json:"name"`
+	Aliases  []string `json:"aliases"`
+	Resource string   `json:"resource"`
+	Type     string   `json:"type"`
+	Required string   `json:"required"`
+	Secret   bool     `json:"secret"`
+	Default  string   `json:"default,omitempty"`
+	Rule     string   `json:"rule"`
+}
+
+func describe(c *catalog.Column) columnInfo {
+	info := columnInfo{Name: c.Name, Aliases: c.Aliases, Resource: c.Resource, Type: c.Type.String(), Secret: c.Secret,
+		Default: c.Default, Required: c.Requirement(), Rule: c.Describe()}
+	if c.Doc != "" {
+		info.Rule += "; " + c.Doc
+	}
+	if info.Aliases == nil {
+		info.Aliases = []string{}
+	}
+	return info
+}
+
+func (a *app) columnsCmd() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "columns",
+		Short: "Print the column catalogue: names, aliases, types and rules",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			var infos []columnInfo
+			for _, col := range catalog.Columns {
+				infos = append(infos, describe(col))
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
+				return enc.Encode(infos)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "COLUMN\tRESOURCE\tTYPE\tREQUIRED\tALIASES\tRULE")
+			for _, i := range infos {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", i.Name, i.Resource, i.Type, i.Required, strings.Join(i.Aliases, ", "), i.Rule)
+			}
+			return tw.Flush()
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the catalogue as JSON")
+	return c
+}
+
+func (a *app) initCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "init",
+		Short: "Create or migrate the directory and its default reference data",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			db, err := a.open(c.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			printf(a.stdout, "Directory %s is ready.\n", a.db)
+			return nil
+		},
+	}
+}

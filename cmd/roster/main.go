@@ -1,0 +1,145 @@
+// Command roster provisions users in bulk: it reads the user sheets people
+// have (CSV, XLSX, XLS, ODS, ZIP), says exactly which cell of which row is
+// wrong, and imports, updates, exports or deletes users all at once or not
+// at all. This package is wiring only: the work is done by the packages
+// sheet, catalog, provision and sqlite.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/sqlite"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit statuses.
+const (
+	exitOK          = 0
+	exitRowsFailed  = 1
+	exitUnusable    = 2
+	exitInterrupted = 130
+)
+
+// app holds what every command shares: the streams and global flags.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	db             string
+	log            *slog.Logger
+}
+
+// exitError ends a command with a status; a message, when set, goes to
+// stderr.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// rowsFailed ends a command whose output already told which rows failed.
+var rowsFailed = &exitError{code: exitRowsFailed}
+
+// Main runs roster with the given arguments and returns its exit status.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	root := a.root()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		if ee.msg != "" {
+			fmt.Fprintln(stderr, "roster:", ee.msg)
+		}
+		return ee.code
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		fmt.Fprintln(stderr, "roster: interrupted; nothing was written")
+		return exitInterrupted
+	case roster.ErrorCode(err) == roster.EINTERNAL && !isUsage(err):
+		a.log.Error("internal error", "err", err)
+		fmt.Fprintln(stderr, "roster: internal error:", err)
+		return exitUnusable
+	default:
+		fmt.Fprintln(stderr, "roster:", roster.ErrorMessage(err))
+		if isUsage(err) {
+			fmt.Fprintln(stderr, "Run 'roster --help' for usage.")
+		}
+		return exitUnusable
+	}
+}
+
+// isUsage tells cobra's errors about flags and arguments.
+func isUsage(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "required flag"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *app) root() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "roster",
+		Short: "Provision users in bulk from the spreadsheets people have",
+		Long: `roster reads user sheets (CSV in any separator and encoding, XLSX, XLS, ODS, or a ZIP with
+pictures), says exactly which cell of which row is wrong, and creates, updates, exports or deletes
+the users with their groups, rooms, phone lines, incoming numbers and voicemail, all at once or not
+at all.
+
+The directory is an SQLite file, roster.db in the current folder unless --db or ROSTER_DB says
+otherwise. It is created on first use.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	def := os.Getenv("ROSTER_DB")
+	if def == "" {
+		def = "roster.db"
+	}
+	root.PersistentFlags().StringVar(&a.db, "db", def, "the directory: an SQLite file path (env ROSTER_DB)")
+	root.AddCommand(a.readCmd(), a.checkCmd(), a.importCmd(), a.updateCmd(), a.exportCmd(), a.deleteCmd(),
+		a.setCmd("rooms", "room"), a.setCmd("groups", "group"), a.setupCmd(), a.sampleCmd(), a.templateCmd(),
+		a.columnsCmd(), a.initCmd())
+	return root
+}
+
+// open opens the directory, creating it when it does not exist.
+func (a *app) open(ctx context.Context) (*sqlite.DB, error) {
+	if strings.HasPrefix(a.db, "postgres://") || strings.HasPrefix(a.db, "postgresql://") {
+		return nil, roster.Errorf(roster.EINVALID, "PostgreSQL directories are not supported yet; use an SQLite file")
+	}
+	return sqlite.Open(ctx, a.db)
+}
+
+// isTerminal says whether w is a terminal, for colours and progress.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

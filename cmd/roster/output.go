@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/roster-dev/roster"
+)
+
+// output prints a command's result: one JSON object, or a summary for a
+// person. The plan of a big file can have a million steps, so JSON steps
+// are spooled to a temporary file and spliced in at the end.
+type output struct {
+	a        *app
+	json     bool
+	withPlan bool
+	spool    *os.File
+	spoolW   *bufio.Writer
+	steps    int
+	shown    []roster.Step // for the summary, the first steps
+}
+
+const maxShownSteps = 200
+
+func newOutput(a *app, asJSON, withPlan bool) *output {
+	return &output{a: a, json: asJSON, withPlan: withPlan}
+}
+
+func (o *output) step(s roster.Step) {
+	if !o.withPlan {
+		return
+	}
+	o.steps++
+	if !o.json {
+		if len(o.shown) < maxShownSteps {
+			o.shown = append(o.shown, s)
+		}
+		return
+	}
+	if o.spool == nil {
+		var err error
+		if o.spool, err = os.CreateTemp("", "roster-plan-*"); err != nil {
+			o.withPlan = false
+			return
+		}
+		o.spoolW = bufio.NewWriter(o.spool)
+	}
+	if o.steps > 1 {
+		o.spoolW.WriteByte(',')
+	}
+	b, _ := json.Marshal(s)
+	o.spoolW.Write(b)
+}
+
+func (o *output) close() {
+	if o.spool != nil {
+		o.spool.Close()
+		os.Remove(o.spool.Name())
+	}
+}
+
+func (o *output) result(res *roster.Result) error {
+	if o.json {
+		return o.writeJSON(res)
+	}
+	o.summary(res)
+	return nil
+}
+
+func (o *output) writeJSON(res *roster.Result) error {
+	w := bufio.NewWriter(o.a.stdout)
+	defer w.Flush()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(res); err != nil {
+		return err
+	}
+	body := bytes.TrimSpace(buf.Bytes())
+	if !o.withPlan {
+		w.Write(body)
+		return w.WriteByte('\n')
+	}
+	w.Write(body[:len(body)-1])
+	w.WriteString(`,"plan":[`)
+	if o.spool != nil {
+		o.spoolW.Flush()
+		if _, err := o.spool.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		if _, err := io.Copy(w, o.spool); err != nil {
+			return err
+		}
+	}
+	_, err := w.WriteString("]}\n")
+	return err
+}
+
+// summary prints the result for a person.
+func (o *output) summary(res *roster.Result) {
+	w := o.a.stdout
+	what := res.File
+	if res.Format != "" {
+		what += " (" + res.Format + ")"
+	}
+	verb := map[bool]string{true: "would be ", false: ""}[res.DryRun || !res.Applied]
+	var parts []string
+	add := func(n *int, word string) {
+		if n != nil && *n > 0 {
+			parts = append(parts, group(*n)+" "+verb+word)
+		}
+	}
+	add(res.Created, "created")
+	add(res.Updated, "updated")
+	add(res.Added, "added")
+	add(res.Removed, "removed")
+	add(res.Deleted, "deleted")
+	if res.Unchanged > 0 {
+		parts = append(parts, group(res.Unchanged)+" unchanged")
+	}
+	add(res.Skipped, "skipped")
+	if res.Failed > 0 {
+		parts = append(parts, group(res.Failed)+" failed")
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "nothing to do")
+	}
+	printf(w, "%s: %s rows: %s\n", what, group(res.Rows), strings.Join(parts, ", "))
+	for _, ig := range res.IgnoredColumns {
+		hint := ""
+		if ig.Hint != "" {
+			hint = " (did you mean " + ig.Hint + "?)"
+		}
+		printf(w, "Ignored column %q%s\n", ig.Column, hint)
+	}
+	if len(res.GroupsCreated) > 0 {
+		printf(w, "Groups %screated: %s\n", verb, strings.Join(res.GroupsCreated, ", "))
+	}
+	if len(res.RoomsCreated) > 0 {
+		printf(w, "Rooms %screated: %s\n", verb, strings.Join(res.RoomsCreated, ", "))
+	}
+	if len(o.shown) > 0 {
+		printf(w, "\n")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ROW\tACTION\tUUID\tCHANGES")
+		for _, s := range o.shown {
+			var ch []string
+			for _, c := range s.Changes {
+				ch = append(ch, fmt.Sprintf("%s: %q → %q", c.Column, c.Old, c.New))
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", s.Row, s.Action, s.UUID, strings.Join(ch, "; "))
+		}
+		tw.Flush()
+		if o.steps > len(o.shown) {
+			printf(w, "… and %s more rows (--json shows them all)\n", group(o.steps-len(o.shown)))
+		}
+	}
+	if len(res.Errors) > 0 {
+		printf(w, "\n")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ROW\tCOLUMN\tVALUE\tPROBLEM")
+		for _, p := range res.Errors {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", p.Row, p.Column, shorten(p.Value), p.Message)
+		}
+		tw.Flush()
+	}
+	if res.NotFound != nil && len(*res.NotFound) > 0 {
+		printf(w, "\nNot found:\n")
+		for _, nf := range *res.NotFound {
+			printf(w, "  row %d: %s\n", nf.Row, nf.Value)
+		}
+	}
+	if len(res.NotApplied) > 0 {
+		printf(w, "\n%s rows after the last allowed error were not applied.\n", group(len(res.NotApplied)))
+	}
+	switch {
+	case res.DryRun:
+		printf(w, "\nDry run: nothing was written.\n")
+	case !res.Applied && res.Failed > 0 && res.Mode == "atomic":
+		printf(w, "\nNothing was written: fix the rows above and run again (or use --mode partial to write the rows that pass).\n")
+	case !res.Applied:
+		printf(w, "\nNothing was written.\n")
+	}
+	if r := res.Reports; r != nil {
+		if r.Errors != nil {
+			printf(w, "Failed rows: %s (fix them there and import that file)\n", *r.Errors)
+		}
+		if r.Success != nil {
+			printf(w, "Written users and generated passwords: %s\n", *r.Success)
+		}
+	}
+}
+
+func shorten(s string) string {
+	s = strings.ReplaceAll(s, "\n", `\n`)
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:39]) + "…"
+	}
+	return s
+}
+
+// group writes 1234567 as 1,234,567.
+func group(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// printf writes to a command's output; a failed write of a summary is not
+// worth an error of its own.
+func printf(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, format, args...)
+}

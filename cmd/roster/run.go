@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/provision"
+)
+
+func (a *app) checkCmd() *cobra.Command {
+	var f runFlags
+	c := &cobra.Command{
+		Use:   "check FILE",
+		Short: "Check a user file without a database: every problem of every row",
+		Long: `Check a user file as an import dry run against a new, empty directory that holds only the
+default reference data. It needs no database and writes nothing, so it can lint a file anywhere.
+Exit status: 0 when every row is fine, 1 when some row is not, 2 when the file cannot be read.`,
+		Example: `  roster check users.xlsx
+  roster check --json hr-export.csv | jq '.errors'`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return a.runFile(c.Context(), "check", args[0], &f, nil)
+		},
+	}
+	f.add(c, "check")
+	return c
+}
+
+func (a *app) importCmd() *cobra.Command {
+	var f runFlags
+	c := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Create the users of a file, with their lines, voicemail, groups and rooms",
+		Long: `Create the users of a file. Every row is checked first; in atomic mode (the default) nothing
+is written if any row fails. Rows matching an existing user by uuid, username or email fail, are
+skipped or update that user (--on-existing). Reports of failed rows and generated passwords go to
+roster-reports/.`,
+		Example: `  roster import users.xlsx
+  roster import --dry-run users.csv
+  roster import --generate password,exten --set role=agent agents.csv
+  roster import --mode partial --on-existing skip weekly-hr.csv`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return a.runFile(c.Context(), "import", args[0], &f, provision.Import)
+		},
+	}
+	f.add(c, "import")
+	return c
+}
+
+func (a *app) updateCmd() *cobra.Command {
+	var f runFlags
+	c := &cobra.Command{
+		Use:   "update FILE",
+		Short: "Change existing users, found by uuid (or username or email)",
+		Long: `Change existing users. Columns absent from the header are not touched; an empty cell clears
+the value (--blank keep makes it keep it); a resource whose columns are all empty is removed; a
+line's protocol cannot change. groups, rooms, call_permissions, skill_groups and tags replace the
+user's whole set. Rows that change nothing are counted unchanged and not written.`,
+		Example: `  roster export -o users.csv && roster update users.csv
+  roster update --key email --blank keep phones.xlsx`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return a.runFile(c.Context(), "update", args[0], &f, provision.Update)
+		},
+	}
+	f.add(c, "update")
+	return c
+}
+
+type engineFunc func(context.Context, roster.Directory, string, provision.Options) (*roster.Result, error)
+
+// runFile runs check, import or update on a file and prints the result.
+func (a *app) runFile(ctx context.Context, command, arg string, f *runFlags, engine engineFunc) error {
+	opt, err := f.options()
+	if err != nil {
+		return err
+	}
+	path, cleanup, err := a.inputPath(arg)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	out := newOutput(a, f.json, f.verbose || opt.DryRun || command == "check")
+	defer out.close()
+	opt.Step = out.step
+	prog := newProgress(a.stderr, !f.json && isTerminal(a.stderr))
+	opt.Progress = prog.rows
+	var res *roster.Result
+	if engine == nil {
+		res, err = provision.Check(ctx, path, opt)
+	} else {
+		var dir roster.Directory
+		if dir, err = a.open(ctx); err != nil {
+			return err
+		}
+		defer dir.Close()
+		res, err = engine(ctx, dir, path, opt)
+	}
+	prog.stop()
+	if err != nil {
+		return err
+	}
+	if arg == "-" {
+		res.File = "-"
+	}
+	if err := out.result(res); err != nil {
+		return err
+	}
+	if res.Failed > 0 || len(res.NotApplied) > 0 {
+		return rowsFailed
+	}
+	return nil
+}
+
+// progress shows a count of rows read on a terminal, for runs longer than
+// a moment.
+type progress struct {
+	on    bool
+	start time.Time
+	w     interface{ Write([]byte) (int, error) }
+	shown bool
+	last  time.Time
+}
+
+func newProgress(w interface{ Write([]byte) (int, error) }, on bool) *progress {
+	return &progress{on: on, start: time.Now(), w: w}
+}
+
+func (p *progress) rows(n int) {
+	if !p.on {
+		return
+	}
+	now := time.Now()
+	if now.Sub(p.start) < time.Second || now.Sub(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last, p.shown = now, true
+	rate := float64(n) / now.Sub(p.start).Seconds()
+	printf(p.w, "\r%12s rows read  %10s rows/s ", group(n), group(int(rate)))
+}
+
+func (p *progress) stop() {
+	if p.shown {
+		printf(p.w, "\r%50s\r", "")
+	}
+}

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/provision"
+)
+
+// refsFlags read user references from a file or the command line.
+type refsFlags struct {
+	read  readFlags
+	users []string
+}
+
+func (a *app) refs(f *refsFlags, args []string) ([]provision.Ref, error) {
+	var refs []provision.Ref
+	for _, u := range f.users {
+		refs = append(refs, provision.Ref{Value: strings.TrimSpace(u)})
+	}
+	for _, arg := range args {
+		opt, err := f.read.options()
+		if err != nil {
+			return nil, err
+		}
+		path, cleanup, err := a.inputPath(arg)
+		if err != nil {
+			return nil, err
+		}
+		more, err := provision.ReadRefs(path, opt)
+		cleanup()
+		if err != nil {
+			return nil, err
+		}
+		refs = append(refs, more...)
+	}
+	if len(refs) == 0 {
+		return nil, roster.Errorf(roster.EINVALID, "name the users: a FILE, or --user REF")
+	}
+	return refs, nil
+}
+
+// confirm asks a person on a terminal; elsewhere --yes is needed.
+func (a *app) confirm(question string, yes bool) error {
+	if yes {
+		return nil
+	}
+	if !isTerminal(a.stdout) || !isInteractive(a.stdin) {
+		return roster.Errorf(roster.EINVALID, "not on a terminal: add --yes to confirm (or --dry-run to only look)")
+	}
+	printf(a.stdout, "%s [y/N] ", question)
+	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return nil
+	}
+	return &exitError{code: exitOK, msg: "cancelled; nothing was written"}
+}
+
+func isInteractive(r io.Reader) bool {
+	w, ok := r.(io.Writer)
+	return ok && isTerminal(w)
+}
+
+// finishPending shows a planned change, confirms it and applies it.
+func (a *app) finishPending(p *provision.Pending, what string, dryRun, yes, asJSON bool) error {
+	res := p.Result
+	res.DryRun = dryRun
+	if !asJSON {
+		for _, u := range p.Users {
+			printf(a.stdout, "  %s  %s  %s  %s\n", u.UUID, orDash(u.Username), orDash(u.Email), strings.TrimSpace(u.Firstname+" "+u.Lastname))
+		}
+	}
+	if dryRun || len(p.Users) == 0 && len(res.GroupsCreated)+len(res.RoomsCreated) == 0 {
+		p.Cancel()
+	} else {
+		if !asJSON || !yes {
+			if err := a.confirm(fmt.Sprintf("%s %d users?", what, len(p.Users)), yes); err != nil {
+				p.Cancel()
+				return err
+			}
+		}
+		if err := p.Apply(); err != nil {
+			return err
+		}
+	}
+	out := newOutput(a, asJSON, true)
+	if !asJSON {
+		out.withPlan = false
+	}
+	for _, s := range res.Plan {
+		out.step(s)
+	}
+	res.Plan = nil
+	defer out.close()
+	if err := out.result(res); err != nil {
+		return err
+	}
+	if res.NotFound != nil && len(*res.NotFound) > 0 {
+		return rowsFailed
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// setCmd is "roster rooms" or "roster groups": memberships.
+func (a *app) setCmd(use, kind string) *cobra.Command {
+	parent := &cobra.Command{
+		Use:   use,
+		Short: fmt.Sprintf("Add users to a %s, remove them, list its members", kind),
+		Long: fmt.Sprintf(`Manage the members of a %[1]s. FILE is any sheet with a uuid, username or email column, or a
+bare list with one reference per line and no header. Adding a member who is already there counts as
+unchanged; unknown references are reported with their row.`, kind),
+	}
+	var tenant string
+	parent.PersistentFlags().StringVar(&tenant, "tenant", "", "the tenant of the "+kind+" (default: the default tenant)")
+	for _, action := range []string{"add", "remove"} {
+		var f refsFlags
+		var create, dryRun, asJSON bool
+		c := &cobra.Command{
+			Use:     action + " " + strings.ToUpper(kind) + " [FILE]",
+			Short:   map[string]string{"add": "Add users to a ", "remove": "Remove users from a "}[action] + kind,
+			Example: fmt.Sprintf("  roster %s %s Sales userIDs.csv\n  roster %s %s Sales --user alice --user bob@example.com", use, action, use, action),
+			Args:    cobra.RangeArgs(1, 2),
+			RunE: func(c *cobra.Command, args []string) error {
+				refs, err := a.refs(&f, args[1:])
+				if err != nil {
+					return err
+				}
+				db, err := a.open(c.Context())
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				p, err := provision.ChangeMembers(c.Context(), db, kind, action, tenant, args[0], refs, create)
+				if err != nil {
+					return err
+				}
+				p.Result.File = strings.Join(args[1:], " ")
+				return a.finishPending(p, map[string]string{"add": "Add", "remove": "Remove"}[action], dryRun, true, asJSON)
+			},
+		}
+		f.read.add(c)
+		c.Flags().StringArrayVar(&f.users, "user", nil, "a user by uuid, username or email (repeatable)")
+		if action == "add" {
+			c.Flags().BoolVar(&create, "create", false, "create the "+kind+" when it does not exist")
+		}
+		c.Flags().BoolVar(&dryRun, "dry-run", false, "only show what would change")
+		c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of a summary")
+		parent.AddCommand(c)
+	}
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list " + strings.ToUpper(kind),
+		Short: "List the members of a " + kind,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			db, err := a.open(c.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			users, err := provision.Members(c.Context(), db, kind, tenant, args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				type member struct {
+					UUID      string `json:"uuid"`
+					Username  string `json:"username"`
+					Email     string `json:"email"`
+					Firstname string `json:"firstname"`
+					Lastname  string `json:"lastname"`
+				}
+				ms := []member{}
+				for _, u := range users {
+					ms = append(ms, member{u.UUID, u.Username, u.Email, u.Firstname, u.Lastname})
+				}
+				return json.NewEncoder(a.stdout).Encode(ms)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "UUID\tUSERNAME\tEMAIL\tNAME")
+			for _, u := range users {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.UUID, orDash(u.Username), orDash(u.Email), strings.TrimSpace(u.Firstname+" "+u.Lastname))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().BoolVar(&asJSON, "json", false, "print the members as JSON")
+	parent.AddCommand(list)
+	return parent
+}
+
+func (a *app) deleteCmd() *cobra.Command {
+	parent := &cobra.Command{
+		Use:   "delete",
+		Short: "Delete users (with their lines, voicemail and memberships), groups or rooms",
+	}
+	var f refsFlags
+	var dryRun, yes, asJSON bool
+	users := &cobra.Command{
+		Use:   "users [FILE] [--user REF…]",
+		Short: "Delete users named by uuid, username or email",
+		Long: `Delete users with their line, extension, incoming numbers, voicemail, memberships and picture.
+FILE is any sheet with a uuid, username or email column, or one reference per line. roster shows
+what it will delete and asks on a terminal; elsewhere it needs --yes. Unknown references are listed.`,
+		Example: `  roster delete users leavers.csv
+  roster delete users --user alice --user 3f2b6f0e-8f5d-4c8e-9a57-1b0f2f1f2d4a --yes`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			refs, err := a.refs(&f, args)
+			if err != nil {
+				return err
+			}
+			db, err := a.open(c.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			p, err := provision.DeleteUsers(c.Context(), db, refs)
+			if err != nil {
+				return err
+			}
+			p.Result.File = strings.Join(args, " ")
+			return a.finishPending(p, "Delete", dryRun, yes, asJSON)
+		},
+	}
+	f.read.add(users)
+	users.Flags().StringArrayVar(&f.users, "user", nil, "a user by uuid, username or email (repeatable)")
+	parent.AddCommand(users)
+	for _, kind := range []string{"group", "room"} {
+		var tenant string
+		var dry, y, js bool
+		c := &cobra.Command{
+			Use:   kind + "s NAME…",
+			Short: "Delete " + kind + "s by name; their members stay",
+			Args:  cobra.MinimumNArgs(1),
+			RunE: func(c *cobra.Command, args []string) error {
+				db, err := a.open(c.Context())
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				p, err := provision.DeleteSets(c.Context(), db, kind, tenant, args)
+				if err != nil {
+					return err
+				}
+				if !dry && !js {
+					printf(a.stdout, "%ss to delete: %s\n", kind, strings.Join(args, ", "))
+				}
+				if !dry && *p.Result.Deleted > 0 {
+					if err := a.confirm(fmt.Sprintf("Delete %d %ss?", *p.Result.Deleted, kind), y); err != nil {
+						p.Cancel()
+						return err
+					}
+				}
+				return a.finishPending(p, "Delete", dry, true, js)
+			},
+		}
+		c.Flags().StringVar(&tenant, "tenant", "", "the tenant (default: the default tenant)")
+		c.Flags().BoolVar(&dry, "dry-run", false, "only show what would be deleted")
+		c.Flags().BoolVarP(&y, "yes", "y", false, "do not ask for confirmation")
+		c.Flags().BoolVar(&js, "json", false, "print one JSON object instead of a summary")
+		parent.AddCommand(c)
+	}
+	for _, sub := range []*cobra.Command{users} {
+		sub.Flags().BoolVar(&dryRun, "dry-run", false, "only show what would be deleted")
+		sub.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+		sub.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of a summary")
+	}
+	return parent
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"os"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/roster-dev/roster"
+)
+
+func (a *app) setupCmd() *cobra.Command {
+	var show, prune bool
+	c := &cobra.Command{
+		Use:   "setup [FILE.yaml]",
+		Short: "Declare reference data: tenants, contexts and their ranges, roles, profiles, permissions",
+		Long: `Apply a YAML file that declares reference data: tenants, contexts with their number ranges,
+roles, CTI profiles, call permissions, skill groups and desks. It adds and updates; it removes only
+with --prune; applying the same file twice changes nothing. --show prints the current reference data
+in the same format, as a starting point.`,
+		Example: `  roster setup --show > setup.yaml
+  roster setup setup.yaml
+  roster setup --prune setup.yaml`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if show == (len(args) == 1) {
+				return roster.Errorf(roster.EINVALID, "give a FILE to apply, or --show")
+			}
+			db, err := a.open(c.Context())
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if show {
+				ref, err := db.Reference(c.Context())
+				if err != nil {
+					return err
+				}
+				enc := yaml.NewEncoder(a.stdout)
+				enc.SetIndent(2)
+				return enc.Encode(ref)
+			}
+			body, err := os.ReadFile(args[0])
+			if err != nil {
+				return roster.Errorf(roster.EUNREADABLE, "%v", err)
+			}
+			var ref roster.Reference
+			dec := yaml.NewDecoder(bytes.NewReader(body))
+			dec.KnownFields(true)
+			if err := dec.Decode(&ref); err != nil {
+				return roster.Errorf(roster.EINVALID, "%s: %v", args[0], err)
+			}
+			changes, err := db.SetReference(c.Context(), &ref, prune)
+			if err != nil {
+				return err
+			}
+			if len(changes) == 0 {
+				printf(a.stdout, "Nothing to change.\n")
+			}
+			for _, ch := range changes {
+				printf(a.stdout, "%s\n", ch)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&show, "show", false, "print the current reference data as YAML")
+	c.Flags().BoolVar(&prune, "prune", false, "also remove the objects the file does not declare")
+	return c
+}

@@ -1,0 +1,67 @@
+package roster
+
+import "context"
+
+// Directory stores the users and the reference data. The sqlite package
+// implements it, and a postgres package will.
+type Directory interface {
+	// Reference returns the reference data.
+	Reference(ctx context.Context) (*Reference, error)
+	// SetReference adds and updates reference data; with prune it also
+	// removes the objects ref does not declare. It reports what changed.
+	SetReference(ctx context.Context, ref *Reference, prune bool) ([]string, error)
+	// Begin starts a write transaction. Only one runs at a time: Begin
+	// waits for the other one, or fails with ECONFLICT when it waits too long.
+	Begin(ctx context.Context) (Tx, error)
+	// Export calls fn for every user of the tenant (all tenants when
+	// empty), sorted by tenant, lastname, firstname, then uuid, from one
+	// consistent snapshot.
+	Export(ctx context.Context, tenant string, fn func(*User) error) error
+	Close() error
+}
+
+// Claim is a value that only one user may hold: a username, an email, a
+// uuid, a SIP username, a provisioning code, or a number in a context.
+type Claim struct {
+	Key     string // a column name: uuid, username, email, sip_username, provisioning_code, exten, incall_exten, voicemail_number
+	Tenant  string // for numbers: the tenant of the context
+	Context string // for numbers: the context's name
+	Value   string // compared case-insensitively for username, email and uuid
+}
+
+// Tx is a write transaction on the directory. Reads in it see its writes.
+type Tx interface {
+	// Reference returns the reference data as of the transaction's start.
+	Reference() *Reference
+	// CountUsers returns the number of users in the directory.
+	CountUsers(ctx context.Context) (int, error)
+	// Owners returns, for each claim that a user holds, that user's ID.
+	Owners(ctx context.Context, claims []Claim) (map[Claim]int64, error)
+	// Users loads users with all their resources and memberships.
+	Users(ctx context.Context, ids []int64) (map[int64]*User, error)
+	// Numbers returns the numbers used in a context for a key (exten,
+	// incall_exten or voicemail_number), for generating free ones.
+	Numbers(ctx context.Context, key, tenant, context string) (map[string]bool, error)
+	// Create stores new users with their resources and sets ID; groups and
+	// rooms they name are created when missing.
+	Create(ctx context.Context, users []*User) error
+	// Update replaces what is stored for existing users (by ID) with the
+	// given state. The plaintext Password, if any, is ignored.
+	Update(ctx context.Context, users []*User) error
+	// Delete removes users with their resources and memberships.
+	Delete(ctx context.Context, ids []int64) error
+	// Created lists the groups and rooms the transaction created.
+	Created() (groups, rooms []string)
+	// Sets: kind is "group" or "room".
+	FindSet(ctx context.Context, kind, tenant, name string) (id int64, ok bool, err error)
+	CreateSet(ctx context.Context, kind, tenant, name string) (int64, error)
+	DeleteSet(ctx context.Context, kind string, id int64) error
+	// Members returns the IDs of the set's members, in no particular order.
+	Members(ctx context.Context, kind string, set int64) ([]int64, error)
+	AddMembers(ctx context.Context, kind string, set int64, users []int64) error
+	RemoveMembers(ctx context.Context, kind string, set int64, users []int64) error
+	// Try runs fn so that its writes are undone, alone, when it fails.
+	Try(ctx context.Context, fn func() error) error
+	Commit() error
+	Rollback() error
+}

@@ -1,0 +1,166 @@
+package provision
+
+import (
+	"log/slog"
+
+	"github.com/roster-dev/roster"
+)
+
+// apply waits for a planned batch's password hashes, writes it when the
+// run writes, and reports each row, in row order.
+func (r *run) apply(b *batch) error {
+	b.hashes.Wait()
+	r.cutOff(b)
+	if r.writes() {
+		if err := r.write(b); err != nil {
+			return err
+		}
+	}
+	for _, it := range b.items {
+		r.report(it)
+	}
+	return nil
+}
+
+// cutOff marks the rows after the failure that reaches --max-errors as not
+// applied, and tells the reader to stop checking.
+func (r *run) cutOff(b *batch) {
+	failed := r.failed
+	for _, it := range b.items {
+		if r.opt.MaxErrors > 0 && failed >= r.opt.MaxErrors {
+			it.skipped = true
+			r.stopped.Store(true)
+			continue
+		}
+		if len(it.problems) > 0 {
+			failed++
+		}
+	}
+}
+
+// writes says whether rows are written now: never in a dry run, and not
+// after a failure in atomic mode, since everything will be undone.
+func (r *run) writes() bool {
+	return !r.opt.DryRun && (r.opt.Mode == Partial || r.failed == 0)
+}
+
+// write stores a batch's creates and updates. When the batch fails as a
+// whole (something the checks did not foresee, such as a concurrent change),
+// each row is tried alone so that only the guilty ones fail.
+func (r *run) write(b *batch) error {
+	var creates, updates []*item
+	for _, it := range b.items {
+		if !it.ok() {
+			continue
+		}
+		switch it.action {
+		case roster.Create:
+			creates = append(creates, it)
+		case roster.Update:
+			updates = append(updates, it)
+		}
+	}
+	if len(creates)+len(updates) == 0 {
+		return nil
+	}
+	store := func(items []*item) error {
+		var c, u []*roster.User
+		for _, it := range items {
+			if it.action == roster.Create {
+				c = append(c, it.user)
+			} else {
+				u = append(u, it.user)
+			}
+		}
+		if len(c) > 0 {
+			if err := r.tx.Create(r.ctx, c); err != nil {
+				return err
+			}
+		}
+		if len(u) > 0 {
+			return r.tx.Update(r.ctx, u)
+		}
+		return nil
+	}
+	all := append(creates, updates...)
+	err := r.tx.Try(r.ctx, func() error { return store(all) })
+	if err == nil {
+		r.wrote = true
+		return nil
+	}
+	if r.ctx.Err() != nil {
+		return r.ctx.Err()
+	}
+	for _, it := range all {
+		err := r.tx.Try(r.ctx, func() error { return store([]*item{it}) })
+		switch {
+		case err == nil:
+			r.wrote = true
+		case r.ctx.Err() != nil:
+			return r.ctx.Err()
+		case roster.ErrorCode(err) == roster.EINTERNAL:
+			slog.Error("writing a row", "row", it.row, "err", err)
+			it.fail("", "", "could not be written: internal error")
+		default:
+			it.fail("", "", roster.ErrorMessage(err))
+		}
+	}
+	return nil
+}
+
+// report adds a row's outcome to the result, the plan and the reports.
+func (r *run) report(it *item) {
+	res := r.res
+	step := roster.Step{Row: it.row, Action: it.action}
+	res.Rows++
+	switch {
+	case it.skipped:
+		res.NotApplied = append(res.NotApplied, it.row)
+		if r.reports != nil {
+			r.reports.failure(it, "not applied: the run stopped at --max-errors")
+		}
+		return
+	case !it.ok():
+		r.failed++
+		res.Failed++
+		res.Errors = append(res.Errors, it.problems...)
+		step.Action = roster.Failed
+		if r.reports != nil {
+			r.reports.failure(it, "")
+		}
+	default:
+		switch it.action {
+		case roster.Create:
+			res.Created = inc(res.Created)
+		case roster.Update:
+			res.Updated = inc(res.Updated)
+			step.Changes = it.changes
+		case roster.Unchanged:
+			res.Unchanged++
+		case roster.Skip:
+			res.Skipped = inc(res.Skipped)
+		}
+		if it.user != nil {
+			step.UUID = it.user.UUID
+		} else if it.old != nil {
+			step.UUID = it.old.UUID
+		}
+		if r.reports != nil && r.writes() && (it.action == roster.Create || it.action == roster.Update) {
+			r.reports.success(it)
+			if it.password != "" {
+				r.genCount++
+			}
+		}
+	}
+	if r.opt.Step != nil {
+		r.opt.Step(step)
+	}
+}
+
+func inc(p *int) *int {
+	n := 1
+	if p != nil {
+		n = *p + 1
+	}
+	return &n
+}

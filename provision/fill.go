@@ -1,0 +1,245 @@
+package provision
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/catalog"
+)
+
+// generate fills what the run was asked to generate, and what a line needs
+// and the row left empty.
+func (r *run) generate(it *item) {
+	u := it.user
+	create := it.action == roster.Create
+	if create && r.opt.GenerateUsername && u.Username == "" {
+		r.newUsername(it)
+	}
+	if create && r.opt.GeneratePassword && u.Password == "" && u.PasswordHash == "" {
+		u.Password = NewPassword(r.opt.PasswordDigits)
+		it.password = u.Password
+	}
+	l := u.Line
+	if l == nil {
+		return
+	}
+	lineIsNew := it.old == nil || it.old.Line == nil
+	if l.Exten == "auto" || l.Exten == "" && r.opt.GenerateExten && lineIsNew {
+		n, ok := r.freeNumber(it, "exten", u.Tenant, l.Context)
+		if !ok {
+			it.fail("exten", l.Exten, fmt.Sprintf("no free number left in context %s", l.Context))
+			return
+		}
+		l.Exten = n
+	}
+	if l.Protocol == "sip" || l.Protocol == "webrtc" {
+		if l.SIPUsername == "" {
+			l.SIPUsername = r.unclaimed(catalog.KeySIPUsername, it.row, func() string { return randomText("abcdefghijkmnopqrstuvwxyz23456789", 10) })
+		}
+		if l.SIPSecret == "" {
+			l.SIPSecret = randomText(letters, 20)
+		}
+	}
+	if l.ProvisioningCode == "" {
+		l.ProvisioningCode = r.unclaimed(catalog.KeyProvisioningCode, it.row, func() string { return randomText(digits, 6) })
+	}
+}
+
+// unclaimed draws random values until one is not used in the file. The
+// directory is asked later, with the batch (see claims).
+func (r *run) unclaimed(key catalog.Key, row int, draw func() string) string {
+	for {
+		v := draw()
+		if !r.checker.Taken(key, v) {
+			r.checker.Claim(key, v, row)
+			return v
+		}
+	}
+}
+
+// newUsername derives a username from the email or the name, made unique
+// in the file and the directory with a number.
+func (r *run) newUsername(it *item) {
+	u := it.user
+	base := usernameBase(u.Email, u.Firstname, u.Lastname)
+	for n := 1; ; n++ {
+		cand := base
+		if n > 1 {
+			cand = trimTo(base, 60) + strconv.Itoa(n)
+		}
+		low := strings.ToLower(cand)
+		if r.checker.Taken(catalog.KeyUsername, low) {
+			continue
+		}
+		if !r.empty {
+			owners, err := r.tx.Owners(r.ctx, []roster.Claim{{Key: "username", Value: low}})
+			if err == nil && len(owners) > 0 {
+				continue
+			}
+		}
+		r.checker.Claim(catalog.KeyUsername, low, it.row)
+		u.Username = cand
+		return
+	}
+}
+
+// freeNumber returns the next number of the context's ranges that neither
+// the directory nor the file uses, in row order.
+func (r *run) freeNumber(it *item, key, tenant, context string) (string, bool) {
+	t := r.ref.Tenant(tenant)
+	ctx := t.Context(context)
+	if ctx == nil {
+		return "", false
+	}
+	k := [3]string{key, t.Name, ctx.Name}
+	used, ok := r.numbers[k]
+	if !ok {
+		used = map[string]bool{}
+		if !r.empty {
+			var err error
+			if used, err = r.tx.Numbers(r.ctx, key, t.Name, ctx.Name); err != nil {
+				used = map[string]bool{}
+			}
+		}
+		r.numbers[k] = used
+	}
+	skip := r.cursor[k]
+	for _, s := range ctx.Ranges {
+		rg, err := roster.ParseRange(s)
+		if err != nil {
+			continue
+		}
+		start, _ := strconv.Atoi(rg.Start)
+		end, _ := strconv.Atoi(rg.End)
+		for n := start; n <= end; n++ {
+			if skip > 0 {
+				skip--
+				continue
+			}
+			r.cursor[k]++
+			num := fmt.Sprintf("%0*d", len(rg.Start), n)
+			scoped := catalog.ScopedKey(ctx.Name, num)
+			if used[num] || r.checker.Taken(catalog.KeyExten, scoped) {
+				continue
+			}
+			r.checker.Claim(catalog.KeyExten, scoped, it.row)
+			return num, true
+		}
+	}
+	return "", false
+}
+
+// requireLogin checks that a user with the CTI profile enabled can log in.
+func (r *run) requireLogin(it *item) {
+	u := it.user
+	if u.CTIProfile == nil || !u.CTIProfile.Enabled {
+		return
+	}
+	if u.Username == "" {
+		it.fail("username", "", "required when cti_profile_enabled is 1 (or use --generate username)")
+	}
+	if u.Password == "" && u.PasswordHash == "" {
+		it.fail("password", "", "required when cti_profile_enabled is 1 (or use --generate password)")
+	}
+}
+
+// claims checks the row's unique values against the directory. Generated
+// values that collide are drawn again; given ones fail the row.
+func (r *run) claims(b *batch) error {
+	if r.empty {
+		return nil
+	}
+	for round := 0; ; round++ {
+		type owned struct {
+			it     *item
+			claim  roster.Claim
+			column string
+		}
+		var all []owned
+		for _, it := range b.items {
+			if !it.ok() || (it.action != roster.Create && it.action != roster.Update) {
+				continue
+			}
+			for _, c := range userClaims(it.user) {
+				if it.old != nil && c.Value == valueOf(it.old, c) {
+					continue // the user's own value, unchanged
+				}
+				if it.action == roster.Create && c.Key != "username" && slices.Contains(identityKeys, c.Key) {
+					continue // identify has looked these up
+				}
+				all = append(all, owned{it, c, c.Key})
+			}
+		}
+		if len(all) == 0 {
+			return nil
+		}
+		claims := make([]roster.Claim, len(all))
+		for i, o := range all {
+			claims[i] = o.claim
+		}
+		owners, err := r.tx.Owners(r.ctx, claims)
+		if err != nil {
+			return err
+		}
+		redraw := false
+		for _, o := range all {
+			id, taken := owners[o.claim]
+			if !taken || id == o.it.user.ID && o.it.old != nil {
+				continue
+			}
+			l := o.it.user.Line
+			switch {
+			case o.column == "sip_username" && o.it.old == nil && r.header.Cell(o.it.cells, catalog.Lookup("sip_username")) == "":
+				l.SIPUsername = r.unclaimed(catalog.KeySIPUsername, o.it.row, func() string { return randomText("abcdefghijkmnopqrstuvwxyz23456789", 10) })
+				redraw = true
+			case o.column == "provisioning_code" && r.header.Cell(o.it.cells, catalog.Lookup("provisioning_code")) == "":
+				l.ProvisioningCode = r.unclaimed(catalog.KeyProvisioningCode, o.it.row, func() string { return randomText(digits, 6) })
+				redraw = true
+			default:
+				col := o.column
+				o.it.fail(col, o.claim.Value, "already used by another user in the directory")
+			}
+		}
+		if !redraw || round > 20 {
+			return nil
+		}
+	}
+}
+
+// userClaims lists the unique values a user holds.
+func userClaims(u *roster.User) []roster.Claim {
+	var out []roster.Claim
+	add := func(key, context, v string) {
+		if v != "" {
+			out = append(out, roster.Claim{Key: key, Tenant: u.Tenant, Context: context, Value: v})
+		}
+	}
+	add("uuid", "", u.UUID)
+	add("username", "", u.Username)
+	add("email", "", u.Email)
+	if l := u.Line; l != nil {
+		add("sip_username", "", l.SIPUsername)
+		add("provisioning_code", "", l.ProvisioningCode)
+		add("exten", l.Context, l.Exten)
+	}
+	for _, in := range u.Incalls {
+		add("incall_exten", in.Context, in.Exten)
+	}
+	if v := u.Voicemail; v != nil {
+		add("voicemail_number", v.Context, v.Number)
+	}
+	return out
+}
+
+// valueOf returns the value a user holds for a claim's key and context.
+func valueOf(u *roster.User, c roster.Claim) string {
+	for _, o := range userClaims(u) {
+		if o.Key == c.Key && o.Context == c.Context && o.Value == c.Value {
+			return o.Value
+		}
+	}
+	return ""
+}

@@ -1,0 +1,447 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+
+	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/catalog"
+	"github.com/roster-dev/roster/sheet"
+)
+
+// batchSize is how many rows are looked up and written together.
+const batchSize = 512
+
+// Check is an import dry run against a new directory that holds only the
+// default reference data. It needs no database and writes nothing.
+func Check(ctx context.Context, path string, opt Options) (*roster.Result, error) {
+	opt.DryRun = true
+	return start(ctx, nil, path, opt, "check")
+}
+
+// Import creates the users of a file.
+func Import(ctx context.Context, dir roster.Directory, path string, opt Options) (*roster.Result, error) {
+	return start(ctx, dir, path, opt, "import")
+}
+
+// Update changes the users of a file, found by their key column.
+func Update(ctx context.Context, dir roster.Directory, path string, opt Options) (*roster.Result, error) {
+	return start(ctx, dir, path, opt, "update")
+}
+
+// run is one import, update or check.
+type run struct {
+	ctx     context.Context
+	opt     Options
+	command string
+	update  bool // rows change existing users
+
+	tx       roster.Tx // nil for check
+	ref      *roster.Reference
+	empty    bool // the directory had no users when the run began
+	file     *sheet.File
+	header   *catalog.Header
+	checker  *catalog.Checker
+	hasher   *hasher
+	numbers  map[[3]string]map[string]bool // numbers used in the directory, by key and context
+	cursor   map[[3]string]int             // where the search for a free number resumes
+	res      *roster.Result
+	reports  *reports
+	failed   int         // rows failed so far, in row order
+	stopped  atomic.Bool // --max-errors was reached
+	wrote    bool // something was written
+	genCount int  // secrets generated for written users
+}
+
+// item is one row on its way through the run.
+type item struct {
+	row      int
+	cells    []string
+	values   []string
+	avatar   *roster.Picture
+	problems []roster.Problem
+	action   roster.Action
+	user     *roster.User // the user to create, or the updated state
+	old      *roster.User
+	changes  []roster.Change
+	password string // a generated password, for success.csv
+	skipped  bool   // after --max-errors: neither checked nor applied
+}
+
+func (it *item) fail(column, value, message string) {
+	it.problems = append(it.problems, roster.Problem{Row: it.row, Column: column, Value: value, Message: message})
+}
+
+func (it *item) ok() bool { return len(it.problems) == 0 && !it.skipped }
+
+type batch struct {
+	items  []*item
+	hashes sync.WaitGroup
+}
+
+func start(ctx context.Context, dir roster.Directory, path string, opt Options, command string) (res *roster.Result, err error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	r := &run{ctx: ctx, opt: opt, command: command, update: command == "update",
+		numbers: map[[3]string]map[string]bool{}, cursor: map[[3]string]int{}}
+	zero := func() *int { return new(int) }
+	r.res = &roster.Result{Command: command, File: path, DryRun: opt.DryRun, Mode: opt.Mode,
+		Created: zero(), Updated: zero(), Skipped: zero(), Errors: []roster.Problem{}, IgnoredColumns: []roster.IgnoredColumn{}}
+	if r.file, err = sheet.Open(path, opt.Sheet); err != nil {
+		return nil, unreadable(err)
+	}
+	defer r.file.Close()
+	r.res.Format = string(r.file.Format)
+	head, err := r.file.Next()
+	if err == io.EOF {
+		return nil, roster.Errorf(roster.EINVALID, "%s is empty: it has no header row", filepath.Base(path))
+	}
+	if err != nil {
+		return nil, unreadable(err)
+	}
+	if r.header, err = catalog.ParseHeader(slices.Clone(head.Cells), opt.Header); err != nil {
+		return nil, err
+	}
+	if r.header.Ignored != nil {
+		r.res.IgnoredColumns = r.header.Ignored
+	}
+	if err := r.checkHeader(); err != nil {
+		return nil, err
+	}
+	r.ref = roster.DefaultReference()
+	r.empty = true
+	if dir != nil {
+		if r.tx, err = dir.Begin(ctx); err != nil {
+			return nil, err
+		}
+		defer r.tx.Rollback()
+		r.ref = r.tx.Reference()
+		n, err := r.tx.CountUsers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r.empty = n == 0
+	}
+	r.checker = catalog.NewChecker(r.header, catalog.CheckOptions{Reference: r.ref, Assets: r.file.Assets, Update: r.update})
+	if !opt.DryRun {
+		r.reports = newReports(opt, command, r.file, r.header)
+		defer r.reports.abandon()
+	}
+	if err := r.prime(path); err != nil {
+		return nil, err
+	}
+	r.hasher = newHasher()
+	defer r.hasher.close()
+	if err := r.pipeline(); err != nil {
+		return nil, err
+	}
+	return r.finish()
+}
+
+func unreadable(err error) error {
+	if roster.ErrorCode(err) != roster.EINTERNAL {
+		return err
+	}
+	return roster.Errorf(roster.EUNREADABLE, "%v", err)
+}
+
+// checkHeader refuses headers that cannot work for the command.
+func (r *run) checkHeader() error {
+	if r.update {
+		key := catalog.Lookup(r.opt.Key)
+		if !r.header.InFile(key) {
+			return roster.Errorf(roster.EINVALID, "an update finds users by their %s, and the file has no %s column (use --key username or --key email to find them otherwise)", key.Name, key.Name)
+		}
+	}
+	return nil
+}
+
+// prime reads the file once before the real pass when numbers or usernames
+// are generated, so that generated values avoid those of later rows.
+func (r *run) prime(path string) error {
+	exten := catalog.Lookup("exten")
+	if !(r.opt.GenerateExten || r.opt.GenerateUsername || r.header.Has(exten)) {
+		return nil
+	}
+	f, err := sheet.Open(path, r.opt.Sheet)
+	if err != nil {
+		return unreadable(err)
+	}
+	defer f.Close()
+	if _, err := f.Next(); err != nil {
+		return unreadable(err)
+	}
+	for {
+		row, err := f.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return unreadable(err)
+		}
+		r.checker.Prime(row.Cells, row.Num)
+	}
+}
+
+// pipeline reads and plans batches in this goroutine while another one
+// waits for their password hashes, writes them and reports them, in order.
+func (r *run) pipeline() error {
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	r.ctx = ctx
+	planned := make(chan *batch, 2)
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range planned {
+			if err == nil {
+				err = r.apply(b)
+				if err != nil {
+					cancel()
+				}
+			}
+		}
+		done <- err
+	}()
+	err := r.read(planned)
+	close(planned)
+	if werr := <-done; werr != nil {
+		return werr
+	}
+	if err != nil {
+		return err
+	}
+	return r.ctx.Err()
+}
+
+// read checks every row and plans it, batch by batch.
+func (r *run) read(out chan<- *batch) error {
+	b := &batch{}
+	rows := 0
+	for {
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+		row, err := r.file.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return unreadable(err)
+		}
+		rows++
+		if r.opt.Progress != nil && rows%4096 == 0 {
+			r.opt.Progress(rows)
+		}
+		it := &item{row: row.Num, cells: slices.Clone(row.Cells)}
+		if r.stopped.Load() {
+			it.skipped = true
+		} else {
+			rec, probs := r.checker.Check(row.Cells, row.Num)
+			it.problems = probs
+			it.values = slices.Clone(rec.Values)
+			it.avatar = rec.Avatar
+		}
+		b.items = append(b.items, it)
+		if len(b.items) == batchSize {
+			if err := r.plan(b); err != nil {
+				return err
+			}
+			out <- b
+			b = &batch{}
+		}
+	}
+	if r.opt.Progress != nil {
+		r.opt.Progress(rows)
+	}
+	if len(b.items) > 0 {
+		if err := r.plan(b); err != nil {
+			return err
+		}
+		out <- b
+	}
+	return nil
+}
+
+// plan decides what each checked row does, against the directory.
+func (r *run) plan(b *batch) error {
+	if err := r.identify(b); err != nil {
+		return err
+	}
+	for _, it := range b.items {
+		if !it.ok() {
+			continue
+		}
+		switch it.action {
+		case roster.Create:
+			it.user = r.newUser(it)
+		case roster.Update:
+			r.merge(it)
+		}
+		if it.ok() && (it.action == roster.Create || it.action == roster.Update) {
+			r.generate(it)
+			r.requireLogin(it)
+		}
+	}
+	if err := r.claims(b); err != nil {
+		return err
+	}
+	for _, it := range b.items {
+		if it.ok() && it.user != nil && it.user.Password != "" && (it.action == roster.Create || it.action == roster.Update) {
+			r.hasher.hash(it.user.Password, &it.user.PasswordHash, &b.hashes)
+		}
+	}
+	return nil
+}
+
+// identityKeys are the columns that make a row's user an existing one.
+var identityKeys = []string{"uuid", "username", "email"}
+
+// identify finds the existing user of each row.
+func (r *run) identify(b *batch) error {
+	keys := identityKeys
+	if r.update {
+		keys = []string{r.opt.Key}
+	}
+	var claims []roster.Claim
+	for _, it := range b.items {
+		if !it.ok() {
+			continue
+		}
+		for _, k := range keys {
+			if v := it.values[catalog.Lookup(k).Index]; v != "" {
+				claims = append(claims, roster.Claim{Key: k, Value: v})
+			}
+		}
+	}
+	owners := map[roster.Claim]int64{}
+	if !r.empty && len(claims) > 0 {
+		var err error
+		if owners, err = r.tx.Owners(r.ctx, claims); err != nil {
+			return err
+		}
+	}
+	var need []int64
+	for _, it := range b.items {
+		if !it.ok() {
+			continue
+		}
+		var ids []int64
+		var first string
+		for _, k := range keys {
+			v := it.values[catalog.Lookup(k).Index]
+			id, ok := owners[roster.Claim{Key: k, Value: v}]
+			if v == "" || !ok {
+				continue
+			}
+			if len(ids) > 0 && !slices.Contains(ids, id) {
+				it.fail(k, v, fmt.Sprintf("belongs to another user than the %s of this row", first))
+				break
+			}
+			if len(ids) == 0 {
+				first = k
+			}
+			ids = append(ids, id)
+		}
+		if !it.ok() {
+			continue
+		}
+		switch {
+		case r.update && len(ids) == 0:
+			it.fail(r.opt.Key, it.values[catalog.Lookup(r.opt.Key).Index], "no user has this "+r.opt.Key)
+		case r.update:
+			it.action = roster.Update
+		case len(ids) == 0:
+			it.action = roster.Create
+		case r.opt.OnExisting == OnExistingSkip:
+			it.action = roster.Skip
+		case r.opt.OnExisting == OnExistingUpdate:
+			it.action = roster.Update
+		default:
+			it.fail(first, it.values[catalog.Lookup(first).Index], "a user with this "+first+" already exists (use --on-existing skip or update)")
+		}
+		if it.ok() && it.action == roster.Update {
+			it.old = &roster.User{ID: ids[0]}
+			need = append(need, ids[0])
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	users, err := r.tx.Users(r.ctx, need)
+	if err != nil {
+		return err
+	}
+	for _, it := range b.items {
+		if it.old != nil {
+			it.old = users[it.old.ID]
+		}
+	}
+	return nil
+}
+
+// newUser builds the user a row creates, with the catalogue's defaults.
+func (r *run) newUser(it *item) *roster.User {
+	u := roster.NewUser()
+	for _, c := range catalog.Columns {
+		if v := it.values[c.Index]; v != "" {
+			c.Set(u, v)
+		}
+	}
+	u.Avatar = it.avatar
+	tenant := r.ref.Tenant(u.Tenant)
+	u.Tenant = tenant.Name
+	if u.Role == "" {
+		u.Role = tenant.DefaultRole
+	}
+	if u.DisplayName == "" {
+		u.DisplayName = strings.TrimSpace(u.Firstname + " " + u.Lastname)
+	}
+	if u.UUID == "" {
+		u.UUID = uuid.NewString()
+	}
+	return u
+}
+
+// finish commits or rolls back and completes the result.
+func (r *run) finish() (*roster.Result, error) {
+	res := r.res
+	if r.tx != nil {
+		groups, rooms := r.tx.Created()
+		res.GroupsCreated, res.RoomsCreated = groups, rooms
+	}
+	applied := r.wrote && !r.opt.DryRun && (r.opt.Mode == Partial || res.Failed == 0)
+	if applied {
+		if err := r.tx.Commit(); err != nil {
+			return nil, err
+		}
+	} else {
+		res.GroupsCreated, res.RoomsCreated = nil, nil
+	}
+	res.Applied = applied
+	if res.GroupsCreated == nil {
+		res.GroupsCreated = []string{}
+	}
+	if res.RoomsCreated == nil {
+		res.RoomsCreated = []string{}
+	}
+	if r.reports != nil {
+		rep, err := r.reports.finish(applied, res.Failed > 0 || len(res.NotApplied) > 0, r.genCount > 0)
+		if err != nil {
+			slog.Error("writing reports", "err", err)
+			return nil, fmt.Errorf("writing the reports: %w", err)
+		}
+		res.Reports = rep
+	}
+	return res, nil
+}

@@ -1,0 +1,132 @@
+package provision
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Argon2id parameters: OWASP's minimum (19 MiB, 2 passes, 1 lane). Each
+// hash runs on one core; the hasher runs one per core.
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+)
+
+// HashPassword returns the argon2id PHC string of a password.
+func HashPassword(password string) string {
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// PasswordMatches says whether a password matches a stored argon2id or
+// bcrypt hash.
+func PasswordMatches(hash, password string) bool {
+	if strings.HasPrefix(hash, "$2") {
+		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+	}
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m > 1<<22 || t > 64 || p == 0 {
+		return false
+	}
+	b64 := base64.RawStdEncoding
+	salt, err1 := b64.DecodeString(strings.TrimRight(parts[4], "="))
+	want, err2 := b64.DecodeString(strings.TrimRight(parts[5], "="))
+	if err1 != nil || err2 != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// hasher hashes passwords on all cores, while the caller goes on reading.
+type hasher struct {
+	jobs chan hashJob
+	wg   sync.WaitGroup
+}
+
+type hashJob struct {
+	password string
+	out      *string
+	done     *sync.WaitGroup
+}
+
+func newHasher() *hasher {
+	h := &hasher{jobs: make(chan hashJob, 1024)}
+	for range runtime.GOMAXPROCS(0) {
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			for j := range h.jobs {
+				*j.out = HashPassword(j.password)
+				j.done.Done()
+			}
+		}()
+	}
+	return h
+}
+
+// hash queues a password; done is released when *out holds its hash.
+func (h *hasher) hash(password string, out *string, done *sync.WaitGroup) {
+	done.Add(1)
+	h.jobs <- hashJob{password: password, out: out, done: done}
+}
+
+func (h *hasher) close() {
+	close(h.jobs)
+	h.wg.Wait()
+}
+
+const (
+	letters = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	digits  = "0123456789"
+)
+
+// randomText returns n characters drawn uniformly from alphabet.
+func randomText(alphabet string, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[randIndex(len(alphabet))]
+	}
+	return string(b)
+}
+
+// randIndex returns a uniform random index below n, without modulo bias.
+func randIndex(n int) int {
+	limit := 256 - 256%n
+	var one [1]byte
+	for {
+		rand.Read(one[:])
+		if int(one[0]) < limit {
+			return int(one[0]) % n
+		}
+	}
+}
+
+// NewPassword generates a password: 16 letters and digits (without the
+// look-alikes l, I, O, 0 and 1), or 10 digits for phones that only take
+// digits.
+func NewPassword(digitsOnly bool) string {
+	if digitsOnly {
+		return randomText(digits, 10)
+	}
+	return randomText(letters, 16)
+}

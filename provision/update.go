@@ -1,0 +1,182 @@
+package provision
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/catalog"
+)
+
+// merge applies a row to the existing user it updates, with Wazo's
+// semantics: columns absent from the header are left alone; an empty cell
+// clears (unless blank cells mean keep); a resource whose columns in the
+// header are all empty is removed; a line's protocol never changes.
+func (r *run) merge(it *item) {
+	old := it.old
+	u := old.Clone()
+	keep := r.opt.BlankKeep || !r.update // an import updates with --blank keep
+	h := r.header
+	for _, c := range catalog.Columns {
+		if !h.Has(c) {
+			continue
+		}
+		v := it.values[c.Index]
+		if v == "" && keep {
+			continue
+		}
+		switch c.Name {
+		case "uuid":
+			if v != old.UUID {
+				it.fail(c.Name, v, "a user's uuid cannot change")
+			}
+			continue
+		case "password":
+			if v != "" && PasswordMatches(old.PasswordHash, v) {
+				continue
+			}
+			u.Password = v
+			if v == "" {
+				u.PasswordHash = ""
+			}
+			continue
+		case "avatar":
+			u.Avatar = it.avatar
+			continue
+		case "line_protocol":
+			if old.Line != nil && v != "" && v != old.Line.Protocol {
+				it.fail(c.Name, v, fmt.Sprintf("a line's protocol cannot change (it is %s)", old.Line.Protocol))
+				continue
+			}
+		}
+		if c.Resource == catalog.Incall && len(old.Incalls) > 1 {
+			it.fail(c.Name, v, fmt.Sprintf("the user has %d incoming numbers; an update can only change a user's only one", len(old.Incalls)))
+			continue
+		}
+		c.Set(u, v)
+	}
+	if !it.ok() {
+		return
+	}
+	if !keep {
+		removeEmptyResources(h, it.values, u)
+	}
+	if u.Tenant == "" {
+		u.Tenant = r.ref.Tenant("").Name
+	}
+	values := make([]string, len(catalog.Columns))
+	for _, c := range catalog.Columns {
+		values[c.Index] = c.Get(u)
+	}
+	catalog.Required(values, nil, func(c *catalog.Column, value, message string) {
+		if h.Has(c) || resourceTouched(h, c.Resource) {
+			it.fail(c.Name, value, message)
+		}
+	})
+	it.user = u
+	it.changes = changes(h, old, u)
+	if len(it.changes) == 0 {
+		it.action = roster.Unchanged
+	}
+}
+
+// resourceTouched says whether the header has a column of the resource.
+func resourceTouched(h *catalog.Header, resource string) bool {
+	for _, c := range catalog.Columns {
+		if c.Resource == resource && h.Has(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// removeEmptyResources drops each resource whose columns in the header are
+// all empty in the row.
+func removeEmptyResources(h *catalog.Header, values []string, u *roster.User) {
+	for _, res := range []string{catalog.CTIProfile, catalog.Line, catalog.Incall, catalog.Voicemail} {
+		touched, empty := false, true
+		for _, c := range catalog.Columns {
+			if c.Resource == res && h.Has(c) {
+				touched = true
+				empty = empty && values[c.Index] == ""
+			}
+		}
+		if !touched || !empty {
+			continue
+		}
+		switch res {
+		case catalog.CTIProfile:
+			u.CTIProfile = nil
+		case catalog.Line:
+			u.Line = nil
+		case catalog.Incall:
+			u.Incalls = nil
+		case catalog.Voicemail:
+			u.Voicemail = nil
+		}
+	}
+}
+
+// changes lists the columns of the header whose value differs between two
+// states of a user. Lists compare as sets; secrets show as ***.
+func changes(h *catalog.Header, old, u *roster.User) []roster.Change {
+	var out []roster.Change
+	for _, c := range catalog.Columns {
+		if !h.Has(c) {
+			continue
+		}
+		switch c.Name {
+		case "password":
+			if u.Password != "" || (old.PasswordHash != "" && u.PasswordHash == "") {
+				out = append(out, roster.Change{Column: c.Name, Old: mask(old.PasswordHash), New: mask(u.Password + u.PasswordHash)})
+			}
+			continue
+		case "avatar":
+			if !samePicture(old.Avatar, u.Avatar) {
+				out = append(out, roster.Change{Column: c.Name, Old: pictureText(old.Avatar), New: pictureText(u.Avatar)})
+			}
+			continue
+		}
+		a, b := c.Get(old), c.Get(u)
+		if c.Type == catalog.List {
+			a, b = sortedList(a, c.Sep), sortedList(b, c.Sep)
+		}
+		if a == b {
+			continue
+		}
+		if c.Secret {
+			a, b = mask(a), mask(b)
+		}
+		out = append(out, roster.Change{Column: c.Name, Old: a, New: b})
+	}
+	return out
+}
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "***"
+}
+
+func sortedList(v, sep string) string {
+	items := strings.Split(v, sep)
+	slices.SortFunc(items, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	return strings.Join(items, sep)
+}
+
+func samePicture(a, b *roster.Picture) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Type == b.Type && bytes.Equal(a.Data, b.Data)
+}
+
+func pictureText(p *roster.Picture) string {
+	if p == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s picture, %d bytes", p.Type, len(p.Data))
+}

@@ -1,0 +1,469 @@
+// Package ods reads OpenDocument spreadsheets (.ods): the rows of one sheet,
+// each cell as the text a person sees in it.
+//
+// content.xml is streamed token by token, so memory does not grow with the
+// number of rows, and the repeats that spreadsheets use to describe empty
+// space (a million blank rows, sixteen thousand blank columns) cost nothing.
+package ods
+
+import (
+	"archive/zip"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/roster-dev/roster/sheet/internal/zipguard"
+)
+
+// The size of the largest sheet LibreOffice and Excel can hold.
+const (
+	maxRows = 1 << 20
+	maxCols = 1 << 14 // A to XFD
+)
+
+const mimeType = "application/vnd.oasis.opendocument.spreadsheet"
+
+// Options choose the sheet and bound what a file may make the reader do.
+type Options struct {
+	// Sheet is a table name, or 1-based table number as decimal text; ""
+	// is the first table. A table named like the text wins over the table
+	// at that position, so a sheet named "2024" is found by its name.
+	Sheet string
+	// MaxCellBytes is the largest text of one cell in bytes; 0 = 1 << 20.
+	MaxCellBytes int
+	// MaxDepth is the deepest XML nesting accepted; 0 = 256.
+	MaxDepth int
+	// MaxCells is the most cells yielded in all, counting expanded
+	// repeats and the empty cells up to the last non-empty one of each row
+	// (these cost the caller as much to go through); 0 = 50_000_000.
+	MaxCells int64
+	// Limits bound what the archive may inflate to; the zero value is
+	// zipguard.DefaultLimits.
+	Limits zipguard.Limits
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxCellBytes <= 0 {
+		o.MaxCellBytes = 1 << 20
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = 256
+	}
+	if o.MaxCells <= 0 {
+		o.MaxCells = 50_000_000
+	}
+	return o
+}
+
+// Reader reads the rows of one sheet.
+type Reader struct {
+	opt  Options
+	xml  *content
+	name string // the sheet's
+
+	// The depth in content.xml of the open table, row, cell and paragraph
+	// (0 when not in one), and of the element whose content is skipped.
+	table, row, cell, para, skip int
+
+	rowNum    int // number of the row being read, or of the next one
+	rowRepeat int
+	col       int      // 0-based index of the next cell in the row
+	cells     []string // the row up to its last non-empty cell
+	c         cellAttrs
+	text      []byte // the cell's displayed text
+
+	yieldNum  int // number of the next yield of the finished row
+	yieldLeft int // times the finished row is still to be yielded
+	cellsLeft int64
+	out       []string
+	err       error
+}
+
+// cellAttrs are the attributes of a cell that decide its text.
+type cellAttrs struct {
+	valueType, value, date, time, boolean string
+	repeat                                int
+	paras                                 int // text:p seen
+}
+
+var errClosed = errors.New("ods: the reader is closed")
+
+// NewReader opens the spreadsheet in r, of size bytes, and finds the sheet
+// that opt names.
+func NewReader(r io.ReaderAt, size int64, opt Options) (*Reader, error) {
+	opt = opt.withDefaults()
+	zr, err := zipguard.Open(r, size, opt.Limits)
+	if err != nil {
+		return nil, fmt.Errorf("ods: %w", err)
+	}
+	f, err := contentFile(zr)
+	if err != nil {
+		return nil, err
+	}
+	rd := &Reader{opt: opt, rowNum: 1, cellsLeft: opt.MaxCells}
+	pos := 1
+	if opt.Sheet != "" {
+		// By name first; a number falls back to a position only when no
+		// table has it as its name, which takes a second pass.
+		pos = position(opt.Sheet)
+		if rd.xml, err = openContent(f, opt); err != nil {
+			return nil, err
+		}
+		names, ok, err := rd.xml.seek(opt.Sheet, 0)
+		if err != nil || ok || pos == 0 || pos > len(names) {
+			return rd.found(names, ok, err)
+		}
+		rd.xml.close()
+	}
+	if rd.xml, err = openContent(f, opt); err != nil {
+		return nil, err
+	}
+	names, ok, err := rd.xml.seek("", pos)
+	return rd.found(names, ok, err)
+}
+
+// found finishes NewReader once the seek for the sheet has ended, with the
+// names of the tables it passed, the last being the sheet's if ok.
+func (r *Reader) found(names []string, ok bool, err error) (*Reader, error) {
+	if err == nil && !ok {
+		switch {
+		case len(names) == 0:
+			err = errors.New("ods: the workbook has no sheets")
+		default:
+			q := make([]string, len(names))
+			for i, n := range names {
+				q[i] = strconv.Quote(n)
+			}
+			err = fmt.Errorf("ods: no sheet %q in the workbook (sheets: %s)", r.opt.Sheet, strings.Join(q, ", "))
+		}
+	}
+	if err != nil {
+		r.xml.close()
+		return nil, err
+	}
+	r.name = names[len(names)-1]
+	r.table = r.xml.depth()
+	return r, nil
+}
+
+// contentFile finds content.xml, having checked that the archive does not
+// say it is some other kind of document.
+func contentFile(zr *zip.Reader) (*zip.File, error) {
+	var content *zip.File
+	for _, f := range zr.File {
+		switch {
+		case f.Name == "mimetype":
+			rc, err := zipguard.OpenEntry(f, 0)
+			if err != nil {
+				return nil, fmt.Errorf("ods: reading the archive's mimetype: %w", err)
+			}
+			b, err := io.ReadAll(io.LimitReader(rc, 256))
+			rc.Close()
+			if err != nil {
+				return nil, fmt.Errorf("ods: reading the archive's mimetype: %w", err)
+			}
+			if m := strings.TrimSpace(string(b)); m != mimeType {
+				return nil, fmt.Errorf("ods: not an OpenDocument spreadsheet: the archive says it is %q", m)
+			}
+		case f.Name == "content.xml" && content == nil:
+			content = f
+		}
+	}
+	if content == nil {
+		return nil, errors.New("ods: not an OpenDocument spreadsheet: the archive has no content.xml")
+	}
+	return content, nil
+}
+
+// position reads a 1-based table number, or returns 0.
+func position(s string) int {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// Next returns the next row that has at least one non-empty cell: its
+// 1-based spreadsheet row number and its cells from column A up to the last
+// non-empty cell (empty cells in between are ""). It returns io.EOF after
+// the last row of the sheet. The cells slice may be reused by the next call.
+func (r *Reader) Next() (row int, cells []string, err error) {
+	if r.err == nil && r.yieldLeft == 0 {
+		r.err = r.readRow()
+	}
+	if r.err == nil {
+		switch {
+		case r.yieldNum > maxRows:
+			r.err = fmt.Errorf("ods: sheet %q: data below row %d, the last row a spreadsheet can have", r.name, maxRows)
+		case int64(len(r.cells)) > r.cellsLeft:
+			r.err = r.rowError(r.yieldNum, "the sheet has more than %d cells, too many to read", r.opt.MaxCells)
+		}
+	}
+	if r.err != nil {
+		return 0, nil, r.err
+	}
+	r.cellsLeft -= int64(len(r.cells))
+	row = r.yieldNum
+	r.yieldNum++
+	r.yieldLeft--
+	// A copy, so that a caller who edits the cells does not change the
+	// repeats of a repeated row.
+	r.out = append(r.out[:0], r.cells...)
+	return row, r.out, nil
+}
+
+// Close releases content.xml.
+func (r *Reader) Close() error {
+	if r.err == errClosed {
+		return nil
+	}
+	r.err = errClosed
+	return r.xml.close()
+}
+
+// readRow reads content.xml up to the end of the next row that has a
+// non-empty cell, or of the table.
+func (r *Reader) readRow() error {
+	for {
+		tok, err := r.xml.token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if err := r.start(t); err != nil {
+				return err
+			}
+		case xml.EndElement:
+			switch r.xml.depth() {
+			case r.skip:
+				r.skip = 0
+			case r.para:
+				r.para = 0
+			case r.cell:
+				if err := r.endCell(); err != nil {
+					return err
+				}
+			case r.row:
+				if r.endRow() {
+					return nil
+				}
+			case r.table:
+				return io.EOF
+			}
+		case xml.CharData:
+			if r.para > 0 && r.skip == 0 {
+				if err := r.addText(t); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
+// start handles the start of an element inside the table. Everything but
+// rows, cells and their text is skipped whole.
+func (r *Reader) start(t xml.StartElement) error {
+	if r.skip > 0 {
+		return nil
+	}
+	ns := r.xml.ns
+	switch {
+	case r.cell > 0:
+		return r.startInCell(t)
+	case r.row > 0:
+		if is(t.Name, ns.table, "table-cell") || is(t.Name, ns.table, "covered-table-cell") {
+			return r.startCell(t)
+		}
+	case is(t.Name, ns.table, "table-row"):
+		return r.startRow(t)
+	case is(t.Name, ns.table, "table-header-rows"), is(t.Name, ns.table, "table-row-group"), is(t.Name, ns.table, "table-rows"):
+		return nil // their rows are read as if they stood in the table
+	}
+	r.skip = r.xml.depth()
+	return nil
+}
+
+func (r *Reader) startRow(t xml.StartElement) error {
+	n, err := r.repeat(t, "number-rows-repeated", maxRows+1)
+	if err != nil {
+		return err
+	}
+	r.row, r.rowRepeat = r.xml.depth(), n
+	r.col, r.cells = 0, r.cells[:0]
+	return nil
+}
+
+// endRow finishes a row and reports whether it is to be yielded.
+func (r *Reader) endRow() bool {
+	r.row = 0
+	first := r.rowNum
+	// Beyond the last row, the count only needs to stay there.
+	r.rowNum = min(r.rowNum+r.rowRepeat, maxRows+1)
+	if len(r.cells) == 0 {
+		return false
+	}
+	r.yieldNum, r.yieldLeft = first, r.rowRepeat
+	return true
+}
+
+func (r *Reader) startCell(t xml.StartElement) error {
+	n, err := r.repeat(t, "number-columns-repeated", maxCols+1)
+	if err != nil {
+		return err
+	}
+	ns := r.xml.ns
+	r.c = cellAttrs{repeat: n}
+	for _, a := range t.Attr {
+		if a.Name.Space != ns.office {
+			continue
+		}
+		switch a.Name.Local {
+		case "value-type":
+			r.c.valueType = a.Value
+		case "value":
+			r.c.value = a.Value
+		case "date-value":
+			r.c.date = a.Value
+		case "time-value":
+			r.c.time = a.Value
+		case "boolean-value":
+			r.c.boolean = a.Value
+		}
+	}
+	r.cell = r.xml.depth()
+	r.text = r.text[:0]
+	return nil
+}
+
+// startInCell handles the elements of a cell's content: paragraphs and
+// the spaces, tabs and line breaks written as elements inside them.
+// Comments, notes and drawings anchored to the cell are not its text.
+func (r *Reader) startInCell(t xml.StartElement) error {
+	ns := r.xml.ns
+	switch {
+	case is(t.Name, ns.office, "annotation"), is(t.Name, ns.text, "note"), t.Name.Space == ns.draw:
+		r.skip = r.xml.depth()
+	case t.Name.Space != ns.text:
+	case t.Name.Local == "p", t.Name.Local == "h":
+		if r.para > 0 {
+			return nil
+		}
+		r.para = r.xml.depth()
+		r.c.paras++
+		if r.c.paras > 1 {
+			return r.addText(newline)
+		}
+	case r.para == 0:
+	case t.Name.Local == "s":
+		n, err := strconv.Atoi(attr(t, ns.text, "c"))
+		if err != nil || n < 1 {
+			n = 1
+		}
+		if n > r.opt.MaxCellBytes-len(r.text) {
+			return r.tooLong()
+		}
+		for range n {
+			r.text = append(r.text, ' ')
+		}
+	case t.Name.Local == "tab":
+		return r.addText(tab)
+	case t.Name.Local == "line-break":
+		return r.addText(newline)
+	}
+	return nil
+}
+
+var (
+	newline = []byte{'\n'}
+	tab     = []byte{'\t'}
+)
+
+func (r *Reader) addText(b []byte) error {
+	if len(b) > r.opt.MaxCellBytes-len(r.text) {
+		return r.tooLong()
+	}
+	r.text = append(r.text, b...)
+	return nil
+}
+
+func (r *Reader) tooLong() error {
+	return r.cellError("cell text longer than %s", sizeText(r.opt.MaxCellBytes))
+}
+
+// endCell adds the finished cell to the row. Empty cells only move the
+// column, so that runs of thousands of them cost nothing unless a
+// non-empty cell follows.
+func (r *Reader) endCell() error {
+	r.cell = 0
+	n := r.c.repeat
+	s := cellText(&r.c, r.text)
+	if s == "" {
+		r.col = min(r.col+n, maxCols+1)
+		return nil
+	}
+	if r.col+n > maxCols {
+		return r.rowError(r.rowNum, "data right of column %s, the last column a spreadsheet can have", columnName(maxCols))
+	}
+	if int64(r.col+n) > r.cellsLeft {
+		return r.cellError("the sheet has more than %d cells, too many to read", r.opt.MaxCells)
+	}
+	for len(r.cells) < r.col {
+		r.cells = append(r.cells, "")
+	}
+	for range n {
+		r.cells = append(r.cells, s)
+	}
+	r.col += n
+	return nil
+}
+
+// repeat reads a table:number-*-repeated attribute, which is 1 when
+// absent. Counts beyond limit all mean the same, so they read as limit.
+func (r *Reader) repeat(t xml.StartElement, local string, limit int) (int, error) {
+	s := attr(t, r.xml.ns.table, local)
+	if s == "" {
+		return 1, nil
+	}
+	if strings.Trim(s, "0123456789") != "" || strings.Trim(s, "0") == "" {
+		return 0, r.xml.lineError("table:%s is %q, not a whole number from 1 up", local, s)
+	}
+	if n, err := strconv.Atoi(s); err == nil && n < limit {
+		return n, nil
+	}
+	return limit, nil
+}
+
+func (r *Reader) rowError(row int, format string, args ...any) error {
+	return fmt.Errorf("ods: sheet %q row %d: %s", r.name, row, fmt.Sprintf(format, args...))
+}
+
+func (r *Reader) cellError(format string, args ...any) error {
+	return fmt.Errorf("ods: sheet %q row %d column %s: %s", r.name, r.rowNum, columnName(r.col+1), fmt.Sprintf(format, args...))
+}
+
+// columnName writes a 1-based column number as letters: 1 is A, 27 is AA.
+func columnName(n int) string {
+	var b []byte
+	for ; n > 0; n = (n - 1) / 26 {
+		b = append([]byte{byte('A' + (n-1)%26)}, b...)
+	}
+	return string(b)
+}
+
+func sizeText(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,135 @@
+package ods
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roster-dev/roster/sheet/internal/cellfmt"
+)
+
+// cellText is the text of a cell: its value, written the way every
+// spreadsheet format in roster writes it, or else the text the cell
+// displays, which is also what a malformed value falls back to.
+func cellText(c *cellAttrs, shown []byte) string {
+	switch c.valueType {
+	case "float":
+		// A "0000" format shows 42 as 0042; the zeros are the point of
+		// it, as in phone extensions, so the displayed text is kept.
+		if v, ok := number(c.value); ok && !zeroPadded(shown, v) {
+			return cellfmt.Number(v)
+		}
+	case "currency":
+		if v, ok := number(c.value); ok {
+			return cellfmt.Number(v)
+		}
+	case "percentage":
+		if v, ok := number(c.value); ok {
+			return cellfmt.Format{Kind: cellfmt.Percent}.Value(v, false)
+		}
+	case "date":
+		if s, ok := dateText(c.date); ok {
+			return s
+		}
+	case "time":
+		if s, ok := durationText(c.time); ok {
+			return s
+		}
+	case "boolean":
+		switch c.boolean {
+		case "true", "1":
+			return "TRUE"
+		case "false", "0":
+			return "FALSE"
+		}
+	}
+	return string(shown)
+}
+
+func number(s string) (float64, bool) {
+	v, err := strconv.ParseFloat(s, 64)
+	return v, err == nil && !math.IsInf(v, 0) && !math.IsNaN(v)
+}
+
+// zeroPadded reports whether shown is the whole number v written with
+// leading zeros.
+func zeroPadded(shown []byte, v float64) bool {
+	if len(shown) < 2 || shown[0] != '0' || v < 0 || v != math.Trunc(v) || v >= 1e15 {
+		return false
+	}
+	digits := ""
+	if v > 0 {
+		digits = strconv.FormatInt(int64(v), 10)
+	}
+	return string(bytes.TrimLeft(shown, "0")) == digits
+}
+
+// dateLayouts are the forms of office:date-value: an xsd:date or an
+// xsd:dateTime, with or without a time zone. Parsing accepts fractions of a
+// second without their being in the layout.
+var dateLayouts = []string{"2006-01-02", "2006-01-02T15:04:05", "2006-01-02T15:04:05Z07:00"}
+
+// dateText writes a date as YYYY-MM-DD, and a date with a time of day as
+// YYYY-MM-DD HH:MM:SS, rounded to the second as the other formats are.
+func dateText(s string) (string, bool) {
+	for _, layout := range dateLayouts {
+		t, err := time.Parse(layout, s)
+		if err != nil {
+			continue
+		}
+		t = t.Round(time.Second)
+		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+			return t.Format("2006-01-02"), true
+		}
+		return t.Format("2006-01-02 15:04:05"), true
+	}
+	return "", false
+}
+
+// durationText writes an office:time-value, an ISO 8601 duration such as
+// PT10H30M00S, as HH:MM:SS, with more than 24 hours if it is that long.
+func durationText(s string) (string, bool) {
+	rest, ok := strings.CutPrefix(s, "P")
+	if !ok || rest == "" {
+		return "", false
+	}
+	var secs float64
+	inTime, parts := false, 0
+	for rest != "" {
+		if rest[0] == 'T' && !inTime {
+			inTime = true
+			rest = rest[1:]
+			continue
+		}
+		i := strings.IndexFunc(rest, func(c rune) bool { return (c < '0' || c > '9') && c != '.' })
+		if i <= 0 {
+			return "", false
+		}
+		n, err := strconv.ParseFloat(rest[:i], 64)
+		if err != nil {
+			return "", false
+		}
+		switch unit := rest[i]; {
+		case !inTime && unit == 'D':
+			n *= 24 * 3600
+		case inTime && unit == 'H':
+			n *= 3600
+		case inTime && unit == 'M':
+			n *= 60
+		case inTime && unit == 'S':
+		default:
+			return "", false // years and months have no fixed length
+		}
+		secs += n
+		parts++
+		rest = rest[i+1:]
+	}
+	if parts == 0 || secs > 1e12 {
+		return "", false
+	}
+	t := int64(math.Round(secs))
+	return fmt.Sprintf("%02d:%02d:%02d", t/3600, t/60%60, t%60), true
+}

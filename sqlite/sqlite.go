@@ -1,0 +1,173 @@
+// Package sqlite stores roster's directory in an SQLite file, through the
+// pure-Go driver modernc.org/sqlite so that roster builds and runs with
+// nothing but Go (see docs/decisions.md for the measurements behind it).
+//
+// A file that does not exist yet is created, migrated and given the default
+// reference data. Writes take the database's write lock at once (BEGIN
+// IMMEDIATE), so that two imports on one file run one after the other
+// instead of failing halfway.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/roster-dev/roster"
+)
+
+//go:embed migration/*.sql
+var migrations embed.FS
+
+// BusyTimeout is how long a write waits for another one to finish.
+var BusyTimeout = 10 * time.Minute
+
+// DB is a directory in one SQLite file.
+type DB struct {
+	db   *sql.DB
+	path string
+}
+
+var _ roster.Directory = (*DB)(nil)
+
+// Open opens (and creates, migrates and seeds when needed) the directory at
+// path.
+func Open(ctx context.Context, path string) (*DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(wal)")
+	q.Add("_pragma", "synchronous(normal)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
+	q.Add("_pragma", "cache_size(-65536)")
+	q.Add("_pragma", "temp_store(memory)")
+	q.Set("_txlock", "immediate")
+	sdb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	// One connection: a command is one unit of work, and pragmas then
+	// hold for all of it.
+	sdb.SetMaxOpenConns(1)
+	db := &DB{db: sdb, path: path}
+	if err := db.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.db.Close() }
+
+// migrate applies the embedded migrations not applied yet, in one
+// transaction, and seeds a new directory with the default reference data.
+func (db *DB) migrate(ctx context.Context) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return busy(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY)`); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrations, "migration/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	fresh := false
+	for _, name := range names {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (name) VALUES (?)`, name); err != nil {
+			return err
+		}
+		fresh = fresh || strings.HasSuffix(name, "0001_directory.sql")
+	}
+	if fresh {
+		if _, err := setReference(ctx, tx, roster.DefaultReference(), false); err != nil {
+			return err
+		}
+		slog.Debug("created directory", "path", db.path)
+	}
+	return tx.Commit()
+}
+
+// busy turns SQLite's "database is locked" into an error a person can act on.
+func busy(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_BUSY || se.Code() == sqlite3.SQLITE_LOCKED) {
+		return roster.Errorf(roster.ECONFLICT, "the directory is busy with another run that did not finish within %s; try again when it has", BusyTimeout)
+	}
+	return err
+}
+
+// Begin starts a write transaction holding the directory's write lock.
+func (db *DB) Begin(ctx context.Context) (roster.Tx, error) {
+	stx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, busy(err)
+	}
+	t := &Tx{tx: stx, stmts: map[string]*sql.Stmt{}}
+	if t.ref, err = loadReference(ctx, stx); err != nil {
+		stx.Rollback()
+		return nil, err
+	}
+	t.index()
+	return t, nil
+}
+
+// Reference returns the reference data.
+func (db *DB) Reference(ctx context.Context) (*roster.Reference, error) {
+	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, busy(err)
+	}
+	defer tx.Rollback()
+	return loadReference(ctx, tx)
+}
+
+// SetReference applies declared reference data.
+func (db *DB) SetReference(ctx context.Context, ref *roster.Reference, prune bool) ([]string, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, busy(err)
+	}
+	defer tx.Rollback()
+	changes, err := setReference(ctx, tx, ref, prune)
+	if err != nil {
+		return nil, err
+	}
+	return changes, tx.Commit()
+}
+
+// IntegrityCheck runs SQLite's integrity check and returns its findings,
+// "ok" when the file is sound.
+func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
+	var s string
+	err := db.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&s)
+	return s, err
+}

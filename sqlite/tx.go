@@ -1,0 +1,638 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/roster-dev/roster"
+)
+
+// Tx is a write transaction. It caches the reference data and the groups
+// and rooms it has seen, and assigns new users their IDs itself (it holds
+// the write lock), which saves a round trip per user.
+type Tx struct {
+	tx    *sql.Tx
+	ref   *roster.Reference
+	stmts map[string]*sql.Stmt
+
+	tenantID  map[string]int64 // lower-case name → id
+	tenant    map[int64]string
+	contextID map[[2]string]int64 // tenant, lower-case name
+	context   map[int64]string
+	objectID  map[[3]string]int64 // tenant, kind, lower-case name
+	object    map[int64]string
+	sets      map[[3]string]int64 // tenant, kind, lower-case name
+
+	nextUser             int64
+	groupsMade, roomsMade []string
+}
+
+var _ roster.Tx = (*Tx)(nil)
+
+func (t *Tx) index() {
+	t.tenantID, t.tenant = map[string]int64{}, map[int64]string{}
+	t.contextID, t.context = map[[2]string]int64{}, map[int64]string{}
+	t.objectID, t.object = map[[3]string]int64{}, map[int64]string{}
+	t.sets = map[[3]string]int64{}
+	for _, tn := range t.ref.Tenants {
+		low := strings.ToLower(tn.Name)
+		t.tenantID[low], t.tenant[tn.ID] = tn.ID, tn.Name
+		for _, c := range tn.Contexts {
+			t.contextID[[2]string{low, strings.ToLower(c.Name)}], t.context[c.ID] = c.ID, c.Name
+		}
+		for _, kind := range objectKinds {
+			for _, o := range *objectList(&tn, kind) {
+				t.objectID[[3]string{low, kind, strings.ToLower(o.Name)}], t.object[o.ID] = o.ID, o.Name
+			}
+		}
+	}
+}
+
+// Reference returns the reference data as of the transaction's start.
+func (t *Tx) Reference() *roster.Reference { return t.ref }
+
+// Commit makes the transaction's writes permanent.
+func (t *Tx) Commit() error { return t.tx.Commit() }
+
+// Rollback discards the transaction's writes.
+func (t *Tx) Rollback() error { return t.tx.Rollback() }
+
+// Created lists the groups and rooms the transaction created.
+func (t *Tx) Created() (groups, rooms []string) { return t.groupsMade, t.roomsMade }
+
+func (t *Tx) tenantOf(name string) (int64, error) {
+	if name == "" && len(t.ref.Tenants) > 0 {
+		return t.ref.Tenants[0].ID, nil
+	}
+	if id, ok := t.tenantID[strings.ToLower(name)]; ok {
+		return id, nil
+	}
+	return 0, roster.Errorf(roster.ENOTFOUND, "no tenant named %q", name)
+}
+
+func (t *Tx) contextOf(tenant, name string) (int64, error) {
+	low := strings.ToLower(tenant)
+	if tenant == "" && len(t.ref.Tenants) > 0 {
+		low = strings.ToLower(t.ref.Tenants[0].Name)
+	}
+	if id, ok := t.contextID[[2]string{low, strings.ToLower(name)}]; ok {
+		return id, nil
+	}
+	return 0, roster.Errorf(roster.ENOTFOUND, "no context named %q in tenant %s", name, tenant)
+}
+
+// objectOf returns the id of a reference object, or nil for an empty name.
+func (t *Tx) objectOf(tenant, kind, name string) (any, error) {
+	if name == "" {
+		return nil, nil
+	}
+	if tenant == "" && len(t.ref.Tenants) > 0 {
+		tenant = t.ref.Tenants[0].Name
+	}
+	if id, ok := t.objectID[[3]string{strings.ToLower(tenant), kind, strings.ToLower(name)}]; ok {
+		return id, nil
+	}
+	return nil, roster.Errorf(roster.ENOTFOUND, "no %s named %q in tenant %s", kind, name, tenant)
+}
+
+// stmt prepares a statement once per transaction.
+func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := t.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := t.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	t.stmts[query] = s
+	return s, nil
+}
+
+// insert writes rows with multi-row INSERT statements: one statement per
+// few hundred rows instead of one per row is most of the speed of an import.
+func (t *Tx) insert(ctx context.Context, table string, cols []string, rows [][]any) error {
+	per := min(32766/len(cols), 256)
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		var b strings.Builder
+		fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
+		one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(one)
+		}
+		s, err := t.stmt(ctx, b.String())
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, n*len(cols))
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		if _, err := s.ExecContext(ctx, args...); err != nil {
+			return constraint(err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// constraint explains a broken rule of the schema in plain words.
+func constraint(err error) error {
+	msg := err.Error()
+	for _, c := range []struct{ in, out string }{
+		{"users_username", "the username is already used"},
+		{"users_email", "the email address is already used"},
+		{"users.uuid", "the uuid is already used"},
+		{"lines.context_id, lines.exten", "the extension is already used in its context"},
+		{"lines.sip_username", "the SIP username is already used"},
+		{"lines.provisioning_code", "the provisioning code is already used"},
+		{"incalls.context_id, incalls.exten", "the incoming number is already used in its context"},
+		{"voicemails.context_id, voicemails.number", "the voicemail number is already used in its context"},
+		{"protocol cannot change", "a line's protocol cannot change"},
+	} {
+		if strings.Contains(msg, c.in) {
+			return roster.Errorf(roster.ECONFLICT, "%s", c.out)
+		}
+	}
+	return err
+}
+
+// chunks calls fn with slices of at most 500 values, below SQLite's limit
+// on variables.
+func chunks[T any](all []T, fn func([]T) error) error {
+	for len(all) > 0 {
+		n := min(500, len(all))
+		if err := fn(all[:n]); err != nil {
+			return err
+		}
+		all = all[n:]
+	}
+	return nil
+}
+
+func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
+
+// Owners returns the users holding each claim.
+func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Claim]int64, error) {
+	out := map[roster.Claim]int64{}
+	type group struct{ query string }
+	groups := map[group][]roster.Claim{}
+	for _, c := range claims {
+		var g group
+		switch c.Key {
+		case "uuid":
+			g.query = `SELECT uuid, id FROM users WHERE uuid IN (%s)`
+		case "username":
+			g.query = `SELECT lower(username), id FROM users WHERE lower(username) IN (%s)`
+		case "email":
+			g.query = `SELECT lower(email), id FROM users WHERE lower(email) IN (%s)`
+		case "sip_username":
+			g.query = `SELECT sip_username, user_id FROM lines WHERE sip_username IN (%s)`
+		case "provisioning_code":
+			g.query = `SELECT provisioning_code, user_id FROM lines WHERE provisioning_code IN (%s)`
+		case "exten", "incall_exten", "voicemail_number":
+			id, err := t.contextOf(c.Tenant, c.Context)
+			if err != nil {
+				continue // an unknown context holds no numbers
+			}
+			g.query = map[string]string{
+				"exten":            `SELECT exten, user_id FROM lines WHERE context_id = %d AND exten IN (%%s)`,
+				"incall_exten":     `SELECT exten, user_id FROM incalls WHERE context_id = %d AND exten IN (%%s)`,
+				"voicemail_number": `SELECT number, user_id FROM voicemails WHERE context_id = %d AND number IN (%%s)`,
+			}[c.Key]
+			g.query = fmt.Sprintf(g.query, id)
+		default:
+			return nil, fmt.Errorf("unknown claim key %q", c.Key)
+		}
+		groups[g] = append(groups[g], c)
+	}
+	for g, cs := range groups {
+		byValue := map[string]roster.Claim{}
+		vals := make([]any, 0, len(cs))
+		for _, c := range cs {
+			v := c.Value
+			if c.Key == "username" || c.Key == "email" || c.Key == "uuid" {
+				v = strings.ToLower(v)
+			}
+			if _, dup := byValue[v]; !dup {
+				vals = append(vals, v)
+			}
+			byValue[v] = c
+		}
+		err := chunks(vals, func(part []any) error {
+			rows, err := t.tx.QueryContext(ctx, fmt.Sprintf(g.query, placeholders(len(part))), part...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var v string
+				var id int64
+				if err := rows.Scan(&v, &id); err != nil {
+					return err
+				}
+				for _, c := range cs {
+					if strings.EqualFold(c.Value, v) {
+						out[c] = id
+					}
+				}
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Numbers returns the numbers used in a context.
+func (t *Tx) Numbers(ctx context.Context, key, tenant, context string) (map[string]bool, error) {
+	id, err := t.contextOf(tenant, context)
+	if err != nil {
+		return nil, err
+	}
+	query := map[string]string{
+		"exten":            `SELECT exten FROM lines WHERE context_id = ? AND exten IS NOT NULL`,
+		"incall_exten":     `SELECT exten FROM incalls WHERE context_id = ?`,
+		"voicemail_number": `SELECT number FROM voicemails WHERE context_id = ?`,
+	}[key]
+	rows, err := t.tx.QueryContext(ctx, query, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out[n] = true
+	}
+	return out, rows.Err()
+}
+
+var userCols = []string{"id", "uuid", "tenant_id", "firstname", "lastname", "display_name", "username", "email",
+	"password_hash", "language", "mobile_phone_number", "outgoing_caller_id", "enabled", "supervision_enabled",
+	"call_transfer_enabled", "dtmf_hangup_enabled", "simultaneous_calls", "ring_seconds", "call_permission_password",
+	"role_id", "auth_type", "desk_id", "cti_profile_enabled", "cti_profile_id", "avatar_type", "avatar"}
+
+var lineCols = []string{"user_id", "protocol", "context_id", "exten", "sip_username", "sip_secret", "custom_interface", "provisioning_code"}
+
+var voicemailCols = []string{"user_id", "context_id", "number", "name", "password", "email", "attach_audio", "delete_messages", "ask_password"}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func bit(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// userRow is the users row of a user.
+func (t *Tx) userRow(u *roster.User) ([]any, error) {
+	tenant, err := t.tenantOf(u.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	role, err := t.objectOf(u.Tenant, roster.KindRole, u.Role)
+	if err != nil {
+		return nil, err
+	}
+	desk, err := t.objectOf(u.Tenant, roster.KindDesk, u.Desk)
+	if err != nil {
+		return nil, err
+	}
+	var ctiEnabled, cti any
+	if u.CTIProfile != nil {
+		ctiEnabled = bit(u.CTIProfile.Enabled)
+		if cti, err = t.objectOf(u.Tenant, roster.KindCTIProfile, u.CTIProfile.Name); err != nil {
+			return nil, err
+		}
+	}
+	var avatarType, avatar any
+	if u.Avatar != nil {
+		avatarType, avatar = u.Avatar.Type, u.Avatar.Data
+	}
+	return []any{u.ID, u.UUID, tenant, u.Firstname, u.Lastname, u.DisplayName, nullable(u.Username), nullable(u.Email),
+		nullable(u.PasswordHash), u.Language, u.MobilePhoneNumber, u.OutgoingCallerID, bit(u.Enabled), bit(u.SupervisionEnabled),
+		bit(u.CallTransferEnabled), bit(u.DTMFHangupEnabled), u.SimultaneousCalls, u.RingSeconds, u.CallPermissionPassword,
+		role, u.AuthType, desk, ctiEnabled, cti, avatarType, avatar}, nil
+}
+
+// rows of the tables that hang off users, gathered for one batch.
+type related struct {
+	lines, incalls, voicemails, members, objects, tags [][]any
+}
+
+func (t *Tx) relatedRows(ctx context.Context, u *roster.User, r *related) error {
+	if l := u.Line; l != nil {
+		c, err := t.contextOf(u.Tenant, l.Context)
+		if err != nil {
+			return err
+		}
+		r.lines = append(r.lines, []any{u.ID, l.Protocol, c, nullable(l.Exten), nullable(l.SIPUsername), l.SIPSecret, l.CustomInterface, l.ProvisioningCode})
+	}
+	for _, in := range u.Incalls {
+		c, err := t.contextOf(u.Tenant, in.Context)
+		if err != nil {
+			return err
+		}
+		var ring any
+		if in.RingSeconds != "" {
+			ring, _ = strconv.Atoi(in.RingSeconds)
+		}
+		r.incalls = append(r.incalls, []any{u.ID, c, in.Exten, ring})
+	}
+	if v := u.Voicemail; v != nil {
+		c, err := t.contextOf(u.Tenant, v.Context)
+		if err != nil {
+			return err
+		}
+		r.voicemails = append(r.voicemails, []any{u.ID, c, v.Number, v.Name, v.Password, v.Email, bit(v.AttachAudio), bit(v.DeleteMessages), bit(v.AskPassword)})
+	}
+	for _, set := range []struct {
+		kind  string
+		names []string
+	}{{"group", u.Groups}, {"room", u.Rooms}} {
+		for _, name := range set.names {
+			id, err := t.ensureSet(ctx, set.kind, u.Tenant, name)
+			if err != nil {
+				return err
+			}
+			r.members = append(r.members, []any{id, u.ID})
+		}
+	}
+	for _, o := range []struct {
+		kind  string
+		names []string
+	}{{roster.KindSkillGroup, u.SkillGroups}, {roster.KindCallPermission, u.CallPermissions}} {
+		for _, name := range o.names {
+			id, err := t.objectOf(u.Tenant, o.kind, name)
+			if err != nil {
+				return err
+			}
+			r.objects = append(r.objects, []any{u.ID, id})
+		}
+	}
+	for _, tag := range u.Tags {
+		r.tags = append(r.tags, []any{u.ID, tag})
+	}
+	return nil
+}
+
+func (t *Tx) writeRelated(ctx context.Context, r *related) error {
+	for _, w := range []struct {
+		table string
+		cols  []string
+		rows  [][]any
+	}{
+		{"lines", lineCols, r.lines},
+		{"incalls", []string{"user_id", "context_id", "exten", "ring_seconds"}, r.incalls},
+		{"voicemails", voicemailCols, r.voicemails},
+		{"members", []string{"set_id", "user_id"}, r.members},
+		{"user_objects", []string{"user_id", "object_id"}, r.objects},
+		{"tags", []string{"user_id", "tag"}, r.tags},
+	} {
+		if err := t.insert(ctx, w.table, w.cols, w.rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Create stores new users.
+func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
+	if t.nextUser == 0 {
+		if err := t.tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM users`).Scan(&t.nextUser); err != nil {
+			return err
+		}
+	}
+	rows := make([][]any, 0, len(users))
+	var rel related
+	for _, u := range users {
+		u.ID = t.nextUser
+		t.nextUser++
+		row, err := t.userRow(u)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row)
+		if err := t.relatedRows(ctx, u, &rel); err != nil {
+			return err
+		}
+	}
+	if err := t.insert(ctx, "users", userCols, rows); err != nil {
+		return err
+	}
+	return t.writeRelated(ctx, &rel)
+}
+
+// Update replaces what is stored of existing users.
+func (t *Tx) Update(ctx context.Context, users []*roster.User) error {
+	set := strings.Join(userCols[1:], " = ?, ") + " = ?"
+	for _, u := range users {
+		row, err := t.userRow(u)
+		if err != nil {
+			return err
+		}
+		s, err := t.stmt(ctx, `UPDATE users SET `+set+` WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		if _, err := s.ExecContext(ctx, append(row[1:], u.ID)...); err != nil {
+			return constraint(err)
+		}
+		// The line is updated in place, so that the schema sees (and
+		// refuses) a change of protocol.
+		if u.Line == nil {
+			if _, err := t.tx.ExecContext(ctx, `DELETE FROM lines WHERE user_id = ?`, u.ID); err != nil {
+				return err
+			}
+		}
+		for _, q := range []string{`DELETE FROM incalls WHERE user_id = ?`, `DELETE FROM voicemails WHERE user_id = ?`,
+			`DELETE FROM members WHERE user_id = ?`, `DELETE FROM user_objects WHERE user_id = ?`, `DELETE FROM tags WHERE user_id = ?`} {
+			if _, err := t.tx.ExecContext(ctx, q, u.ID); err != nil {
+				return err
+			}
+		}
+		var rel related
+		if err := t.relatedRows(ctx, u, &rel); err != nil {
+			return err
+		}
+		if len(rel.lines) == 1 {
+			upsert := `INSERT INTO lines (` + strings.Join(lineCols, ", ") + `) VALUES (` + placeholders(len(lineCols)) + `)
+				ON CONFLICT (user_id) DO UPDATE SET ` + excluded(lineCols[1:])
+			if _, err := t.tx.ExecContext(ctx, upsert, rel.lines[0]...); err != nil {
+				return constraint(err)
+			}
+			rel.lines = nil
+		}
+		if err := t.writeRelated(ctx, &rel); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func excluded(cols []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = c + " = excluded." + c
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Delete removes users; their resources and memberships go with them.
+func (t *Tx) Delete(ctx context.Context, ids []int64) error {
+	return chunks(ids, func(part []int64) error {
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		_, err := t.tx.ExecContext(ctx, `DELETE FROM users WHERE id IN (`+placeholders(len(part))+`)`, args...)
+		return err
+	})
+}
+
+// ensureSet returns the id of a group or room, creating it when missing.
+func (t *Tx) ensureSet(ctx context.Context, kind, tenant, name string) (int64, error) {
+	key := [3]string{strings.ToLower(tenant), kind, strings.ToLower(name)}
+	if id, ok := t.sets[key]; ok {
+		return id, nil
+	}
+	id, ok, err := t.FindSet(ctx, kind, tenant, name)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		if id, err = t.CreateSet(ctx, kind, tenant, name); err != nil {
+			return 0, err
+		}
+	}
+	t.sets[key] = id
+	return id, nil
+}
+
+// FindSet finds a group or room by name.
+func (t *Tx) FindSet(ctx context.Context, kind, tenant, name string) (int64, bool, error) {
+	tid, err := t.tenantOf(tenant)
+	if err != nil {
+		return 0, false, err
+	}
+	var id int64
+	err = t.tx.QueryRowContext(ctx, `SELECT id FROM sets WHERE tenant_id = ? AND kind = ? AND lower(name) = lower(?)`, tid, kind, name).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// CreateSet creates a group or room.
+func (t *Tx) CreateSet(ctx context.Context, kind, tenant, name string) (int64, error) {
+	tid, err := t.tenantOf(tenant)
+	if err != nil {
+		return 0, err
+	}
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO sets (tenant_id, kind, name) VALUES (?, ?, ?)`, tid, kind, name)
+	if err != nil {
+		return 0, err
+	}
+	if kind == "group" {
+		t.groupsMade = append(t.groupsMade, name)
+	} else {
+		t.roomsMade = append(t.roomsMade, name)
+	}
+	return res.LastInsertId()
+}
+
+// DeleteSet deletes a group or room; its memberships go with it.
+func (t *Tx) DeleteSet(ctx context.Context, kind string, id int64) error {
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM sets WHERE id = ? AND kind = ?`, id, kind)
+	for k, v := range t.sets {
+		if v == id {
+			delete(t.sets, k)
+		}
+	}
+	return err
+}
+
+// Members returns the members of a group or room.
+func (t *Tx) Members(ctx context.Context, kind string, set int64) ([]int64, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT user_id FROM members WHERE set_id = ?`, set)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// AddMembers adds users to a group or room; members already there stay.
+func (t *Tx) AddMembers(ctx context.Context, kind string, set int64, users []int64) error {
+	rows := make([][]any, 0, len(users))
+	for _, u := range slices.Compact(slices.Sorted(slices.Values(users))) {
+		rows = append(rows, []any{set, u})
+	}
+	return t.insert(ctx, "members", []string{"set_id", "user_id"}, rows)
+}
+
+// RemoveMembers removes users from a group or room.
+func (t *Tx) RemoveMembers(ctx context.Context, kind string, set int64, users []int64) error {
+	return chunks(users, func(part []int64) error {
+		args := []any{set}
+		for _, id := range part {
+			args = append(args, id)
+		}
+		_, err := t.tx.ExecContext(ctx, `DELETE FROM members WHERE set_id = ? AND user_id IN (`+placeholders(len(part))+`)`, args...)
+		return err
+	})
+}
+
+// Try runs fn inside a savepoint.
+func (t *Tx) Try(ctx context.Context, fn func() error) error {
+	if _, err := t.tx.ExecContext(ctx, `SAVEPOINT try`); err != nil {
+		return err
+	}
+	groups, rooms := len(t.groupsMade), len(t.roomsMade)
+	if err := fn(); err != nil {
+		// Forget the groups and rooms the savepoint made and unmade.
+		t.groupsMade, t.roomsMade = t.groupsMade[:groups], t.roomsMade[:rooms]
+		clear(t.sets)
+		if _, rerr := t.tx.ExecContext(ctx, `ROLLBACK TO try`); rerr != nil {
+			return rerr
+		}
+		t.tx.ExecContext(ctx, `RELEASE try`)
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `RELEASE try`)
+	return err
+}
+
+// CountUsers counts the users.
+func (t *Tx) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	return n, err
+}
