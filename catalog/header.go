@@ -14,7 +14,8 @@ type HeaderOptions struct {
 	// headers that aliases do not catch (--map 'HEADER=column').
 	Map map[string]string
 	// Set gives a column a value for every row whose cell is empty or whose
-	// column is absent (--set column=value).
+	// column is absent (--set column=value). A value may name other columns
+	// of the row in braces: --set 'display_name={username}'.
 	Set map[string]string
 	// Strict fails the file when a header names no known column.
 	Strict bool
@@ -34,13 +35,48 @@ type Header struct {
 
 	index []int    // per catalogue column: its cell in a row, or -1
 	set   []string // per catalogue column: the --set value, or ""
+	tmpl  [][]part // per catalogue column: the --set value when it names columns
+}
+
+// part is a piece of a --set value: literal text, or another column's cell.
+type part struct {
+	text string
+	col  *Column
+}
+
+// parseTemplate splits "{firstname}.{lastname}" into parts; nil when the
+// value names no column.
+func parseTemplate(v string) ([]part, error) {
+	if !strings.Contains(v, "{") {
+		return nil, nil
+	}
+	var parts []part
+	for v != "" {
+		open := strings.IndexByte(v, '{')
+		if open < 0 {
+			parts = append(parts, part{text: v})
+			break
+		}
+		end := strings.IndexByte(v[open:], '}')
+		if end < 0 {
+			return nil, fmt.Errorf("a { without its }")
+		}
+		name := v[open+1 : open+end]
+		c := Lookup(name)
+		if c == nil {
+			return nil, fmt.Errorf("{%s} names no column%s", name, hintSuffix(name))
+		}
+		parts = append(parts, part{text: v[:open]}, part{col: c})
+		v = v[open+end+1:]
+	}
+	return parts, nil
 }
 
 // ParseHeader matches a header row. Two cells meaning the same column, a
 // header with no known column, or (with Strict) an unknown column fail the
 // whole file.
 func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
-	h := &Header{Cells: cells, index: make([]int, len(Columns)), set: make([]string, len(Columns))}
+	h := &Header{Cells: cells, index: make([]int, len(Columns)), set: make([]string, len(Columns)), tmpl: make([][]part, len(Columns))}
 	for i := range h.index {
 		h.index[i] = -1
 	}
@@ -81,7 +117,11 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 		if c == nil {
 			return nil, roster.Errorf(roster.EINVALID, "--set %s=%s: there is no column %q%s", name, v, name, hintSuffix(name))
 		}
-		h.set[c.Index] = v
+		t, err := parseTemplate(v)
+		if err != nil {
+			return nil, roster.Errorf(roster.EINVALID, "--set %s=%s: %v", name, v, err)
+		}
+		h.set[c.Index], h.tmpl[c.Index] = v, t
 	}
 	if !h.anyKnown() {
 		return nil, roster.Errorf(roster.EINVALID, "the first row names no known column, so it is not a header roster understands (it reads %s); see `roster columns`", strings.Join(quoteAll(cells, 6), ", "))
@@ -123,6 +163,17 @@ func (h *Header) Position(c *Column) int { return h.index[c.Index] }
 func (h *Header) Cell(cells []string, c *Column) string {
 	if i := h.index[c.Index]; i >= 0 && i < len(cells) && strings.TrimSpace(cells[i]) != "" {
 		return cells[i]
+	}
+	if t := h.tmpl[c.Index]; t != nil {
+		var b strings.Builder
+		for _, p := range t {
+			if p.col == nil {
+				b.WriteString(p.text)
+			} else if i := h.index[p.col.Index]; i >= 0 && i < len(cells) {
+				b.WriteString(strings.TrimSpace(cells[i]))
+			}
+		}
+		return b.String()
 	}
 	return h.set[c.Index]
 }

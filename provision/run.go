@@ -58,8 +58,8 @@ type run struct {
 	reports  *reports
 	failed   int         // rows failed so far, in row order
 	stopped  atomic.Bool // --max-errors was reached
-	wrote    bool // something was written
-	genCount int  // secrets generated for written users
+	wrote    bool        // something was written
+	genCount int         // secrets generated for written users
 }
 
 // item is one row on its way through the run.

@@ -27,7 +27,7 @@ type Tx struct {
 	object    map[int64]string
 	sets      map[[3]string]int64 // tenant, kind, lower-case name
 
-	nextUser             int64
+	nextUser              int64
 	groupsMade, roomsMade []string
 }
 

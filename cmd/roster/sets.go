@@ -75,7 +75,7 @@ func (a *app) finishPending(p *provision.Pending, what string, dryRun, yes, asJS
 	res.DryRun = dryRun
 	if !asJSON {
 		for _, u := range p.Users {
-			printf(a.stdout, "  %s  %s  %s  %s\n", u.UUID, orDash(u.Username), orDash(u.Email), strings.TrimSpace(u.Firstname+" "+u.Lastname))
+			printf(a.stdout, "  %s  %s  %s  %s\n", u.UUID, orDash(u.Username), orDash(u.Email), u.DisplayName)
 		}
 	}
 	if dryRun || len(p.Users) == 0 && len(res.GroupsCreated)+len(res.RoomsCreated) == 0 {
@@ -194,7 +194,7 @@ unchanged; unknown references are reported with their row.`, kind),
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "UUID\tUSERNAME\tEMAIL\tNAME")
 			for _, u := range users {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.UUID, orDash(u.Username), orDash(u.Email), strings.TrimSpace(u.Firstname+" "+u.Lastname))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.UUID, orDash(u.Username), orDash(u.Email), u.DisplayName)
 			}
 			return tw.Flush()
 		},

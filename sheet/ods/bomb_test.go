@@ -108,63 +108,39 @@ func TestBombEmptyRepeats(t *testing.T) {
 }
 
 func TestBombFullRepeats(t *testing.T) {
-	// A full cell repeated over 16384 columns and a million rows: 16
-	// billion cells, refused at the MaxCells-th.
-	content := sheet(`<table:table-row table:number-rows-repeated="1000000">` +
-		`<table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="16384"><text:p>1</text:p></table:table-cell>` +
-		`</table:table-row>`)
-	data := odsFile(t, content)
-	r, err := ods.NewReader(bytes.NewReader(data), int64(len(data)), ods.Options{})
-	if err != nil {
-		t.Fatal(err)
+	for _, c := range []struct{ name, cells, last string }{
+		// A full cell repeated over 16384 columns and a million rows: 16
+		// billion cells.
+		{"full", `<table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="16384"><text:p>1</text:p></table:table-cell>`, "1"},
+		// One full cell in the last column: a million non-empty cells,
+		// but as many for the caller to go through as above.
+		{"wide", `<table:table-cell table:number-columns-repeated="16383"/>` + cell("x"), "x"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			data := odsFile(t, sheet(`<table:table-row table:number-rows-repeated="1000000">`+c.cells+`</table:table-row>`))
+			r, err := ods.NewReader(bytes.NewReader(data), int64(len(data)), ods.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			rows := 0
+			for {
+				_, cells, err := r.Next()
+				if err != nil {
+					wantError(t, err, `ods: sheet "S" row 3052: the sheet has more than 50000000 cells, too many to read`)
+					break
+				}
+				if len(cells) != 16384 || cells[16383] != c.last {
+					t.Fatalf("row %d has %d cells", rows+1, len(cells))
+				}
+				rows++
+			}
+			if rows != 50_000_000/16384 {
+				t.Errorf("%d rows before the error, want %d", rows, 50_000_000/16384)
+			}
+			heapUnder(t, 100)
+		})
 	}
-	defer r.Close()
-	rows := 0
-	for {
-		_, cells, err := r.Next()
-		if err != nil {
-			wantError(t, err, `ods: sheet "S" row 3052: the sheet has more than 50000000 cells, too many to read`)
-			break
-		}
-		if len(cells) != 16384 || cells[16383] != "1" {
-			t.Fatalf("row %d has %d cells", rows+1, len(cells))
-		}
-		rows++
-	}
-	if rows != 50_000_000/16384 {
-		t.Errorf("%d rows before the error, want %d", rows, 50_000_000/16384)
-	}
-	heapUnder(t, 100)
-}
-
-func TestBombWideRepeats(t *testing.T) {
-	// One full cell in the last column, repeated over a million rows, is a
-	// million non-empty cells, but sixteen billion for the caller to go
-	// through: refused at the MaxCells-th as well.
-	content := sheet(`<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="16383"/>` +
-		cell("x") + `</table:table-row>`)
-	data := odsFile(t, content)
-	r, err := ods.NewReader(bytes.NewReader(data), int64(len(data)), ods.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	rows := 0
-	for {
-		_, cells, err := r.Next()
-		if err != nil {
-			wantError(t, err, `ods: sheet "S" row 3052: the sheet has more than 50000000 cells, too many to read`)
-			break
-		}
-		if len(cells) != 16384 || cells[16383] != "x" {
-			t.Fatalf("row %d has %d cells", rows+1, len(cells))
-		}
-		rows++
-	}
-	if rows != 3051 {
-		t.Errorf("%d rows before the error, want 3051", rows)
-	}
-	heapUnder(t, 100)
 }
 
 func TestBombDepth(t *testing.T) {

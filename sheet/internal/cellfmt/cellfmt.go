@@ -35,15 +35,17 @@ const (
 type Format struct {
 	Kind  Kind
 	Width int // digits, for ZeroPad
+	// Elapsed is a duration such as [h]:mm, which counts hours past 24.
+	Elapsed bool
 }
 
 // Classify reads an Excel-style number format code. Only the first section
 // (before ';') decides, as it is the one for positive numbers.
 func Classify(code string) Format {
 	var (
-		date, clock, hms, minute, pct bool
-		zeros, other                  int
-		plain                         strings.Builder
+		date, clock, hms, minute, pct, elapsed bool
+		zeros, other                           int
+		plain                                  strings.Builder
 	)
 	inQuote := false
 	for i := 0; i < len(code); i++ {
@@ -71,7 +73,7 @@ func Classify(code string) Format {
 			}
 			inner := strings.ToLower(code[i+1 : i+end])
 			if inner != "" && strings.Trim(inner, "hms") == "" {
-				clock = true // [h], [mm], [ss]: elapsed time
+				clock, elapsed = true, true // [h], [mm], [ss]: elapsed time
 			}
 			i += end
 		default:
@@ -89,9 +91,15 @@ func Classify(code string) Format {
 		clock = true
 		p = strings.NewReplacer("am/pm", "", "a/p", "").Replace(p)
 	}
-	for _, c := range p {
+	for i, c := range p {
 		switch c {
-		case 'y', 'd', 'e', 'g', 'b':
+		case 'e':
+			if i+1 < len(p) && (p[i+1] == '+' || p[i+1] == '-') {
+				other++ // the exponent of a scientific format
+				continue
+			}
+			date = true
+		case 'y', 'd', 'g', 'b':
 			date = true
 		case 'h', 's':
 			clock, hms = true, true
@@ -115,7 +123,7 @@ func Classify(code string) Format {
 	case date:
 		return Format{Kind: Date}
 	case clock:
-		return Format{Kind: Time}
+		return Format{Kind: Time, Elapsed: elapsed}
 	case pct:
 		return Format{Kind: Percent}
 	case zeros > 1 && other == 0:
@@ -147,7 +155,7 @@ func Builtin(id int) Format {
 func (f Format) Value(v float64, date1904 bool) string {
 	switch f.Kind {
 	case Date, DateTime, Time:
-		if s, ok := serialText(v, f.Kind, date1904); ok {
+		if s, ok := serialText(v, f.Kind, f.Elapsed, date1904); ok {
 			return s
 		}
 	case Percent:
@@ -183,7 +191,7 @@ func Number(v float64) string {
 // serialText turns a spreadsheet date serial into ISO text. Serials outside
 // the years 1900–9999 are not dates a person could mean; they read as
 // numbers.
-func serialText(v float64, kind Kind, date1904 bool) (string, bool) {
+func serialText(v float64, kind Kind, elapsed, date1904 bool) (string, bool) {
 	if v < 0 || v > 2958466 {
 		return "", false
 	}
@@ -206,7 +214,7 @@ func serialText(v float64, kind Kind, date1904 bool) (string, bool) {
 	t := base.AddDate(0, 0, int(days)).Add(time.Duration(secs) * time.Second)
 	switch {
 	case kind == Time:
-		if days >= 1 {
+		if elapsed && days >= 1 {
 			h := int64(days)*24 + secs/3600
 			return strconv.FormatInt(h, 10) + t.Format(":04:05"), true
 		}
