@@ -113,6 +113,15 @@ func (c *Column) Exported(secrets, avatars bool) bool {
 // Columns is the catalogue, in the order of columns.md.
 var Columns, byName = build()
 
+// byResource lists the columns of each resource.
+var byResource = func() map[string][]*Column {
+	m := map[string][]*Column{}
+	for _, c := range Columns {
+		m[c.Resource] = append(m[c.Resource], c)
+	}
+	return m
+}()
+
 // Lookup finds a column by its name or an alias, as headers are matched.
 func Lookup(header string) *Column { return byName[normalize(header)] }
 

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,17 +54,18 @@ const (
 	numKeys
 )
 
-// Checker checks the rows of one file, remembering the unique values seen
-// so that a later row repeating one is reported. Its memory grows only with
-// those values.
+// Checker checks the rows of one file. Normalize is safe to call from
+// several goroutines at once; Unique, which remembers the unique values seen
+// so that a later row repeating one is reported, must be called in row
+// order. Its memory grows only with those values, kept as hashes.
 type Checker struct {
 	h    *Header
 	opt  CheckOptions
-	seen [numKeys]map[string]int
-	rec  Record
+	seen [numKeys]*keySet
+	rec  *Record
 }
 
-// Record is one row's normalised values, valid until the next Check.
+// Record is one row's normalised values.
 type Record struct {
 	// Row is the spreadsheet row number.
 	Row int
@@ -73,8 +75,11 @@ type Record struct {
 	Failed []bool
 	// Avatar is the picture the row names, read and checked.
 	Avatar *roster.Picture
-	// Header is the file's header.
-	Header *Header
+}
+
+// NewRecord returns a record to normalise rows into.
+func NewRecord() *Record {
+	return &Record{Values: make([]string, len(Columns)), Failed: make([]bool, len(Columns))}
 }
 
 // Value returns a column's normalised value.
@@ -85,11 +90,10 @@ func NewChecker(h *Header, opt CheckOptions) *Checker {
 	if opt.Reference == nil {
 		opt.Reference = roster.DefaultReference()
 	}
-	k := &Checker{h: h, opt: opt}
+	k := &Checker{h: h, opt: opt, rec: NewRecord()}
 	for i := range k.seen {
-		k.seen[i] = map[string]int{}
+		k.seen[i] = newKeySet()
 	}
-	k.rec = Record{Values: make([]string, len(Columns)), Failed: make([]bool, len(Columns)), Header: h}
 	return k
 }
 
@@ -121,19 +125,24 @@ func (p *problems) add(c *Column, value, message string) {
 	}
 }
 
-// Check reads one data row: every cell against its column, the resources the
-// row builds and their required columns, references, number ranges, the
-// picture, and values that an earlier row of the file already used.
+// Check normalises a row and checks its unique values, with a record the
+// checker reuses: the result is valid until the next call.
 func (k *Checker) Check(cells []string, row int) (*Record, []roster.Problem) {
-	r := &k.rec
+	probs := k.Normalize(cells, row, k.rec)
+	return k.rec, k.Unique(k.rec, probs)
+}
+
+// Normalize reads one data row into rec: every cell against its column,
+// the resources the row builds and their required columns, references,
+// number ranges and the picture.
+func (k *Checker) Normalize(cells []string, row int, rec *Record) []roster.Problem {
+	r := rec
 	r.Row, r.Avatar = row, nil
-	clear(r.Values)
-	clear(r.Failed)
+	for _, c := range k.h.present {
+		r.Values[c.Index], r.Failed[c.Index] = "", false
+	}
 	p := &problems{row: row, rec: r}
-	for _, c := range Columns {
-		if !k.h.Has(c) {
-			continue
-		}
+	for _, c := range k.h.present {
 		raw := k.h.Cell(cells, c)
 		v, msg := c.Normalize(raw)
 		if msg != "" {
@@ -156,8 +165,15 @@ func (k *Checker) Check(cells []string, row int) (*Record, []roster.Problem) {
 		}
 		r.Avatar = pic
 	}
+	return p.list
+}
+
+// Unique reports values that an earlier row of the file already used, and
+// returns probs with those problems added.
+func (k *Checker) Unique(r *Record, probs []roster.Problem) []roster.Problem {
+	p := &problems{row: r.Row, rec: r, list: probs}
 	k.unique(r, p)
-	return r, p.list
+	return p.list
 }
 
 // references resolves the row's tenant and every reference in it to the
@@ -175,9 +191,9 @@ func (k *Checker) references(r *Record, p *problems) {
 	if v[colTenant.Index] != "" {
 		v[colTenant.Index] = tenant.Name
 	}
-	for _, c := range Columns {
+	for _, c := range k.h.refs {
 		val := v[c.Index]
-		if c.Kind == "" || c.Kind == roster.KindTenant || val == "" {
+		if val == "" {
 			continue
 		}
 		if c.Kind == roster.KindContext {
@@ -243,18 +259,12 @@ func kindName(kind string) string { return strings.ReplaceAll(kind, "_", " ") }
 func Required(values []string, failed []bool, add func(c *Column, value, message string)) {
 	has := func(c *Column) bool { return values[c.Index] != "" || failed != nil && failed[c.Index] }
 	for _, res := range Resources[1:] {
-		present := false
-		for _, c := range Columns {
-			if c.Resource == res && has(c) {
-				present = true
-				break
-			}
-		}
-		if !present {
+		cols := byResource[res]
+		if !slices.ContainsFunc(cols, has) {
 			continue
 		}
-		for _, c := range Columns {
-			if c.Resource == res && c.Required && !has(c) {
+		for _, c := range cols {
+			if c.Required && !has(c) {
 				add(c, "", fmt.Sprintf("required: a row with a %s needs %s", strings.ReplaceAll(res, "_", " "), c.Name))
 			}
 		}
@@ -289,11 +299,9 @@ func (k *Checker) claim(key Key, c *Column, val string, row int, p *problems) {
 	if val == "" {
 		return
 	}
-	if first, ok := k.seen[key][val]; ok && first != row {
+	if first := k.seen[key].claim(val, row); first != row {
 		p.add(c, p.rec.Values[c.Index], "duplicate of row "+strconv.Itoa(first))
-		return
 	}
-	k.seen[key][strings.Clone(val)] = row
 }
 
 // scoped makes a key unique per context; empty when either part is.
@@ -306,13 +314,10 @@ func scoped(context, number string) string {
 
 // Taken says whether a row of the file uses a value of a key, so that
 // generated values can avoid it. Extension keys are ScopedKey(context, n).
-func (k *Checker) Taken(key Key, val string) bool {
-	_, ok := k.seen[key][val]
-	return ok
-}
+func (k *Checker) Taken(key Key, val string) bool { return k.seen[key].has(val) }
 
 // Claim records a generated value as used by a row.
-func (k *Checker) Claim(key Key, val string, row int) { k.seen[key][val] = row }
+func (k *Checker) Claim(key Key, val string, row int) { k.seen[key].claim(val, row) }
 
 // ScopedKey is the key of a number in a context.
 func ScopedKey(context, number string) string { return scoped(context, number) }
@@ -339,11 +344,7 @@ func (k *Checker) Prime(cells []string, row int) {
 	}
 }
 
-func (k *Checker) prime(key Key, val string, row int) {
-	if _, ok := k.seen[key][val]; !ok {
-		k.seen[key][strings.Clone(val)] = row
-	}
-}
+func (k *Checker) prime(key Key, val string, row int) { k.seen[key].claim(val, row) }
 
 // picture reads and checks the file an avatar cell names.
 func (k *Checker) picture(name string) (*roster.Picture, string) {

@@ -36,6 +36,9 @@ type Header struct {
 	index []int    // per catalogue column: its cell in a row, or -1
 	set   []string // per catalogue column: the --set value, or ""
 	tmpl  [][]part // per catalogue column: the --set value when it names columns
+
+	present []*Column // the columns the file gives, in catalogue order
+	refs    []*Column // those of them that name reference objects
 }
 
 // part is a piece of a --set value: literal text, or another column's cell.
@@ -123,7 +126,15 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 		}
 		h.set[c.Index], h.tmpl[c.Index] = v, t
 	}
-	if !h.anyKnown() {
+	for _, c := range Columns {
+		if h.Has(c) {
+			h.present = append(h.present, c)
+			if c.Kind != "" && c.Kind != roster.KindTenant {
+				h.refs = append(h.refs, c)
+			}
+		}
+	}
+	if len(h.present) == 0 {
 		return nil, roster.Errorf(roster.EINVALID, "the first row names no known column, so it is not a header roster understands (it reads %s); see `roster columns`", strings.Join(quoteAll(cells, 6), ", "))
 	}
 	if opt.Strict && len(unknown) > 0 {
@@ -140,14 +151,8 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 	return h, nil
 }
 
-func (h *Header) anyKnown() bool {
-	for i := range h.index {
-		if h.index[i] >= 0 || h.set[i] != "" {
-			return true
-		}
-	}
-	return false
-}
+// Present lists the columns the file gives, in the header or with --set.
+func (h *Header) Present() []*Column { return h.present }
 
 // Has says whether the file gives the column, in its header or with --set.
 func (h *Header) Has(c *Column) bool { return h.index[c.Index] >= 0 || h.set[c.Index] != "" }

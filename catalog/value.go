@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -28,7 +29,7 @@ func (c *Column) Normalize(cell string) (string, string) {
 		if c.Min > 0 && n < c.Min || c.Max > 0 && n > c.Max {
 			return "", lengthMessage(c.Min, c.Max, "characters")
 		}
-		if c.Pattern != nil && !c.Pattern.MatchString(v) {
+		if c.Name == "username" && !usernameChars(v) || c.Name != "username" && c.Pattern != nil && !c.Pattern.MatchString(v) {
 			return "", patternMessage(c.Name)
 		}
 	case Bool:
@@ -68,12 +69,15 @@ func (c *Column) Normalize(cell string) (string, string) {
 		}
 		return e, ""
 	case Phone:
-		p := strings.Map(func(r rune) rune {
-			if strings.ContainsRune(" -.()\u00a0", r) {
-				return -1
-			}
-			return r
-		}, v)
+		p := v
+		if strings.ContainsAny(p, " -.()\u00a0") {
+			p = strings.Map(func(r rune) rune {
+				if strings.ContainsRune(" -.()\u00a0", r) {
+					return -1
+				}
+				return r
+			}, v)
+		}
 		if !phone(p) {
 			return "", "not a phone number: use digits, * and #, optionally after +"
 		}
@@ -161,6 +165,21 @@ func phone(p string) bool {
 	return true
 }
 
+// usernameChars checks a username without a regular expression, since it
+// runs for every row: 2 to 64 of A-Z a-z 0-9 . _ @ + -.
+func usernameChars(v string) bool {
+	if len(v) < 2 || len(v) > 64 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._@+-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // email accepts a bare RFC 5322 addr-spec, local@domain, and lower-cases the
 // domain, which is case-insensitive (the local part, in principle, is not).
 func email(v string) (string, bool) {
@@ -168,15 +187,45 @@ func email(v string) (string, bool) {
 	if at <= 0 || at == len(v)-1 || strings.ContainsAny(v, " <>,\t") {
 		return "", false
 	}
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Name != "" || a.Address != v {
-		return "", false
-	}
 	domain := v[at+1:]
 	if strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") || strings.Contains(domain, "..") {
 		return "", false
 	}
-	return v[:at+1] + strings.ToLower(domain), true
+	// The common case (a dot-atom on both sides) is checked here; quoted
+	// local parts and the rest of RFC 5322 go to net/mail.
+	if !dotAtom(v[:at]) || !dotAtom(domain) {
+		a, err := mail.ParseAddress(v)
+		if err != nil || a.Name != "" || a.Address != v {
+			return "", false
+		}
+	}
+	if hasUpper(domain) {
+		return v[:at+1] + strings.ToLower(domain), true
+	}
+	return v, true
+}
+
+// dotAtom says whether s is atoms of RFC 5322 atext joined by single dots.
+func dotAtom(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".!#$%&'*+-/=?^_`{|}~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasUpper(s string) bool {
+	for _, r := range s {
+		if unicode.IsUpper(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // passwordHash checks the shape of an argon2id PHC string or a bcrypt hash.

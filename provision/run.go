@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/google/uuid"
@@ -58,6 +57,7 @@ type run struct {
 	reports  *reports
 	failed   int         // rows failed so far, in row order
 	stopped  atomic.Bool // --max-errors was reached
+	free     chan *batch // applied batches, for reuse
 	wrote    bool        // something was written
 	genCount int         // secrets generated for written users
 }
@@ -67,6 +67,7 @@ type item struct {
 	row      int
 	cells    []string
 	values   []string
+	failed   []bool
 	avatar   *roster.Picture
 	problems []roster.Problem
 	action   roster.Action
@@ -83,10 +84,6 @@ func (it *item) fail(column, value, message string) {
 
 func (it *item) ok() bool { return len(it.problems) == 0 && !it.skipped }
 
-type batch struct {
-	items  []*item
-	hashes sync.WaitGroup
-}
 
 func start(ctx context.Context, dir roster.Directory, path string, opt Options, command string) (res *roster.Result, err error) {
 	if err := opt.Validate(); err != nil {
@@ -193,88 +190,13 @@ func (r *run) prime(path string) error {
 	}
 }
 
-// pipeline reads and plans batches in this goroutine while another one
-// waits for their password hashes, writes them and reports them, in order.
-func (r *run) pipeline() error {
-	ctx, cancel := context.WithCancel(r.ctx)
-	defer cancel()
-	r.ctx = ctx
-	planned := make(chan *batch, 2)
-	done := make(chan error, 1)
-	go func() {
-		var err error
-		for b := range planned {
-			if err == nil {
-				err = r.apply(b)
-				if err != nil {
-					cancel()
-				}
-			}
-		}
-		done <- err
-	}()
-	err := r.read(planned)
-	close(planned)
-	if werr := <-done; werr != nil {
-		return werr
-	}
-	if err != nil {
-		return err
-	}
-	return r.ctx.Err()
-}
-
-// read checks every row and plans it, batch by batch.
-func (r *run) read(out chan<- *batch) error {
-	b := &batch{}
-	rows := 0
-	for {
-		if err := r.ctx.Err(); err != nil {
-			return err
-		}
-		row, err := r.file.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return unreadable(err)
-		}
-		rows++
-		if r.opt.Progress != nil && rows%4096 == 0 {
-			r.opt.Progress(rows)
-		}
-		it := &item{row: row.Num, cells: slices.Clone(row.Cells)}
-		if r.stopped.Load() {
-			it.skipped = true
-		} else {
-			rec, probs := r.checker.Check(row.Cells, row.Num)
-			it.problems = probs
-			it.values = slices.Clone(rec.Values)
-			it.avatar = rec.Avatar
-		}
-		b.items = append(b.items, it)
-		if len(b.items) == batchSize {
-			if err := r.plan(b); err != nil {
-				return err
-			}
-			out <- b
-			b = &batch{}
-		}
-	}
-	if r.opt.Progress != nil {
-		r.opt.Progress(rows)
-	}
-	if len(b.items) > 0 {
-		if err := r.plan(b); err != nil {
-			return err
-		}
-		out <- b
-	}
-	return nil
-}
-
 // plan decides what each checked row does, against the directory.
 func (r *run) plan(b *batch) error {
+	for _, it := range b.items {
+		if !it.skipped {
+			it.problems = r.checker.Unique(it.record(), it.problems)
+		}
+	}
 	if err := r.identify(b); err != nil {
 		return err
 	}
@@ -309,6 +231,15 @@ var identityKeys = []string{"uuid", "username", "email"}
 
 // identify finds the existing user of each row.
 func (r *run) identify(b *batch) error {
+	if r.empty && !r.update {
+		// Nobody exists yet: every row creates.
+		for _, it := range b.items {
+			if it.ok() {
+				it.action = roster.Create
+			}
+		}
+		return nil
+	}
 	keys := identityKeys
 	if r.update {
 		keys = []string{r.opt.Key}
@@ -393,7 +324,7 @@ func (r *run) identify(b *batch) error {
 // newUser builds the user a row creates, with the catalogue's defaults.
 func (r *run) newUser(it *item) *roster.User {
 	u := roster.NewUser()
-	for _, c := range catalog.Columns {
+	for _, c := range r.header.Present() {
 		if v := it.values[c.Index]; v != "" {
 			c.Set(u, v)
 		}

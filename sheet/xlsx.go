@@ -1,6 +1,8 @@
 package sheet
 
 import (
+	"archive/zip"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,7 +25,11 @@ type xlsxReader struct {
 }
 
 func newXLSX(r io.ReaderAt, size int64, opt Options) (src rowSource, err error) {
-	if _, err := zipguard.Open(r, size, opt.Limits.zip()); err != nil {
+	zr, err := zipguard.Open(r, size, opt.Limits.zip())
+	if err != nil {
+		return nil, err
+	}
+	if err := checkEntries(zr, opt.Limits.MaxUnzipped); err != nil {
 		return nil, err
 	}
 	defer recoverInto(&err, "xlsx")
@@ -49,6 +55,29 @@ func newXLSX(r io.ReaderAt, size int64, opt Options) (src rowSource, err error) 
 		return nil, fmt.Errorf("sheet %q: %w", name, err)
 	}
 	return &xlsxReader{file: f, rows: rows}, nil
+}
+
+// checkEntries inflates every entry once through the guard before excelize
+// reads them. excelize ignores errors while it inflates an entry, so one
+// that inflates beyond the size its archive declares (a bomb that lies to
+// pass the checks on sizes) or that fails its checksum would otherwise read
+// as a truncated sheet, without an error.
+func checkEntries(zr *zip.Reader, max int64) error {
+	for _, zf := range zr.File {
+		rc, err := zipguard.OpenEntry(zf, max)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, rc)
+		rc.Close()
+		if err != nil && !errors.Is(err, zipguard.ErrBomb) {
+			err = fmt.Errorf("%s: %w", zf.Name, err)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (x *xlsxReader) next() (row Row, err error) {

@@ -104,7 +104,7 @@ func (l *limited) Read(p []byte) (int, error) {
 		// At the limit: only the end of the entry is acceptable.
 		var one [1]byte
 		if n, err := l.rc.Read(one[:]); n == 0 && err != nil {
-			return 0, err
+			return 0, l.wrap(err)
 		}
 		return 0, fmt.Errorf("%s: %w", l.name, ErrBomb)
 	}
@@ -113,7 +113,17 @@ func (l *limited) Read(p []byte) (int, error) {
 	}
 	n, err := l.rc.Read(p)
 	l.left -= int64(n)
-	return n, err
+	return n, l.wrap(err)
+}
+
+// wrap marks zip.ErrFormat, which is archive/zip's word for an entry that
+// inflates beyond the size the archive declares for it, as a bomb: that
+// archive lied to pass the checks of Open.
+func (l *limited) wrap(err error) error {
+	if errors.Is(err, zip.ErrFormat) {
+		return fmt.Errorf("%s: %w: it inflates to more than the archive says (%w)", l.name, ErrBomb, err)
+	}
+	return err
 }
 
 func (l *limited) Close() error { return l.rc.Close() }
