@@ -22,6 +22,10 @@ type reports struct {
 	sep    rune
 	bom    bool
 	header []string
+	// secret are the positions of plaintext secrets in a row, blanked in
+	// the error report: no plaintext password is ever written to disk but
+	// the generated ones of success.csv.
+	secret []int
 
 	errFile  *os.File
 	errs     sheet.Writer
@@ -36,6 +40,11 @@ func newReports(opt Options, command string, f *sheet.File, h *catalog.Header) *
 		dir = filepath.Join("roster-reports", command+"-"+opt.Now().Format("20060102-150405"))
 	}
 	rep := &reports{dir: dir, header: h.Cells, sep: f.Separator, bom: f.Encoding != "" && f.Encoding != "utf-8"}
+	for _, c := range h.Present() {
+		if i := h.Position(c); i >= 0 && c.Secret && c.Type != catalog.Hash {
+			rep.secret = append(rep.secret, i)
+		}
+	}
 	switch f.Format {
 	case sheet.CSV, sheet.TSV:
 		rep.format = f.Format
@@ -79,8 +88,19 @@ func (rep *reports) failure(it *item, note string) {
 		}
 		note = strings.Join(parts, "; ")
 	}
+	cells := pad(it.cells, len(rep.header))
+	var blanked []string
+	for _, i := range rep.secret {
+		if i < len(cells) && cells[i] != "" {
+			cells[i] = ""
+			blanked = append(blanked, rep.header[i])
+		}
+	}
+	if len(blanked) > 0 {
+		note += "; " + strings.Join(blanked, ", ") + ": left out of this report, enter again"
+	}
 	if rep.err == nil {
-		rep.err = rep.errs.Write(append(pad(it.cells, len(rep.header)), note))
+		rep.err = rep.errs.Write(append(cells, note))
 	}
 }
 

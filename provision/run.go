@@ -84,7 +84,6 @@ func (it *item) fail(column, value, message string) {
 
 func (it *item) ok() bool { return len(it.problems) == 0 && !it.skipped }
 
-
 func start(ctx context.Context, dir roster.Directory, path string, opt Options, command string) (res *roster.Result, err error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err

@@ -155,24 +155,29 @@ var separators = []byte{',', ';', '\t', '|'}
 // does not count.
 func sniffSeparator(sample []byte, eol byte) byte {
 	var lines [][]int // per line, count of each candidate
-	inQuote := false
+	inQuote, blank := false, true
 	counts := make([]int, len(separators))
 	for i := 0; i < len(sample) && len(lines) < 20; i++ {
 		c := sample[i]
 		switch {
 		case c == '"':
-			inQuote = !inQuote
+			inQuote, blank = !inQuote, false
 		case inQuote:
 		case c == eol:
-			lines = append(lines, counts)
-			counts = make([]int, len(separators))
+			// Blank lines, such as those above a header, tell nothing.
+			if !blank {
+				lines = append(lines, counts)
+				counts = make([]int, len(separators))
+			}
+			blank = true
 		default:
+			blank = blank && c == '\r'
 			if k := bytes.IndexByte(separators, c); k >= 0 {
 				counts[k]++
 			}
 		}
 	}
-	if len(lines) < 20 {
+	if len(lines) < 20 && (!blank || len(lines) == 0) {
 		lines = append(lines, counts)
 	}
 	best, bestMatch, bestCount := byte(','), -1, 0

@@ -36,6 +36,9 @@ func (l loader) scan(rows *sql.Rows) (*roster.User, error) {
 	if err != nil {
 		return nil, err
 	}
+	if u.CallPermissionPassword, err = l.t.sealer.open(u.CallPermissionPassword); err != nil {
+		return nil, err
+	}
 	u.Tenant = l.t.tenant[tenant]
 	u.Role = l.t.object[role.Int64]
 	u.Desk = l.t.object[desk.Int64]
@@ -112,7 +115,9 @@ func (l loader) resources(ctx context.Context, users map[int64]*roster.User) err
 				}
 				ln.Context = l.t.context[ctx]
 				users[id].Line = ln
-				return nil
+				var err error
+				ln.SIPSecret, err = l.t.sealer.open(ln.SIPSecret)
+				return err
 			})
 		if err != nil {
 			return err
@@ -144,7 +149,9 @@ func (l loader) resources(ctx context.Context, users map[int64]*roster.User) err
 				}
 				v.Context = l.t.context[ctx]
 				users[id].Voicemail = v
-				return nil
+				var err error
+				v.Password, err = l.t.sealer.open(v.Password)
+				return err
 			})
 		if err != nil {
 			return err
@@ -208,7 +215,7 @@ func (db *DB) Export(ctx context.Context, tenant string, fn func(*roster.User) e
 		return busy(err)
 	}
 	defer stx.Rollback()
-	t := &Tx{tx: stx}
+	t := &Tx{tx: stx, sealer: db.sealer}
 	if t.ref, err = loadReference(ctx, stx); err != nil {
 		return err
 	}

@@ -35,8 +35,9 @@ var BusyTimeout = 10 * time.Minute
 
 // DB is a directory in one SQLite file.
 type DB struct {
-	db   *sql.DB
-	path string
+	db     *sql.DB
+	path   string
+	sealer *sealer
 }
 
 var _ roster.Directory = (*DB)(nil)
@@ -60,6 +61,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// hold for all of it.
 	sdb.SetMaxOpenConns(1)
 	db := &DB{db: sdb, path: path}
+	keyPath := path + ".key"
+	if path == ":memory:" || strings.HasPrefix(path, "file::memory:") {
+		keyPath = ""
+	}
+	if db.sealer, err = loadSealer(keyPath); err != nil {
+		sdb.Close()
+		return nil, err
+	}
 	if err := db.migrate(ctx); err != nil {
 		sdb.Close()
 		return nil, err
@@ -131,7 +140,7 @@ func (db *DB) Begin(ctx context.Context) (roster.Tx, error) {
 	if err != nil {
 		return nil, busy(err)
 	}
-	t := &Tx{tx: stx, stmts: map[string]*sql.Stmt{}}
+	t := &Tx{tx: stx, stmts: map[string]*sql.Stmt{}, sealer: db.sealer}
 	if t.ref, err = loadReference(ctx, stx); err != nil {
 		stx.Rollback()
 		return nil, err

@@ -15,9 +15,10 @@ import (
 // and rooms it has seen, and assigns new users their IDs itself (it holds
 // the write lock), which saves a round trip per user.
 type Tx struct {
-	tx    *sql.Tx
-	ref   *roster.Reference
-	stmts map[string]*sql.Stmt
+	tx     *sql.Tx
+	ref    *roster.Reference
+	stmts  map[string]*sql.Stmt
+	sealer *sealer
 
 	tenantID  map[string]int64 // lower-case name → id
 	tenant    map[int64]string
@@ -330,7 +331,7 @@ func (t *Tx) userRow(u *roster.User) ([]any, error) {
 	}
 	return []any{u.ID, u.UUID, tenant, u.Firstname, u.Lastname, u.DisplayName, nullable(u.Username), nullable(u.Email),
 		nullable(u.PasswordHash), u.Language, u.MobilePhoneNumber, u.OutgoingCallerID, bit(u.Enabled), bit(u.SupervisionEnabled),
-		bit(u.CallTransferEnabled), bit(u.DTMFHangupEnabled), u.SimultaneousCalls, u.RingSeconds, u.CallPermissionPassword,
+		bit(u.CallTransferEnabled), bit(u.DTMFHangupEnabled), u.SimultaneousCalls, u.RingSeconds, t.sealer.seal(u.CallPermissionPassword),
 		role, u.AuthType, desk, ctiEnabled, cti, avatarType, avatar}, nil
 }
 
@@ -345,7 +346,7 @@ func (t *Tx) relatedRows(ctx context.Context, u *roster.User, r *related) error 
 		if err != nil {
 			return err
 		}
-		r.lines = append(r.lines, []any{u.ID, l.Protocol, c, nullable(l.Exten), nullable(l.SIPUsername), l.SIPSecret, l.CustomInterface, l.ProvisioningCode})
+		r.lines = append(r.lines, []any{u.ID, l.Protocol, c, nullable(l.Exten), nullable(l.SIPUsername), t.sealer.seal(l.SIPSecret), l.CustomInterface, l.ProvisioningCode})
 	}
 	for _, in := range u.Incalls {
 		c, err := t.contextOf(u.Tenant, in.Context)
@@ -363,7 +364,7 @@ func (t *Tx) relatedRows(ctx context.Context, u *roster.User, r *related) error 
 		if err != nil {
 			return err
 		}
-		r.voicemails = append(r.voicemails, []any{u.ID, c, v.Number, v.Name, v.Password, v.Email, bit(v.AttachAudio), bit(v.DeleteMessages), bit(v.AskPassword)})
+		r.voicemails = append(r.voicemails, []any{u.ID, c, v.Number, v.Name, t.sealer.seal(v.Password), v.Email, bit(v.AttachAudio), bit(v.DeleteMessages), bit(v.AskPassword)})
 	}
 	for _, set := range []struct {
 		kind  string

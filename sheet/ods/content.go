@@ -186,9 +186,8 @@ func (c *content) xmlError(err error) error {
 		return c.lineError("%v", err)
 	case errors.As(err, &syntax):
 		return fmt.Errorf("ods: content.xml line %d: %s", syntax.Line, syntax.Msg)
-	case errors.Is(err, zip.ErrFormat):
-		// archive/zip's word for an entry inflating beyond its declared size.
-		return fmt.Errorf("ods: content.xml inflates to more than the archive says (a damaged file, or a zip bomb?): %w", err)
+	case errors.Is(err, zipguard.ErrBomb):
+		return fmt.Errorf("ods: %w", err) // it names content.xml
 	}
 	return fmt.Errorf("ods: reading content.xml: %w", err)
 }

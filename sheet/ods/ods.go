@@ -29,8 +29,9 @@ const mimeType = "application/vnd.oasis.opendocument.spreadsheet"
 // Options choose the sheet and bound what a file may make the reader do.
 type Options struct {
 	// Sheet is a table name, or 1-based table number as decimal text; ""
-	// is the first table. A table named like the text wins over the table
-	// at that position, so a sheet named "2024" is found by its name.
+	// is the first table. A name wins over a position: of the sheets
+	// "Summary", "1" and "2", "1" is the second. (A number that is no
+	// sheet's name costs one more pass over the file to find that out.)
 	Sheet string
 	// MaxCellBytes is the largest text of one cell in bytes; 0 = 1 << 20.
 	MaxCellBytes int
@@ -180,7 +181,7 @@ func contentFile(zr *zip.Reader) (*zip.File, error) {
 
 // position reads a 1-based table number, or returns 0.
 func position(s string) int {
-	if s == "" || strings.Trim(s, "0123456789") != "" {
+	if strings.Trim(s, "0123456789") != "" {
 		return 0
 	}
 	n, err := strconv.Atoi(s)
@@ -367,7 +368,7 @@ func (r *Reader) startInCell(t xml.StartElement) error {
 		if err != nil || n < 1 {
 			n = 1
 		}
-		if false {
+		if n > r.opt.MaxCellBytes-len(r.text) {
 			return r.tooLong()
 		}
 		for range n {

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/roster-dev/roster"
+)
+
+// TestMain lets the tests run the real command in a subprocess (for the
+// crash and concurrency tests): with ROSTER_TEST_MAIN set, the test binary
+// is roster.
+func TestMain(m *testing.M) {
+	if os.Getenv("ROSTER_TEST_MAIN") == "1" {
+		os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+const fixtures = "../../testdata/fixtures"
+
+// run runs the command in-process and returns its stdout, stderr and
+// exit status.
+func run(t *testing.T, dir string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	wd, _ := os.Getwd()
+	if dir != "" {
+		if err := os.Chdir(dir); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chdir(wd)
+	}
+	code := Main(context.Background(), args, strings.NewReader(""), &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func copyFixture(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(fixtures, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, n)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func decode(t *testing.T, s string) roster.Result {
+	t.Helper()
+	var r roster.Result
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, s)
+	}
+	return r
+}
+
+func TestCheckExitStatusesAndJSON(t *testing.T) {
+	dir := t.TempDir()
+	copyFixture(t, dir, "mistakes.csv", "wazo-users.csv")
+	out, _, code := run(t, dir, "check", "--json", "mistakes.csv")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	res := decode(t, out)
+	if res.Command != "check" || !res.DryRun || res.Failed != 14 || len(res.Errors) != 14 || len(res.Plan) != 16 {
+		t.Fatalf("unexpected result: %+v", res)
+	}
+	for _, key := range []string{`"created":2`, `"updated":0`, `"skipped":0`, `"groups_created":[]`, `"ignored_columns":[]`, `"applied":false`} {
+		if !strings.Contains(out, key) {
+			t.Errorf("JSON lacks %s", key)
+		}
+	}
+	if _, _, code := run(t, dir, "check", "wazo-users.csv"); code != 0 {
+		t.Errorf("valid file: exit %d, want 0", code)
+	}
+	if _, errOut, code := run(t, dir, "check", "nope.csv"); code != 2 || !strings.Contains(errOut, "nope.csv") {
+		t.Errorf("missing file: exit %d, stderr %q", code, errOut)
+	}
+	if _, _, code := run(t, dir, "check", "--mode", "sideways", "wazo-users.csv"); code != 2 {
+		t.Errorf("bad option: exit %d, want 2", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "roster.db")); !os.IsNotExist(err) {
+		t.Error("check created a database")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "roster-reports")); !os.IsNotExist(err) {
+		t.Error("check wrote reports")
+	}
+}
+
+func TestReadPrintsRowsAsRead(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f.csv"), []byte("a;b\n\n x ;\"1\n2\"\n"), 0o644)
+	out, _, code := run(t, dir, "read", "f.csv")
+	want := "{\"row\":1,\"cells\":[\"a\",\"b\"]}\n{\"row\":3,\"cells\":[\" x \",\"1\\n2\"]}\n"
+	if code != 0 || out != want {
+		t.Fatalf("exit %d, output:\n%s\nwant:\n%s", code, out, want)
+	}
+	os.WriteFile(filepath.Join(dir, "bad.csv"), []byte("a,b\n1,\"open\n"), 0o644)
+	_, errOut, code := run(t, dir, "read", "bad.csv")
+	if code != 2 || !strings.Contains(errOut, "line 2") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	_, errOut, code = run(t, dir, "read", "--sheet", "Nope", filepath.Join(wdFixtures(t), "wazo-users.xlsx"))
+	if code != 2 || !strings.Contains(errOut, "Nope") {
+		t.Fatalf("missing sheet: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func wdFixtures(t *testing.T) string {
+	abs, err := filepath.Abs(fixtures)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+func TestImportExportUpdateThroughTheCommand(t *testing.T) {
+	dir := t.TempDir()
+	copyFixture(t, dir, "wazo-users.csv")
+	out, _, code := run(t, dir, "import", "--json", "wazo-users.csv")
+	if res := decode(t, out); code != 0 || !res.Applied || *res.Created != 4 {
+		t.Fatalf("import: exit %d, %s", code, out)
+	}
+	if _, _, code := run(t, dir, "export", "-o", "users.xlsx"); code != 0 {
+		t.Fatalf("export: exit %d", code)
+	}
+	out, _, code = run(t, dir, "update", "--json", "users.xlsx")
+	if res := decode(t, out); code != 0 || res.Unchanged != 4 || res.Applied {
+		t.Fatalf("update of the export: exit %d, %s", code, out)
+	}
+	out, _, code = run(t, dir, "import", "--json", "wazo-users.csv")
+	if res := decode(t, out); code != 1 || res.Failed != 4 || res.Applied {
+		t.Fatalf("second import: exit %d, %s", code, out)
+	}
+}
+
+func TestTemplateAndColumns(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, code := run(t, dir, "template", "-o", "t.xlsx"); code != 0 {
+		t.Fatal("template failed")
+	}
+	out, _, code := run(t, dir, "read", "t.xlsx")
+	if code != 0 || !strings.HasPrefix(out, `{"row":1,"cells":["uuid","tenant","firstname"`) {
+		t.Fatalf("template reads as %q", out)
+	}
+	out, _, code = run(t, dir, "read", "--sheet", "columns", "t.xlsx")
+	if code != 0 || !strings.Contains(out, "exten") || !strings.Contains(out, "digits, 1–40") {
+		t.Fatalf("explanations sheet: %q", out)
+	}
+	out, _, _ = run(t, dir, "columns", "--json")
+	var cols []map[string]any
+	if err := json.Unmarshal([]byte(out), &cols); err != nil || len(cols) < 40 {
+		t.Fatalf("columns --json: %v (%d columns)", err, len(cols))
+	}
+}
+
+func TestSetupIsIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "setup.yaml"), []byte(`tenants:
+  - name: default
+    default_role: user
+    contexts:
+      - {name: default, kind: internal, ranges: ["1000-1999", "5000-5999"]}
+      - {name: from-extern, kind: incall, ranges: ["2000-2999"]}
+    roles: [{name: user}, {name: agent}]
+    call_permissions: [{name: intl}]
+`), 0o644)
+	out, _, code := run(t, dir, "setup", "setup.yaml")
+	if code != 0 || !strings.Contains(out, "call_permission default/intl") {
+		t.Fatalf("setup: exit %d, %q", code, out)
+	}
+	out, _, code = run(t, dir, "setup", "setup.yaml")
+	if code != 0 || !strings.Contains(out, "Nothing to change") {
+		t.Fatalf("second setup: exit %d, %q", code, out)
+	}
+	out, _, _ = run(t, dir, "setup", "--show")
+	if !strings.Contains(out, "5000-5999") || !strings.Contains(out, "intl") {
+		t.Fatalf("--show: %q", out)
+	}
+}

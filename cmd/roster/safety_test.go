@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/roster-dev/roster/sqlite"
+)
+
+// command runs roster in a subprocess: the test binary, as TestMain allows.
+func command(t *testing.T, dir string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ROSTER_TEST_MAIN=1")
+	return cmd
+}
+
+// snapshot exports the directory with its secrets, as the state to compare.
+func snapshot(t *testing.T, dir string) string {
+	t.Helper()
+	out, errOut, code := run(t, dir, "export", "--with-secrets")
+	if code != 0 {
+		t.Fatalf("export: %s", errOut)
+	}
+	return out
+}
+
+// TestKilledImportLeavesDirectoryAsItWas kills an atomic import halfway
+// with SIGKILL: the directory must be exactly as before, and sound.
+func TestKilledImportLeavesDirectoryAsItWas(t *testing.T) {
+	dir := t.TempDir()
+	copyFixture(t, dir, "wazo-users.csv")
+	if _, errOut, code := run(t, dir, "import", "wazo-users.csv"); code != 0 {
+		t.Fatal(errOut)
+	}
+	before := snapshot(t, dir)
+	if _, errOut, code := run(t, dir, "sample", "--rows", "100000", "--with", "groups,rooms,lines,voicemail", "-o", "big.csv"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if _, errOut, code := run(t, dir, "setup", "big.csv.setup.yaml"); code != 0 {
+		t.Fatal(errOut)
+	}
+	before = snapshot(t, dir)
+	cmd := command(t, dir, "import", "big.csv")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the import has written a good part of its transaction
+	// into the write-ahead log, then kill it without warning.
+	wal := filepath.Join(dir, "roster.db-wal")
+	killed := false
+	for !killed {
+		if st, err := os.Stat(wal); err == nil && st.Size() > 4<<20 {
+			cmd.Process.Signal(syscall.SIGKILL)
+			killed = true
+		}
+		if cmd.ProcessState != nil {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	err := cmd.Wait()
+	if !killed {
+		t.Fatalf("the import ended (%v) before it could be killed", err)
+	}
+	if after := snapshot(t, dir); after != before {
+		t.Fatal("the directory changed after a killed import")
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "roster.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if res, err := db.IntegrityCheck(context.Background()); err != nil || res != "ok" {
+		t.Fatalf("integrity check: %q %v", res, err)
+	}
+}
+
+// TestConcurrentImportsBothLand runs two imports on one directory at once:
+// one waits for the other, and both land whole.
+func TestConcurrentImportsBothLand(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a", "b"} {
+		if _, errOut, code := run(t, dir, "sample", "--rows", "20000", "--with", "groups", "--seed", map[string]string{"a": "1", "b": "2"}[name], "-o", name+".csv"); code != 0 {
+			t.Fatal(errOut)
+		}
+		// Make the two files' usernames and emails differ.
+		b, _ := os.ReadFile(filepath.Join(dir, name+".csv"))
+		s := strings.ReplaceAll(string(b), "@example.com", "@"+name+".example.com")
+		lines := strings.Split(s, "\n")
+		for i := 1; i < len(lines); i++ {
+			if lines[i] != "" {
+				lines[i] = name + lines[i]
+			}
+		}
+		os.WriteFile(filepath.Join(dir, name+".csv"), []byte(strings.Join(lines, "\n")), 0o644)
+	}
+	if _, errOut, code := run(t, dir, "init"); code != 0 {
+		t.Fatal(errOut)
+	}
+	var wg sync.WaitGroup
+	outs := make([]bytes.Buffer, 2)
+	codes := make([]int, 2)
+	for i, name := range []string{"a", "b"} {
+		wg.Go(func() {
+			cmd := command(t, dir, "import", "--json", name+".csv")
+			cmd.Stdout, cmd.Stderr = &outs[i], &outs[i]
+			cmd.Run()
+			codes[i] = cmd.ProcessState.ExitCode()
+		})
+	}
+	wg.Wait()
+	for i := range codes {
+		if codes[i] != 0 {
+			t.Fatalf("import %d: exit %d: %s", i, codes[i], outs[i].String())
+		}
+	}
+	out := snapshot(t, dir)
+	if n := strings.Count(out, "\n") - 1; n != 40000 {
+		t.Fatalf("%d users in the directory, want 40000", n)
+	}
+}
+
+// TestNoPlaintextPasswordOnDisk imports users with passwords (given and
+// generated) and failed rows: no plaintext password may be in the database
+// file, the output or any report but success.csv, and there only the
+// generated ones.
+func TestNoPlaintextPasswordOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "users.csv"), []byte(`username,firstname,email,password,voicemail_name,voicemail_number,voicemail_context,voicemail_password
+alice,Alice,alice@example.com,Secret-Alice-1,,,,
+bob,Bob,bob@example.com,,,,,
+carol,Carol,carol@,Secret-Carol-2,Carol,1500,default,918273
+dave,Dave,dave@example.com,Secret-Dave-3,Dave,1501,default,564738
+`), 0o644)
+	out, errOut, code := run(t, dir, "import", "--mode", "partial", "--generate", "password", "--report-dir", "reports", "--json", "users.csv")
+	if code != 1 {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	res := decode(t, out)
+	if res.Reports == nil || res.Reports.Success == nil || res.Reports.Errors == nil {
+		t.Fatalf("reports: %+v", res.Reports)
+	}
+	success, _ := os.ReadFile(filepath.Join(dir, *res.Reports.Success))
+	lines := strings.Split(strings.TrimSpace(string(success)), "\n")
+	generated := ""
+	for _, l := range lines {
+		if strings.Contains(l, ",bob,") {
+			f := strings.Split(l, ",")
+			generated = f[len(f)-1]
+		} else if strings.HasSuffix(l, ",") == false && !strings.HasPrefix(l, "row,") {
+			t.Errorf("success.csv shows a password that was not generated: %s", l)
+		}
+	}
+	if len(generated) != 16 {
+		t.Fatalf("no generated password for bob in %q", success)
+	}
+	secrets := []string{"Secret-Alice-1", "Secret-Carol-2", "Secret-Dave-3", "918273", "564738"}
+	var files []string
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && p != filepath.Join(dir, "users.csv") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	for _, p := range files {
+		b, _ := os.ReadFile(p)
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s holds the plaintext secret %s", filepath.Base(p), s)
+			}
+		}
+		if !strings.HasSuffix(p, "success.csv") && bytes.Contains(b, []byte(generated)) {
+			t.Errorf("%s holds the generated password", filepath.Base(p))
+		}
+	}
+	for _, s := range append(secrets, generated) {
+		if strings.Contains(out+errOut, s) {
+			t.Errorf("the output shows the secret %s", s)
+		}
+	}
+}
