@@ -149,7 +149,7 @@ func (r *run) read(work, ordered chan<- *batch) error {
 		}
 		rows++
 		if r.opt.Progress != nil && rows%4096 == 0 {
-			r.opt.Progress(rows)
+			r.progress(rows)
 		}
 		it := b.add(row.Num, row.Cells)
 		it.skipped = r.stopped.Load()
@@ -159,7 +159,7 @@ func (r *run) read(work, ordered chan<- *batch) error {
 		}
 	}
 	if r.opt.Progress != nil {
-		r.opt.Progress(rows)
+		r.progress(rows)
 	}
 	if len(b.items) > 0 {
 		send()
@@ -177,4 +177,9 @@ func (r *run) normalize(b *batch) {
 		it.problems = r.checker.Normalize(it.cells, it.row, rec)
 		it.avatar = rec.Avatar
 	}
+}
+
+func (r *run) progress(rows int) {
+	done, size := r.file.Progress()
+	r.opt.Progress(Progress{Rows: rows, Bytes: done, Size: size})
 }

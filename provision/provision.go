@@ -60,12 +60,20 @@ type Options struct {
 	// ReportDir is where report files go; empty is
 	// roster-reports/<command>-<time>/ under the current folder.
 	ReportDir string
-	// Progress, when set, is called now and then with the rows read so far.
-	Progress func(rows int)
+	// Progress, when set, is called now and then with how far the run is.
+	Progress func(Progress)
 	// Step, when set, receives the plan of every row, in row order.
 	Step func(roster.Step)
 	// Now tells the time, for report folder names.
 	Now func() time.Time
+}
+
+// Progress tells how far a run has read its file.
+type Progress struct {
+	Rows int
+	// Bytes and Size tell how much of the file has been read; Bytes is -1
+	// when the format does not tell.
+	Bytes, Size int64
 }
 
 func (o *Options) defaults() {

@@ -141,6 +141,9 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 	if err := r.pipeline(); err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // cancelled after the last row: nothing is committed
+	}
 	return r.finish()
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"errors"
+	"hash/crc32"
 	"io"
 	"testing"
 
@@ -44,10 +45,27 @@ func deflateRepeat(t testing.TB, prefix string, c byte, mib int) ([]byte, uint64
 }
 
 // rawEntry is a ZIP entry given as its deflated bytes and the uncompressed
-// size its headers declare, which may be a lie.
+// size and CRC-32 its headers declare, which may be lies. A CRC of 0 tells
+// archive/zip not to check it.
 type rawEntry struct {
 	deflated []byte
 	declared uint64
+	crc      uint32
+}
+
+// deflated makes an honest entry of content.
+func deflated(t testing.TB, content string) rawEntry {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := flate.NewWriter(&buf, flate.DefaultCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(w, content)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return rawEntry{buf.Bytes(), uint64(len(content)), crc32.ChecksumIEEE([]byte(content))}
 }
 
 // rebuildZip copies the archive src entry by entry, without inflating
@@ -58,9 +76,7 @@ func rebuildZip(t testing.TB, src []byte, replace map[string]rawEntry) []byte {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	add := func(name string, e rawEntry) {
-		// A CRC of 0 tells archive/zip not to check it: the test is about
-		// sizes, and computing the CRC of gigabytes would take seconds.
-		w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate,
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: e.crc,
 			CompressedSize64: uint64(len(e.deflated)), UncompressedSize64: e.declared})
 		if err != nil {
 			t.Fatal(err)
@@ -101,19 +117,21 @@ const worksheetStart = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`
 	`<row r="1"><c r="A1" t="inlineStr"><is><t>`
 
 // bombs are the ways an entry may inflate to far more than its archive
-// weighs, for an entry whose content starts with prefix.
+// weighs, for an entry whose content starts with prefix. They carry no CRC:
+// the tests are about sizes, and computing the CRC of gigabytes would take
+// seconds.
 func bombs(t testing.TB, prefix string) map[string]rawEntry {
 	small, smallSize := deflateRepeat(t, prefix, 'a', 64)
 	huge, hugeSize := deflateRepeat(t, prefix, 'a', 3<<10)
 	return map[string]rawEntry{
 		// 64 MiB compressed about a thousand times, declared as such:
 		// over the ratio limit of an entry bigger than 8 MiB.
-		"ratio 64 MiB": {small, smallSize},
+		"ratio 64 MiB": {deflated: small, declared: smallSize},
 		// 3 GiB, declared as such: over the ratio and the total.
-		"declared 3 GiB": {huge, hugeSize},
+		"declared 3 GiB": {deflated: huge, declared: hugeSize},
 		// 3 GiB declared as 1 MiB, which passes every check on sizes: the
 		// reading itself must stop once the entry passes what it declared.
-		"undeclared 3 GiB": {huge, 1 << 20},
+		"undeclared 3 GiB": {deflated: huge, declared: 1 << 20},
 	}
 }
 

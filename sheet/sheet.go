@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/roster-dev/roster/sheet/internal/zipguard"
 )
@@ -144,6 +145,30 @@ type File struct {
 
 	src     rowSource
 	closers []io.Closer
+	size    int64
+	read    *countingReader // bytes consumed, for text files
+}
+
+// Progress returns how many bytes of the file have been read and its size,
+// for a progress bar; done is -1 when the format does not tell (workbooks
+// are read from their parts, not front to back).
+func (f *File) Progress() (done, size int64) {
+	if f.read == nil {
+		return -1, f.size
+	}
+	return f.read.n.Load(), f.size
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // Next returns the next row with at least one non-empty cell, or io.EOF.
@@ -191,8 +216,14 @@ func Open(path string, opt Options) (*File, error) {
 	}
 	f.closers = append(f.closers, fh)
 	if f.Assets == nil {
-		f.Assets = os.DirFS(filepath.Dir(path))
+		// An os.Root, unlike os.DirFS, refuses symbolic links that lead
+		// out of the folder.
+		if root, err := os.OpenRoot(filepath.Dir(path)); err == nil {
+			f.Assets = root.FS()
+			f.closers = append(f.closers, root)
+		}
 	}
+	f.size = st.Size()
 	return f, nil
 }
 
@@ -204,11 +235,12 @@ func OpenReader(r io.ReaderAt, size int64, name string, opt Options) (*File, err
 	if format == "" {
 		format = Detect(r, size, name)
 	}
-	f := &File{Name: name, Format: format}
+	f := &File{Name: name, Format: format, size: size}
 	var err error
 	switch format {
 	case CSV, TSV:
-		f.src, err = newCSV(io.NewSectionReader(r, 0, size), r, size, f, opt)
+		f.read = &countingReader{r: io.NewSectionReader(r, 0, size)}
+		f.src, err = newCSV(f.read, r, size, f, opt)
 	case XLSX:
 		f.src, err = newXLSX(r, size, opt)
 	case XLS:

@@ -116,17 +116,21 @@ func isoDates(f *excelize.File) error {
 			custom[nf.NumFmtID] = nf.FormatCode
 		}
 	}
-	target := map[cellfmt.Kind]int{cellfmt.General: 0}
-	for kind, code := range map[cellfmt.Kind]string{
-		cellfmt.Date:     "yyyy-mm-dd",
-		cellfmt.DateTime: "yyyy-mm-dd hh:mm:ss",
-		cellfmt.Time:     "hh:mm:ss",
+	target := map[cellfmt.Format]int{}
+	for format, code := range map[cellfmt.Format]string{
+		// Not General: excelize writes a General number of more than 11
+		// digits as 4.915112346E+12, losing digits of phone numbers.
+		{Kind: cellfmt.General}:             "0.##############",
+		{Kind: cellfmt.Date}:                "yyyy-mm-dd",
+		{Kind: cellfmt.DateTime}:            "yyyy-mm-dd hh:mm:ss",
+		{Kind: cellfmt.Time}:                "hh:mm:ss",
+		{Kind: cellfmt.Time, Elapsed: true}: "[h]:mm:ss",
 	} {
 		style, err := f.NewStyle(&excelize.Style{CustomNumFmt: &code})
 		if err != nil {
 			return err
 		}
-		target[kind] = *f.Styles.CellXfs.Xf[style].NumFmtID
+		target[format] = *f.Styles.CellXfs.Xf[style].NumFmtID
 	}
 	for i := range xfs {
 		xf := &f.Styles.CellXfs.Xf[i]
@@ -138,7 +142,7 @@ func isoDates(f *excelize.File) error {
 		if code, ok := custom[id]; ok {
 			format = cellfmt.Classify(code)
 		}
-		if to, ok := target[format.Kind]; ok {
+		if to, ok := target[format]; ok {
 			xf.NumFmtID = &to
 		}
 	}

@@ -23,11 +23,14 @@ import (
 	"github.com/roster-dev/roster/sqlite"
 )
 
-func main() {
+func main() { os.Exit(osMain()) }
+
+// osMain runs roster on the process's arguments and streams, with Ctrl-C
+// and SIGTERM cancelling the run.
+func osMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	defer stop()
+	return Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 
 // Exit statuses.

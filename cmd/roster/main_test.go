@@ -17,7 +17,7 @@ import (
 // is roster.
 func TestMain(m *testing.M) {
 	if os.Getenv("ROSTER_TEST_MAIN") == "1" {
-		os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(osMain())
 	}
 	os.Exit(m.Run())
 }

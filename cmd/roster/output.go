@@ -185,6 +185,8 @@ func (o *output) summary(res *roster.Result) {
 		printf(w, "\nDry run: nothing was written.\n")
 	case !res.Applied && res.Failed > 0 && res.Mode == "atomic":
 		printf(w, "\nNothing was written: fix the rows above and run again (or use --mode partial to write the rows that pass).\n")
+	case !res.Applied && res.Failed == 0:
+		printf(w, "\nNothing to change.\n")
 	case !res.Applied:
 		printf(w, "\nNothing was written.\n")
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -88,7 +90,7 @@ func (a *app) runFile(ctx context.Context, command, arg string, f *runFlags, eng
 	defer out.close()
 	opt.Step = out.step
 	prog := newProgress(a.stderr, !f.json && isTerminal(a.stderr))
-	opt.Progress = prog.rows
+	opt.Progress = prog.update
 	var res *roster.Result
 	if engine == nil {
 		res, err = provision.Check(ctx, path, opt)
@@ -116,21 +118,21 @@ func (a *app) runFile(ctx context.Context, command, arg string, f *runFlags, eng
 	return nil
 }
 
-// progress shows a count of rows read on a terminal, for runs longer than
-// a moment.
+// progress draws a progress bar on a terminal, for runs longer than a
+// moment: a bar when the format tells how much is read, else a count.
 type progress struct {
 	on    bool
 	start time.Time
-	w     interface{ Write([]byte) (int, error) }
+	w     io.Writer
 	shown bool
 	last  time.Time
 }
 
-func newProgress(w interface{ Write([]byte) (int, error) }, on bool) *progress {
+func newProgress(w io.Writer, on bool) *progress {
 	return &progress{on: on, start: time.Now(), w: w}
 }
 
-func (p *progress) rows(n int) {
+func (p *progress) update(pr provision.Progress) {
 	if !p.on {
 		return
 	}
@@ -139,12 +141,22 @@ func (p *progress) rows(n int) {
 		return
 	}
 	p.last, p.shown = now, true
-	rate := float64(n) / now.Sub(p.start).Seconds()
-	printf(p.w, "\r%12s rows read  %10s rows/s ", group(n), group(int(rate)))
+	rate := float64(pr.Rows) / now.Sub(p.start).Seconds()
+	if pr.Bytes < 0 || pr.Size <= 0 {
+		printf(p.w, "\r%12s rows read  %10s rows/s ", group(pr.Rows), group(int(rate)))
+		return
+	}
+	const width = 30
+	frac := min(1, float64(pr.Bytes)/float64(pr.Size))
+	bar := strings.Repeat("=", int(frac*width))
+	if len(bar) < width {
+		bar += ">" + strings.Repeat(" ", width-len(bar)-1)
+	}
+	printf(p.w, "\r[%s] %3.0f%%  %s rows  %s rows/s ", bar, frac*100, group(pr.Rows), group(int(rate)))
 }
 
 func (p *progress) stop() {
 	if p.shown {
-		printf(p.w, "\r%50s\r", "")
+		printf(p.w, "\r%70s\r", "")
 	}
 }

@@ -73,7 +73,8 @@ func Classify(code string) Format {
 			}
 			inner := strings.ToLower(code[i+1 : i+end])
 			if inner != "" && strings.Trim(inner, "hms") == "" {
-				clock, elapsed = true, true // [h], [mm], [ss]: elapsed time
+				// [h], [mm], [ss]: elapsed time, in which m is minutes.
+				clock, hms, elapsed = true, true, true
 			}
 			i += end
 		default:
