@@ -44,10 +44,12 @@ func Open(r io.ReaderAt, size int64, lim Limits) (*zip.Reader, error) {
 		if err := lim.check(f); err != nil {
 			return nil, err
 		}
-		total += f.UncompressedSize64
-		if total > uint64(lim.MaxTotal) {
+		// Compared before adding, so that a declared size near 2^64 cannot
+		// wrap the total around.
+		if f.UncompressedSize64 > uint64(lim.MaxTotal)-total {
 			return nil, fmt.Errorf("%w: more than %d MiB in all", ErrBomb, lim.MaxTotal>>20)
 		}
+		total += f.UncompressedSize64
 	}
 	return zr, nil
 }
