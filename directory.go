@@ -60,6 +60,10 @@ type Tx interface {
 	Members(ctx context.Context, kind string, set int64) ([]int64, error)
 	AddMembers(ctx context.Context, kind string, set int64, users []int64) error
 	RemoveMembers(ctx context.Context, kind string, set int64, users []int64) error
+	// Bulk tells the store that the transaction will create many users in
+	// a directory that has none, so that it may defer index maintenance to
+	// Commit. It does nothing when the directory has users.
+	Bulk(ctx context.Context) error
 	// Try runs fn so that its writes are undone, alone, when it fails.
 	Try(ctx context.Context, fn func() error) error
 	Commit() error

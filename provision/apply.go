@@ -2,6 +2,7 @@ package provision
 
 import (
 	"log/slog"
+	"strconv"
 
 	"github.com/roster-dev/roster"
 )
@@ -83,13 +84,24 @@ func (r *run) write(b *batch) error {
 		return nil
 	}
 	all := append(creates, updates...)
-	err := r.tx.Try(r.ctx, func() error { return store(all) })
+	var err error
+	if r.opt.Mode == Partial {
+		err = r.tx.Try(r.ctx, func() error { return store(all) })
+	} else {
+		// An atomic run needs no savepoint (and its cost on every page):
+		// if the batch fails, nothing of the run will be committed.
+		err = store(all)
+	}
 	if err == nil {
 		r.wrote = true
 		return nil
 	}
 	if r.ctx.Err() != nil {
 		return r.ctx.Err()
+	}
+	if r.opt.Mode == Atomic {
+		r.atomicFailure(all, err)
+		return nil
 	}
 	for _, it := range all {
 		err := r.tx.Try(r.ctx, func() error { return store([]*item{it}) })
@@ -163,4 +175,16 @@ func inc(p *int) *int {
 		n = *p + 1
 	}
 	return &n
+}
+
+// atomicFailure reports a batch that the directory refused in an atomic
+// run. Its rows may be half written, so they cannot be tried one by one;
+// the run is failed as a whole and nothing is committed.
+func (r *run) atomicFailure(items []*item, err error) {
+	msg := roster.ErrorMessage(err)
+	if roster.ErrorCode(err) == roster.EINTERNAL {
+		slog.Error("writing a batch", "first_row", items[0].row, "err", err)
+		msg = "internal error"
+	}
+	items[0].fail("", "", "the directory refused rows "+strconv.Itoa(items[0].row)+" to "+strconv.Itoa(items[len(items)-1].row)+": "+msg)
 }

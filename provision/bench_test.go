@@ -11,6 +11,7 @@ import (
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/sample"
 	"github.com/roster-dev/roster/sheet"
+	"github.com/roster-dev/roster/sqlite"
 )
 
 var (
@@ -72,4 +73,34 @@ func BenchmarkCheck1M(b *testing.B) {
 		}
 	}
 	b.ReportMetric(1_000_000*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkImport1M imports 1,000,000 sample users (username, names, email,
+// one or two groups, mobile number; no passwords) into a new directory.
+func BenchmarkImport1M(b *testing.B) {
+	path := sampleFile(b, 1_000_000, sample.WithGroups)
+	for b.Loop() {
+		b.StopTimer()
+		db := openDB(b)
+		b.StartTimer()
+		res, err := provision.Import(context.Background(), db, path, provision.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if *res.Created != 1_000_000 {
+			b.Fatalf("created %d", *res.Created)
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(1_000_000*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func openDB(b testing.TB) *sqlite.DB {
+	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "roster.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db
 }

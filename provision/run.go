@@ -127,6 +127,11 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 			return nil, err
 		}
 		r.empty = n == 0
+		if r.empty && !opt.DryRun {
+			if err := r.tx.Bulk(ctx); err != nil {
+				return nil, err
+			}
+		}
 	}
 	r.checker = catalog.NewChecker(r.header, catalog.CheckOptions{Reference: r.ref, Assets: r.file.Assets, Update: r.update})
 	if !opt.DryRun {

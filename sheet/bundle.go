@@ -52,7 +52,12 @@ func openBundle(f *File, r io.ReaderAt, size int64, opt Options) error {
 		tmp.Close()
 		return err
 	}
-	opt.Format = ""
+	// A sheet file that is a ZIP would be opened as a bundle in turn, for
+	// as many levels as it holds; a ZIP quine holds itself for ever.
+	if opt.Format = Detect(tmp, st.Size(), found[0].Name); opt.Format == ZIP {
+		tmp.Close()
+		return fmt.Errorf("%s is a ZIP archive, not a sheet file", found[0].Name)
+	}
 	inner, err := OpenReader(tmp, st.Size(), found[0].Name, opt)
 	if err != nil {
 		tmp.Close()

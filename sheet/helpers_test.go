@@ -15,6 +15,9 @@ import (
 
 const fixtures = "../testdata/fixtures"
 
+// bytesAt reads data as a file: a ReaderAt.
+func bytesAt(data []byte) *bytes.Reader { return bytes.NewReader(data) }
+
 // readData reads every row of a file held in memory, as OpenReader sees it.
 func readData(t testing.TB, data []byte, name string, opt sheet.Options) ([]sheet.Row, error) {
 	t.Helper()
@@ -76,20 +79,28 @@ func wantErrorSaying(t testing.TB, err error, parts ...string) {
 // write writes rows with sheet.NewWriter and returns the file's bytes.
 func write(t testing.TB, format sheet.Format, opt sheet.WriteOptions, rows [][]string) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	w, err := sheet.NewWriter(&buf, format, opt)
+	data, err := encode(format, opt, rows)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return data
+}
+
+func encode(format sheet.Format, opt sheet.WriteOptions, rows [][]string) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := sheet.NewWriter(&buf, format, opt)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range rows {
 		if err := w.Write(r); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	if err := w.Close(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return buf.Bytes()
+	return buf.Bytes(), nil
 }
 
 // writeFile writes data to a file of the given name in a new temporary

@@ -108,6 +108,21 @@ func (l Limits) withDefaults() Limits {
 	return d
 }
 
+// check holds a row of any format to the limits, whether its reader checks
+// them as it reads (CSV, and the cells of ODS and XLS) or not (XLSX, whose
+// rows excelize reads whole).
+func (l Limits) check(row Row) error {
+	if len(row.Cells) > l.MaxColumns {
+		return fmt.Errorf("row %d: more than %d cells in one row", row.Num, l.MaxColumns)
+	}
+	for _, c := range row.Cells {
+		if len(c) > l.MaxCellBytes {
+			return fmt.Errorf("row %d: a cell is longer than %d KiB", row.Num, l.MaxCellBytes>>10)
+		}
+	}
+	return nil
+}
+
 func (l Limits) zip() zipguard.Limits {
 	return zipguard.Limits{MaxTotal: l.MaxUnzipped, MaxRatio: l.MaxRatio}
 }
@@ -147,6 +162,7 @@ type File struct {
 	closers []io.Closer
 	size    int64
 	read    *countingReader // bytes consumed, for text files
+	limits  Limits
 }
 
 // Progress returns how many bytes of the file have been read and its size,
@@ -175,6 +191,9 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // Row.Cells may be reused by the following call.
 func (f *File) Next() (Row, error) {
 	row, err := f.src.next()
+	if err == nil {
+		err = f.limits.check(row)
+	}
 	if err != nil && err != io.EOF {
 		return row, fmt.Errorf("%s: %w", filepath.Base(f.Name), err)
 	}
@@ -235,7 +254,7 @@ func OpenReader(r io.ReaderAt, size int64, name string, opt Options) (*File, err
 	if format == "" {
 		format = Detect(r, size, name)
 	}
-	f := &File{Name: name, Format: format, size: size}
+	f := &File{Name: name, Format: format, size: size, limits: opt.Limits}
 	var err error
 	switch format {
 	case CSV, TSV:

@@ -234,3 +234,26 @@ func TestWrittenCSVIsValidUTF8WithoutBOMByDefault(t *testing.T) {
 		t.Errorf("wrote %q", data)
 	}
 }
+
+func TestLimitsHoldInEveryFormat(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	wide := slices.Repeat([]string{"x"}, 20)
+	for _, format := range []sheet.Format{sheet.CSV, sheet.XLSX, sheet.ODS} {
+		for name, c := range map[string]struct {
+			row  []string
+			lim  sheet.Limits
+			says string
+		}{
+			"long cell": {[]string{"a", long}, sheet.Limits{MaxCellBytes: 4096}, "4 KiB"},
+			"wide row":  {wide, sheet.Limits{MaxColumns: 10}, "10"},
+		} {
+			data := write(t, format, sheet.WriteOptions{}, [][]string{{"header"}, c.row})
+			rows, err := readData(t, data, "big."+string(format), sheet.Options{Limits: c.lim})
+			if err == nil {
+				t.Errorf("%s, %s: read %d rows without an error", format, name, len(rows))
+				continue
+			}
+			wantErrorSaying(t, err, "big."+string(format), c.says)
+		}
+	}
+}

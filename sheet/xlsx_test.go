@@ -297,3 +297,25 @@ func TestXLSXThatIsNotAWorkbookIsAnError(t *testing.T) {
 		}
 	}
 }
+
+func TestXLSXGapsKeepRowNumbersAndColumns(t *testing.T) {
+	// Rows and cells a worksheet leaves out are empty: row numbers and
+	// columns stay those a person sees.
+	base := workbook(t, func(f *excelize.File) {})
+	data := rebuildZip(t, base, map[string]rawEntry{"xl/worksheets/sheet1.xml": deflated(t, sheetXML(
+		`<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="C1" t="inlineStr"><is><t>c</t></is></c></row>`,
+		`<row r="4"><c r="B4"><v>2</v></c></row>`,
+		// Rows and cells without a reference follow the ones before.
+		`<row><c t="inlineStr"><is><t>x</t></is></c><c><v>5</v></c></row>`,
+	))})
+	rows, err := readData(t, data, "gaps.xlsx", sheet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := numsOf(rows), []int{1, 4, 5}; !slices.Equal(got, want) {
+		t.Errorf("rows %v, want %v", got, want)
+	}
+	if got, want := cellsOf(rows), [][]string{{"a", "", "c"}, {"", "2"}, {"x", "5"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

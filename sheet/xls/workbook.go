@@ -53,9 +53,16 @@ func workbookStream(ra io.ReaderAt, size int64) ([]byte, error) {
 	case book.Size > size:
 		return nil, fmt.Errorf("xls: the file is damaged: its workbook stream claims %d bytes, more than the file's %d", book.Size, size)
 	}
+	// Read in chunks: mscfb merges the sectors of one read in time that
+	// grows with the square of their number, and a 20 MB stream has tens
+	// of thousands of 512-byte sectors.
 	wb := make([]byte, book.Size)
-	if _, err := io.ReadFull(book, wb); err != nil {
-		return nil, fmt.Errorf("xls: the file is damaged: reading the workbook stream: %v", err)
+	for off := 0; off < len(wb); {
+		n, err := io.ReadFull(book, wb[off:min(off+64<<10, len(wb))])
+		off += n
+		if err != nil {
+			return nil, fmt.Errorf("xls: the file is damaged: reading the workbook stream: %v", err)
+		}
 	}
 	return wb, nil
 }

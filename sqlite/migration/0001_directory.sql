@@ -31,7 +31,7 @@ CREATE UNIQUE INDEX objects_name ON objects (tenant_id, kind, lower(name));
 
 CREATE TABLE users (
     id                       INTEGER PRIMARY KEY,
-    uuid                     TEXT NOT NULL UNIQUE,
+    uuid                     TEXT NOT NULL,
     tenant_id                INTEGER NOT NULL REFERENCES tenants (id),
     firstname                TEXT NOT NULL DEFAULT '',
     lastname                 TEXT NOT NULL DEFAULT '',
@@ -57,6 +57,7 @@ CREATE TABLE users (
     avatar_type              TEXT,
     avatar                   BLOB
 );
+CREATE UNIQUE INDEX users_uuid ON users (uuid);
 CREATE UNIQUE INDEX users_username ON users (lower(username)) WHERE username IS NOT NULL;
 CREATE UNIQUE INDEX users_email ON users (lower(email)) WHERE email IS NOT NULL;
 
@@ -65,12 +66,14 @@ CREATE TABLE lines (
     protocol          TEXT NOT NULL CHECK (protocol IN ('sip', 'sccp', 'webrtc', 'custom')),
     context_id        INTEGER NOT NULL REFERENCES contexts (id),
     exten             TEXT,
-    sip_username      TEXT UNIQUE,
+    sip_username      TEXT,
     sip_secret        TEXT NOT NULL DEFAULT '',
     custom_interface  TEXT NOT NULL DEFAULT '',
-    provisioning_code TEXT NOT NULL UNIQUE,
-    UNIQUE (context_id, exten)
+    provisioning_code TEXT NOT NULL
 );
+CREATE UNIQUE INDEX lines_exten ON lines (context_id, exten);
+CREATE UNIQUE INDEX lines_sip_username ON lines (sip_username);
+CREATE UNIQUE INDEX lines_provisioning_code ON lines (provisioning_code);
 CREATE TRIGGER lines_protocol_fixed BEFORE UPDATE OF protocol ON lines
 WHEN NEW.protocol <> OLD.protocol
 BEGIN
@@ -82,9 +85,9 @@ CREATE TABLE incalls (
     user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     context_id   INTEGER NOT NULL REFERENCES contexts (id),
     exten        TEXT NOT NULL,
-    ring_seconds INTEGER CHECK (ring_seconds BETWEEN 0 AND 10800),
-    UNIQUE (context_id, exten)
+    ring_seconds INTEGER CHECK (ring_seconds BETWEEN 0 AND 10800)
 );
+CREATE UNIQUE INDEX incalls_exten ON incalls (context_id, exten);
 CREATE INDEX incalls_user ON incalls (user_id);
 
 CREATE TABLE voicemails (
@@ -96,9 +99,9 @@ CREATE TABLE voicemails (
     email           TEXT NOT NULL DEFAULT '',
     attach_audio    INTEGER NOT NULL DEFAULT 0 CHECK (attach_audio IN (0, 1)),
     delete_messages INTEGER NOT NULL DEFAULT 0 CHECK (delete_messages IN (0, 1)),
-    ask_password    INTEGER NOT NULL DEFAULT 1 CHECK (ask_password IN (0, 1)),
-    UNIQUE (context_id, number)
+    ask_password    INTEGER NOT NULL DEFAULT 1 CHECK (ask_password IN (0, 1))
 );
+CREATE UNIQUE INDEX voicemails_number ON voicemails (context_id, number);
 
 -- Groups and rooms: sets of users that imports create when missing.
 CREATE TABLE sets (
