@@ -35,7 +35,7 @@ var awkwardRows = [][]string{
 	{"apostrophe", "'quoted'", "it's"},
 }
 
-// spreadsheetRows is how rows read from a spreadsheet: each ends at its
+// trimmed is rows as a spreadsheet reads them back: each ends at its
 // last non-empty cell.
 func trimmed(rows [][]string) [][]string {
 	out := make([][]string, len(rows))

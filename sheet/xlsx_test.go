@@ -319,3 +319,31 @@ func TestXLSXGapsKeepRowNumbersAndColumns(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestXLSXNumbersAsOtherProgramsWriteThem(t *testing.T) {
+	// Writers other than Excel put numbers in the XML as their language
+	// prints floats: 1001.0 from Python, exponents from others. Row 1 has
+	// no style, row 2 a number format.
+	base := workbook(t, func(f *excelize.File) {
+		if s := style(t, f, "", 2); s != 1 {
+			t.Fatalf("the number style is %d, want 1", s)
+		}
+	})
+	values := []string{"1001.0", "1.001E3", "0.30000000000000004", "4.915112345678E12", "1E-3"}
+	want := []string{"1001", "1001", "0.3", "4915112345678", "0.001"}
+	var plain, styled string
+	for i, v := range values {
+		col := string(rune('A' + i))
+		plain += `<c r="` + col + `1"><v>` + v + `</v></c>`
+		styled += `<c r="` + col + `2" s="1"><v>` + v + `</v></c>`
+	}
+	data := rebuildZip(t, base, map[string]rawEntry{"xl/worksheets/sheet1.xml": deflated(t,
+		sheetXML(`<row r="1">`+plain+`</row>`, `<row r="2">`+styled+`</row>`))})
+	rows, err := readData(t, data, "numbers.xlsx", sheet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cellsOf(rows); !reflect.DeepEqual(got, [][]string{want, want}) {
+		t.Errorf("got %q, want %q twice", got, want)
+	}
+}
