@@ -449,8 +449,20 @@ func members(t *testing.T, db roster.Directory, kind, name string) []string {
 func writeCounter(t *testing.T, path string) func() int {
 	t.Helper()
 	open := func() *sql.DB {
-		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+		// The sqlite package uses the C library's driver when built with
+		// cgo, and the pure-Go one otherwise.
+		driver := ""
+		for _, d := range sql.Drivers() {
+			if d == "sqlite3" || d == "sqlite" && driver == "" {
+				driver = d
+			}
+		}
+		db, err := sql.Open(driver, "file:"+path)
 		if err != nil {
+			t.Fatal(err)
+		}
+		db.SetMaxOpenConns(1)
+		if _, err := db.ExecContext(t.Context(), `PRAGMA busy_timeout = 10000`); err != nil {
 			t.Fatal(err)
 		}
 		return db

@@ -702,3 +702,278 @@ func TestDryRunAndCheckWriteNoReports(t *testing.T) {
 		t.Errorf("%d users written by dry runs", n)
 	}
 }
+
+// TestSecretValuesAreNeverShownInProblems: a problem with a secret column
+// shows *** as its value.
+func TestSecretValuesAreNeverShownInProblems(t *testing.T) {
+	db, _ := newDB(t)
+	res := importFile(t, db, writeCSV(t, t.TempDir(), "users.csv", [][]string{
+		{"firstname", "password", "call_permission_password", "line_protocol", "context", "sip_secret", "voicemail_name", "voicemail_number", "voicemail_context", "voicemail_password"},
+		{"A", "abc", "12ab", "sip", "default", strings.Repeat("s", 81), "A", "1000", "default", "12a#x"},
+		{"B", "", "", "", "", "", "", "", "", ""},
+	}), options(t))
+	wantProblems(t, res, "2:call_permission_password", "2:password", "2:sip_secret", "2:voicemail_password")
+	for _, p := range res.Errors {
+		if p.Value != "***" {
+			t.Errorf("%s: value %q, want ***", p.Column, p.Value)
+		}
+	}
+	res = importFile(t, db, writeCSV(t, t.TempDir(), "hash.csv", [][]string{
+		{"firstname", "password_hash"},
+		{"A", "$2b$10$notreallyahash"},
+	}), options(t))
+	wantProblems(t, res, "2:password_hash")
+	if len(res.Errors) == 1 && res.Errors[0].Value != "***" {
+		t.Errorf("password_hash: value %q, want ***", res.Errors[0].Value)
+	}
+}
+
+// TestEmptyRowsAreSkippedButCounted: entirely empty rows are not rows, but
+// the row numbers of problems still count them.
+func TestEmptyRowsAreSkippedButCounted(t *testing.T) {
+	db, _ := newDB(t)
+	path := filepath.Join(t.TempDir(), "users.csv")
+	if err := os.WriteFile(path, []byte("firstname,email\nA,a@example.com\n\n,\nB,b@\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := importFile(t, db, path, options(t))
+	wantProblems(t, res, "5:email")
+	if res.Rows != 2 {
+		t.Errorf("rows %d, want 2", res.Rows)
+	}
+}
+
+// TestHeadersThatFailTheWholeFile: two columns with the same meaning, or no
+// known column at all, refuse the file.
+func TestHeadersThatFailTheWholeFile(t *testing.T) {
+	for name, header := range map[string][]string{
+		"same column twice":  {"email", "E-Mail", "firstname"},
+		"alias and name":     {"login", "username", "firstname"},
+		"no known column":    {"foo", "bar"},
+		"first row is empty": {"", ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			db, _ := newDB(t)
+			_, err := provision.Import(t.Context(), db, writeCSV(t, t.TempDir(), "users.csv", [][]string{
+				header, {"a@example.com", "b@example.com", "A"},
+			}), options(t))
+			if err == nil {
+				t.Fatal("no error, want the file refused")
+			}
+			if code := roster.ErrorCode(err); code == roster.EINTERNAL {
+				t.Errorf("error %q is internal, want one a person can act on", err)
+			}
+			if n := countUsers(t, db); n != 0 {
+				t.Errorf("%d users written", n)
+			}
+		})
+	}
+}
+
+// TestUniqueValuesAreCheckedAgainstTheDirectory: a value another user
+// holds in the directory fails the row at its column.
+func TestUniqueValuesAreCheckedAgainstTheDirectory(t *testing.T) {
+	db, _ := newDB(t)
+	dir := t.TempDir()
+	wantClean(t, importFile(t, db, writeCSV(t, dir, "first.csv", [][]string{
+		{"username", "email", "firstname", "line_protocol", "context", "exten", "sip_username", "provisioning_code", "incall_exten", "incall_context", "voicemail_name", "voicemail_number", "voicemail_context"},
+		{"one", "one@example.com", "One", "sip", "default", "1000", "sip1", "111111", "2000", "from-extern", "One", "1000", "default"},
+	}), options(t)))
+	res := importFile(t, db, writeCSV(t, dir, "second.csv", [][]string{
+		{"username", "email", "firstname", "line_protocol", "context", "exten", "sip_username", "provisioning_code", "incall_exten", "incall_context", "voicemail_name", "voicemail_number", "voicemail_context"},
+		{"two", "two@example.com", "Two", "sip", "default", "1000", "sip1", "111111", "2000", "from-extern", "Two", "1000", "default"},
+	}), options(t))
+	wantProblems(t, res, "2:exten", "2:incall_exten", "2:provisioning_code", "2:sip_username", "2:voicemail_number")
+	if n := countUsers(t, db); n != 1 {
+		t.Errorf("%d users, want 1", n)
+	}
+}
+
+// TestARowMatchingTwoUsersFails: a row whose username is one user's and
+// whose email is another's fails, whatever --on-existing says.
+func TestARowMatchingTwoUsersFails(t *testing.T) {
+	db, _ := newDB(t)
+	dir := t.TempDir()
+	wantClean(t, importFile(t, db, writeCSV(t, dir, "first.csv", [][]string{
+		{"username", "email", "firstname"},
+		{"one", "one@example.com", "One"},
+		{"two", "two@example.com", "Two"},
+	}), options(t)))
+	before := users(t, db)
+	for _, policy := range []string{provision.OnExistingFail, provision.OnExistingSkip, provision.OnExistingUpdate} {
+		opt := options(t)
+		opt.OnExisting = policy
+		res := importFile(t, db, writeCSV(t, dir, "second.csv", [][]string{
+			{"username", "email", "firstname"},
+			{"one", "two@example.com", "Mixed"},
+		}), opt)
+		if res.Failed != 1 {
+			t.Errorf("%s: failed %d, want the row failed", policy, res.Failed)
+		}
+	}
+	wantSameUsers(t, before, users(t, db))
+}
+
+// TestOnExistingUpdateChangesOnlyNonEmptyCells: --on-existing update
+// updates the matched user with the row's non-empty cells, as --blank keep.
+func TestOnExistingUpdateChangesOnlyNonEmptyCells(t *testing.T) {
+	db, _ := newDB(t)
+	dir := t.TempDir()
+	wantClean(t, importFile(t, db, writeCSV(t, dir, "first.csv", [][]string{
+		{"username", "email", "firstname", "lastname", "language", "groups"},
+		{"one", "one@example.com", "One", "Uno", "en_US", "A"},
+	}), options(t)))
+	before := userBy(t, db, byUsername, "one")
+	opt := options(t)
+	opt.OnExisting = provision.OnExistingUpdate
+	res := importFile(t, db, writeCSV(t, dir, "second.csv", [][]string{
+		{"username", "email", "firstname", "lastname", "language", "groups", "password"},
+		{"one", "", "", "Eins", "", "B", "new-pass"},
+		{"new", "new@example.com", "New", "", "", "", "new-pass"},
+	}), opt)
+	wantClean(t, res)
+	wantCounts(t, res, counts{Rows: 2, Created: 1, Updated: 1})
+	after := userBy(t, db, byUsername, "one")
+	if !provision.PasswordMatches(after.PasswordHash, "new-pass") {
+		t.Error("the new password does not verify")
+	}
+	want := before.Clone()
+	want.Lastname, want.Groups, want.PasswordHash = "Eins", []string{"B"}, after.PasswordHash
+	if d := diffUsers(want, after); d != "" {
+		t.Errorf("user differs: %s", d)
+	}
+}
+
+// TestImportDryRunPlansWhatTheRunDoes: a dry run reports per row create,
+// skip or error, writes nothing, and the real run then does the same.
+func TestImportDryRunPlansWhatTheRunDoes(t *testing.T) {
+	db, _ := newDB(t)
+	dir := t.TempDir()
+	wantClean(t, importFile(t, db, writeCSV(t, dir, "first.csv", [][]string{
+		{"username", "firstname"}, {"one", "One"},
+	}), options(t)))
+	file := writeCSV(t, dir, "second.csv", [][]string{
+		{"username", "firstname", "email"},
+		{"one", "One", ""},
+		{"two", "Two", ""},
+		{"three", "Three", "three@"},
+	})
+	opt := options(t)
+	opt.OnExisting, opt.Mode, opt.DryRun = provision.OnExistingSkip, provision.Partial, true
+	var steps []roster.Step
+	opt.Step = func(s roster.Step) { steps = append(steps, s) }
+	res := importFile(t, db, file, opt)
+	var plan []string
+	for _, s := range steps {
+		plan = append(plan, itoa(s.Row)+":"+string(s.Action))
+	}
+	if want := []string{"2:skip", "3:create", "4:error"}; !slices.Equal(plan, want) {
+		t.Errorf("plan %q, want %q", plan, want)
+	}
+	if n := countUsers(t, db); n != 1 || res.Applied {
+		t.Errorf("a dry run wrote: %d users, applied %v", n, res.Applied)
+	}
+	opt.DryRun, opt.Step = false, nil
+	real := importFile(t, db, file, opt)
+	if countsOf(real) != countsOf(res) {
+		t.Errorf("the real run counts %+v, the dry run %+v", countsOf(real), countsOf(res))
+	}
+	if n := countUsers(t, db); n != 2 {
+		t.Errorf("%d users after the real run, want 2", n)
+	}
+}
+
+// TestErrorReportOfACSVKeepsItsSeparatorAndReimports: the error report of
+// a semicolon CSV is a semicolon CSV, and imports as it is once fixed.
+func TestErrorReportOfACSVKeepsItsSeparatorAndReimports(t *testing.T) {
+	db, _ := newDB(t)
+	path := filepath.Join(t.TempDir(), "users.csv")
+	if err := os.WriteFile(path, []byte("Username;Email;Role\nagent.one;agent.one@example.com;agent\nagent.two;agent.two@;agent\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opt := commpeakOptions(t)
+	opt.Mode = provision.Partial
+	res := importFile(t, db, path, opt)
+	wantProblems(t, res, "3:email")
+	if res.Reports == nil || res.Reports.Errors == nil {
+		t.Fatalf("no error report (reports %+v)", res.Reports)
+	}
+	data, err := os.ReadFile(*res.Reports.Errors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	lines := strings.Split(strings.TrimSpace(strings.ReplaceAll(string(data), "\r\n", "\n")), "\n")
+	if len(lines) != 2 || lines[0] != "Username;Email;Role;errors" || !strings.HasPrefix(lines[1], "agent.two;agent.two@;agent;") {
+		t.Fatalf("errors.csv holds %q, want the semicolon header and the failed row as it was", lines)
+	}
+	fixed := strings.Replace(string(data), "agent.two@;", "agent.two@example.com;", 1)
+	if err := os.WriteFile(*res.Reports.Errors, []byte(fixed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res2 := importFile(t, db, *res.Reports.Errors, commpeakOptions(t))
+	wantClean(t, res2)
+	wantCounts(t, res2, counts{Rows: 1, Created: 1})
+	if len(res2.IgnoredColumns) != 0 {
+		t.Errorf("ignored %+v, want none", res2.IgnoredColumns)
+	}
+}
+
+// TestSetFillsEmptyCellsAndAbsentColumns: --set gives a value to rows
+// whose cell is empty or whose column is absent, and leaves given cells.
+func TestSetFillsEmptyCellsAndAbsentColumns(t *testing.T) {
+	db, _ := newDB(t)
+	opt := options(t)
+	opt.Header.Set = map[string]string{"role": "agent", "language": "fr_FR", "lastname": "{username}-x"}
+	wantClean(t, importFile(t, db, writeCSV(t, t.TempDir(), "users.csv", [][]string{
+		{"username", "firstname", "role", "lastname"},
+		{"given", "G", "admin", "Given"},
+		{"empty", "E", "", ""},
+	}), opt))
+	for user, want := range map[string][3]string{"given": {"admin", "fr_FR", "Given"}, "empty": {"agent", "fr_FR", "empty-x"}} {
+		u := userBy(t, db, byUsername, user)
+		if got := [3]string{u.Role, u.Language, u.Lastname}; got != want {
+			t.Errorf("%s: role, language, lastname %q, want %q", user, got, want)
+		}
+	}
+}
+
+// TestGenerateExtenKeepsRowOrderAcrossBatches: generated numbers follow
+// the row order in a file longer than the engine's batches, and skip a
+// number that a much later row gives.
+func TestGenerateExtenKeepsRowOrderAcrossBatches(t *testing.T) {
+	const n = 900
+	rows := [][]string{{"username", "firstname", "line_protocol", "context", "exten"}}
+	for i := range n {
+		exten := ""
+		if i == n-1 {
+			exten = "1005" // the last row, in the last batch
+		}
+		rows = append(rows, []string{"user" + itoa(i+10), "U", "sccp", "default", exten})
+	}
+	db, _ := newDB(t)
+	opt := options(t)
+	opt.GenerateExten = true
+	res := importFile(t, db, writeCSV(t, t.TempDir(), "many.csv", rows), opt)
+	wantClean(t, res)
+	got := map[string]string{}
+	for _, u := range users(t, db) {
+		if u.Line != nil {
+			got[u.Username] = u.Line.Exten
+		}
+	}
+	next := 1000
+	for i := range n - 1 {
+		if next == 1005 {
+			next++
+		}
+		user := "user" + itoa(i+10)
+		if want := itoa(next); got[user] != want {
+			t.Fatalf("%s (row %d): exten %q, want %s", user, i+2, got[user], want)
+		}
+		next++
+	}
+	if got["user"+itoa(n-1+10)] != "1005" {
+		t.Errorf("the last row's given exten is %q, want 1005", got["user"+itoa(n-1+10)])
+	}
+}

@@ -167,7 +167,11 @@ func (r *run) read(work, ordered chan<- *batch) error {
 	return nil
 }
 
-// normalize checks each row of a batch on its own.
+// normalize checks each row of a batch on its own and, for an import,
+// builds the user a valid row would create (the planner drops it if the
+// row turns out to update someone): that work is per row, so it is done
+// here, on every core, rather than in the planner, which sees rows one by
+// one.
 func (r *run) normalize(b *batch) {
 	for _, it := range b.items {
 		if it.skipped {
@@ -176,6 +180,9 @@ func (r *run) normalize(b *batch) {
 		rec := it.record()
 		it.problems = r.checker.Normalize(it.cells, it.row, rec)
 		it.avatar = rec.Avatar
+		if !r.update && len(it.problems) == 0 {
+			it.user = r.newUser(it)
+		}
 	}
 }
 

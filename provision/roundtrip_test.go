@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/catalog"
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/sheet"
 )
@@ -192,6 +195,67 @@ func TestExportZIPWithSecretsImportsIntoANewDirectoryIdentically(t *testing.T) {
 	for name, b := range first.entries {
 		if !bytes.Equal(b, second.entries[name]) {
 			t.Errorf("%s differs", name)
+		}
+	}
+}
+
+// TestExportColumnsOrderAndEscapes: the export has uuid first, the
+// catalogue's order, provisioning_code last, no password ever, secrets only
+// when asked; users sorted by tenant, lastname, firstname, uuid; cells
+// starting with = + - @ escaped with a quote.
+func TestExportColumnsOrderAndEscapes(t *testing.T) {
+	db, _ := newDB(t)
+	setTestReference(t, db)
+	wantClean(t, importFile(t, db, writeCSV(t, t.TempDir(), "rich.csv", richRows()), options(t)))
+	wantClean(t, importFile(t, db, writeCSV(t, t.TempDir(), "more.csv", [][]string{
+		{"uuid", "firstname", "lastname"},
+		{"00000000-0000-4000-8000-000000000009", "Same", "Name"},
+		{"00000000-0000-4000-8000-000000000008", "Same", "Name"},
+		{"", "Another", "Name"},
+	}), options(t)))
+	var all []string
+	for _, c := range catalog.Columns {
+		all = append(all, c.Name)
+	}
+	secrets := map[string]bool{"password_hash": true, "call_permission_password": true, "sip_secret": true, "voicemail_password": true}
+	for _, withSecrets := range []bool{false, true} {
+		raw := exportBytes(t, db, provision.ExportOptions{Format: sheet.CSV, Secrets: withSecrets})
+		exp := readTable(t, raw, "export.csv")
+		var want []string
+		for _, name := range all {
+			if name == "password" || name == "avatar" || name == "provisioning_code" || secrets[name] && !withSecrets {
+				continue
+			}
+			want = append(want, name)
+		}
+		want = append(want, "provisioning_code")
+		if !slices.Equal(exp.header, want) {
+			t.Errorf("secrets %v: header %q, want %q", withSecrets, exp.header, want)
+		}
+		var order []string
+		for _, r := range exp.rows {
+			order = append(order, r["lastname"]+","+r["firstname"]+","+r["uuid"][:8])
+		}
+		wantOrder := []string{"-Minus,Max,aaaaaaaa", "Name,Another,", "Name,Same,00000000", "Name,Same,00000000", "User,Plain,", "Ångström,Zoë,aaaaaaaa"}
+		for i := range order {
+			if i < len(wantOrder) && !strings.HasPrefix(order[i], wantOrder[i]) {
+				t.Errorf("secrets %v: export order %q, want %q", withSecrets, order, wantOrder)
+				break
+			}
+		}
+		if exp.rows[2]["uuid"] > exp.rows[3]["uuid"] {
+			t.Errorf("users of the same name are not sorted by uuid: %s, %s", exp.rows[2]["uuid"], exp.rows[3]["uuid"])
+		}
+		for _, cell := range []string{"'=1+1", "'-Minus", "'@caller", "'+33612345678"} {
+			if !bytes.Contains(raw, []byte(","+cell+",")) {
+				t.Errorf("secrets %v: the export does not hold the escaped cell %s", withSecrets, cell)
+			}
+		}
+		if withSecrets && !bytes.Contains(raw, []byte(",'+secret=1,")) {
+			t.Error("the secret sip_secret +secret=1 is not escaped")
+		}
+		if bytes.Contains(raw, []byte("secret-pass")) {
+			t.Error("the export holds a plaintext password")
 		}
 	}
 }

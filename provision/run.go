@@ -133,7 +133,10 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 			}
 		}
 	}
-	r.checker = catalog.NewChecker(r.header, catalog.CheckOptions{Reference: r.ref, Assets: r.file.Assets, Update: r.update})
+	// Rows that may update an existing user have their required columns
+	// checked once merged with that user, not on their own.
+	mayUpdate := r.update || opt.OnExisting == OnExistingUpdate
+	r.checker = catalog.NewChecker(r.header, catalog.CheckOptions{Reference: r.ref, Assets: r.file.Assets, Update: mayUpdate})
 	if !opt.DryRun {
 		r.reports = newReports(opt, command, r.file, r.header)
 		defer r.reports.abandon()
@@ -213,7 +216,17 @@ func (r *run) plan(b *batch) error {
 		}
 		switch it.action {
 		case roster.Create:
-			it.user = r.newUser(it)
+			if r.opt.OnExisting == OnExistingUpdate {
+				catalog.Required(it.values, it.failed, func(c *catalog.Column, value, message string) {
+					it.fail(c.Name, value, message)
+				})
+				if !it.ok() {
+					continue
+				}
+			}
+			if it.user == nil {
+				it.user = r.newUser(it)
+			}
 		case roster.Update:
 			r.merge(it)
 		}
@@ -226,6 +239,9 @@ func (r *run) plan(b *batch) error {
 		return err
 	}
 	for _, it := range b.items {
+		if r.opt.DryRun {
+			break // nothing is written, so nothing needs a hash
+		}
 		if it.ok() && it.user != nil && it.user.Password != "" && (it.action == roster.Create || it.action == roster.Update) {
 			r.hasher.hash(it.user.Password, &it.user.PasswordHash, &b.hashes)
 		}
@@ -307,6 +323,9 @@ func (r *run) identify(b *batch) error {
 			it.action = roster.Update
 		default:
 			it.fail(first, it.values[catalog.Lookup(first).Index], "a user with this "+first+" already exists (use --on-existing skip or update)")
+		}
+		if it.ok() && it.action != roster.Create {
+			it.user = nil // built in advance for a create
 		}
 		if it.ok() && it.action == roster.Update {
 			it.old = &roster.User{ID: ids[0]}

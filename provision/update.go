@@ -143,7 +143,8 @@ func changes(h *catalog.Header, old, u *roster.User) []roster.Change {
 		if c.Type == catalog.List {
 			a, b = sortedList(a, c.Sep), sortedList(b, c.Sep)
 		}
-		if a == b {
+		// Groups and rooms are found by name whatever its case.
+		if a == b || (c.Name == "groups" || c.Name == "rooms") && strings.EqualFold(a, b) {
 			continue
 		}
 		if c.Secret {

@@ -1,6 +1,8 @@
 package provision_test
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -494,9 +496,6 @@ func TestDeleteUsersByUUIDUsernameOrEmail(t *testing.T) {
 	if !slices.Equal(planned, []string{"alpha", "bravo", "charlie"}) {
 		t.Errorf("planned to delete %q", planned)
 	}
-	if n := countUsers(t, db); n != 4 {
-		t.Errorf("%d users before Apply, want 4", n)
-	}
 	if err := p.Apply(); err != nil {
 		t.Fatal(err)
 	}
@@ -638,5 +637,84 @@ func TestMembersOfAMissingRoomNeedCreate(t *testing.T) {
 	}
 	if got := members(t, db, "room", "Nowhere"); !slices.Equal(got, []string{"alpha"}) {
 		t.Errorf("members %q, want alpha", got)
+	}
+}
+
+// TestUpdateGroupNamesInAnotherCaseAreUnchanged: groups and rooms are
+// matched by name without regard to case, so naming the user's groups in
+// another case changes nothing.
+func TestUpdateGroupNamesInAnotherCaseAreUnchanged(t *testing.T) {
+	before, db, path := updateDir(t)
+	writes := writeCounter(t, path)
+	res := update(t, db, options(t), []string{"uuid", "groups", "rooms"}, []string{john, "b,a", "r2,R1"})
+	wantCounts(t, res, counts{Rows: 1, Unchanged: 1})
+	if n := writes(); n != 0 {
+		t.Errorf("%d users rows written, want none", n)
+	}
+	wantUser(t, db, before)
+}
+
+// TestUpdatePassword: a new password replaces the hash; the same password
+// is no change; the dry run shows secrets as ***.
+func TestUpdatePassword(t *testing.T) {
+	_, db, _ := updateDir(t)
+	res := update(t, db, options(t), []string{"uuid", "password"}, []string{john, "first-pass"})
+	wantCounts(t, res, counts{Rows: 1, Updated: 1})
+	first := userBy(t, db, byUUID, john).PasswordHash
+	if !provision.PasswordMatches(first, "first-pass") {
+		t.Fatal("the new password does not verify")
+	}
+	res = update(t, db, options(t), []string{"uuid", "password"}, []string{john, "first-pass"})
+	wantCounts(t, res, counts{Rows: 1, Unchanged: 1})
+	if h := userBy(t, db, byUUID, john).PasswordHash; h != first {
+		t.Error("the same password was hashed again")
+	}
+	opt := options(t)
+	opt.DryRun = true
+	var steps []roster.Step
+	opt.Step = func(s roster.Step) { steps = append(steps, s) }
+	update(t, db, opt, []string{"uuid", "password"}, []string{john, "second-pass"})
+	if len(steps) != 1 || len(steps[0].Changes) != 1 {
+		t.Fatalf("steps %+v, want one change", steps)
+	}
+	if c := steps[0].Changes[0]; c.Column != "password" || c.Old != "***" || c.New != "***" {
+		t.Errorf("change %+v, want password *** → ***", c)
+	}
+}
+
+// TestUpdateToAValueAnotherUserHoldsFails: an update cannot take another
+// user's username, email or extension.
+func TestUpdateToAValueAnotherUserHoldsFails(t *testing.T) {
+	before, db, _ := updateDir(t)
+	wantClean(t, update(t, db, options(t), []string{"uuid", "line_protocol", "context", "exten"}, []string{jane, "sip", "default", "1001"}))
+	janeBefore := userBy(t, db, byUUID, jane)
+	res := update(t, db, options(t), []string{"uuid", "username", "email", "exten"},
+		[]string{jane, "JOHN", "john@example.com", "1000"})
+	wantProblems(t, res, "2:email", "2:exten", "2:username")
+	wantUser(t, db, before)
+	wantUser(t, db, janeBefore)
+}
+
+// TestUpdateAvatar: a picture path in an update is read beside the update
+// file and replaces the picture; an empty cell removes it.
+func TestUpdateAvatar(t *testing.T) {
+	_, db, _ := updateDir(t)
+	dir := t.TempDir()
+	copyAvatars(t, dir)
+	want, err := os.ReadFile(filepath.Join(dir, "avatars", "02.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := updateFile(t, db, writeCSV(t, dir, "pic.csv", [][]string{{"uuid", "avatar"}, {john, "avatars/02.png"}}), options(t))
+	wantCounts(t, res, counts{Rows: 1, Updated: 1})
+	if u := userBy(t, db, byUUID, john); u.Avatar == nil || !bytes.Equal(u.Avatar.Data, want) {
+		t.Fatalf("picture %s, want 02.png", show(u.Avatar))
+	}
+	res = updateFile(t, db, writeCSV(t, dir, "pic.csv", [][]string{{"uuid", "avatar"}, {john, "avatars/02.png"}}), options(t))
+	wantCounts(t, res, counts{Rows: 1, Unchanged: 1})
+	res = updateFile(t, db, writeCSV(t, dir, "nopic.csv", [][]string{{"uuid", "avatar"}, {john, ""}}), options(t))
+	wantCounts(t, res, counts{Rows: 1, Updated: 1})
+	if u := userBy(t, db, byUUID, john); u.Avatar != nil {
+		t.Errorf("picture %s, want none", show(u.Avatar))
 	}
 }

@@ -483,10 +483,63 @@ func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
 			return err
 		}
 	}
-	if err := t.insert(ctx, "users", userCols, rows); err != nil {
+	cols, rows := withoutDefaults(userCols, userDefaults, rows)
+	if err := t.insert(ctx, "users", cols, rows); err != nil {
 		return err
 	}
 	return t.writeRelated(ctx, &rel)
+}
+
+// userDefaults are the schema's defaults of userCols; noDefault marks the
+// columns always written.
+var userDefaults = []any{noDefault, noDefault, noDefault, "", "", "", nil, nil,
+	nil, "", "", "", 1, 1,
+	0, 0, 5, 30, "",
+	nil, "default", nil, nil, nil, nil, nil}
+
+type noDefaultType struct{}
+
+var noDefault = noDefaultType{}
+
+// withoutDefaults leaves out the columns in which every row holds the
+// schema's default: a typical import gives a third of them, and each value
+// bound is a call into the driver.
+func withoutDefaults(cols []string, defaults []any, rows [][]any) ([]string, [][]any) {
+	keep := make([]int, 0, len(cols))
+	for i, d := range defaults {
+		if d == noDefault || slices.ContainsFunc(rows, func(r []any) bool { return !sameValue(r[i], d) }) {
+			keep = append(keep, i)
+		}
+	}
+	if len(keep) == len(cols) {
+		return cols, rows
+	}
+	kc := make([]string, len(keep))
+	for j, i := range keep {
+		kc[j] = cols[i]
+	}
+	for r, row := range rows {
+		kr := make([]any, len(keep))
+		for j, i := range keep {
+			kr[j] = row[i]
+		}
+		rows[r] = kr
+	}
+	return kc, rows
+}
+
+func sameValue(v, d any) bool {
+	switch v := v.(type) {
+	case nil:
+		return d == nil
+	case string:
+		s, ok := d.(string)
+		return ok && v == s
+	case int:
+		n, ok := d.(int)
+		return ok && v == n
+	}
+	return false
 }
 
 // Update replaces what is stored of existing users.
