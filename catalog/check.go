@@ -312,6 +312,18 @@ func scoped(context, number string) string {
 	return context + "\x00" + number
 }
 
+// Reserve makes room for the unique values of about rows rows, for the
+// columns the file has.
+func (k *Checker) Reserve(rows int) {
+	for key, col := range map[Key]*Column{KeyUUID: colUUID, KeyUsername: colUsername, KeyEmail: colEmail,
+		KeySIPUsername: colSIPUsername, KeyProvisioningCode: colProvisioning, KeyExten: colExten,
+		KeyIncallExten: colIncallExten, KeyVoicemailNumber: colVMNumber} {
+		if k.h.Has(col) {
+			k.seen[key].reserve(rows)
+		}
+	}
+}
+
 // Taken says whether a row of the file uses a value of a key, so that
 // generated values can avoid it. Extension keys are ScopedKey(context, n).
 func (k *Checker) Taken(key Key, val string) bool { return k.seen[key].has(val) }

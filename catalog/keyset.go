@@ -67,9 +67,20 @@ func (s *keySet) has(v string) bool {
 }
 
 // grow doubles the table, keeping it at most half full.
-func (s *keySet) grow() {
+func (s *keySet) grow() { s.reserve(max(512, len(s.slots))) }
+
+// reserve makes room for n values, so that a big file's table is not
+// rebuilt over and over as it fills.
+func (s *keySet) reserve(n int) {
+	size := 1024
+	for size < 2*n {
+		size *= 2
+	}
+	if size <= len(s.slots) {
+		return
+	}
 	old := s.slots
-	s.slots = make([]slot, max(1024, 2*len(old)))
+	s.slots = make([]slot, size)
 	for _, sl := range old {
 		if sl.row != 0 {
 			*s.find(sl.h1, sl.h2) = sl

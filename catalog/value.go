@@ -69,15 +69,7 @@ func (c *Column) Normalize(cell string) (string, string) {
 		}
 		return e, ""
 	case Phone:
-		p := v
-		if strings.ContainsAny(p, " -.()\u00a0") {
-			p = strings.Map(func(r rune) rune {
-				if strings.ContainsRune(" -.()\u00a0", r) {
-					return -1
-				}
-				return r
-			}, v)
-		}
+		p := phoneDigits(v)
 		if !phone(p) {
 			return "", "not a phone number: use digits, * and #, optionally after +"
 		}
@@ -90,6 +82,9 @@ func (c *Column) Normalize(cell string) (string, string) {
 		}
 		return "", "must be one of " + strings.Join(c.Values, ", ")
 	case List:
+		if normalList(v, c.Sep) {
+			return v, ""
+		}
 		return strings.Join(splitList(v, c.Sep), c.Sep), ""
 	case Ref:
 		return v, ""
@@ -150,6 +145,62 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// normalList says whether a list cell is already as splitList would write
+// it back: no empty item, no white space around an item, no repeat. Most
+// cells are, and they are then kept without splitting and joining them.
+func normalList(v, sep string) bool {
+	for rest := v; ; {
+		item, after, more := strings.Cut(rest, sep)
+		if item == "" || item != strings.TrimSpace(item) {
+			return false
+		}
+		// A repeat of this item later in the list?
+		for r := after; more && r != ""; {
+			var other string
+			other, r, _ = strings.Cut(r, sep)
+			if strings.EqualFold(strings.TrimSpace(other), item) {
+				return false
+			}
+			if r == "" {
+				break
+			}
+		}
+		if !more {
+			return true
+		}
+		rest = after
+	}
+}
+
+// phoneDigits removes the spaces, dashes, dots and brackets people write
+// in phone numbers.
+func phoneDigits(v string) string {
+	var b []byte
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case ' ', '-', '.', '(', ')':
+			if b == nil {
+				b = append(make([]byte, 0, len(v)), v[:i]...)
+			}
+		default:
+			if c == 0xC2 && i+1 < len(v) && v[i+1] == 0xA0 { // no-break space
+				if b == nil {
+					b = append(make([]byte, 0, len(v)), v[:i]...)
+				}
+				i++
+				continue
+			}
+			if b != nil {
+				b = append(b, c)
+			}
+		}
+	}
+	if b == nil {
+		return v
+	}
+	return string(b)
 }
 
 func phone(p string) bool {

@@ -2,6 +2,8 @@ package provision_test
 
 import (
 	"context"
+
+	"github.com/google/uuid"
 	"os"
 	"path/filepath"
 	"sync"
@@ -60,6 +62,7 @@ func itoa(n int) string {
 // BenchmarkCheck1M checks a 1,000,000-row, 6-column file, as `roster check`
 // does, with the plan of every row streamed to a sink.
 func BenchmarkCheck1M(b *testing.B) {
+	uuid.EnableRandPool() // as the command does
 	path := sampleFile(b, 1_000_000, sample.WithGroups)
 	b.ResetTimer()
 	for b.Loop() {

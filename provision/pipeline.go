@@ -148,6 +148,7 @@ func (r *run) read(work, ordered chan<- *batch) error {
 			return unreadable(err)
 		}
 		rows++
+		r.rowsRead.Store(int64(rows))
 		if r.opt.Progress != nil && rows%4096 == 0 {
 			r.progress(rows)
 		}

@@ -58,8 +58,10 @@ type run struct {
 	failed   int         // rows failed so far, in row order
 	stopped  atomic.Bool // --max-errors was reached
 	free     chan *batch // applied batches, for reuse
-	wrote    bool        // something was written
-	genCount int         // secrets generated for written users
+	rowsRead atomic.Int64
+	reserved bool
+	wrote    bool // something was written
+	genCount int  // secrets generated for written users
 }
 
 // item is one row on its way through the run.
@@ -202,6 +204,14 @@ func (r *run) prime(path string) error {
 
 // plan decides what each checked row does, against the directory.
 func (r *run) plan(b *batch) error {
+	if !r.reserved {
+		r.reserved = true
+		// Size the duplicate checks for the whole file at once, from how
+		// many bytes the rows read so far took.
+		if done, size := r.file.Progress(); done > 0 {
+			r.checker.Reserve(int(float64(size) / float64(done) * float64(r.rowsRead.Load())))
+		}
+	}
 	for _, it := range b.items {
 		if !it.skipped {
 			it.problems = r.checker.Unique(it.record(), it.problems)

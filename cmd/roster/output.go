@@ -67,13 +67,17 @@ func appendStep(b []byte, s roster.Step) []byte {
 		j, _ := json.Marshal(s)
 		return append(b, j...)
 	}
+	// Actions are fixed words and uuids are hexadecimal: neither needs
+	// escaping.
 	b = append(b, `{"row":`...)
 	b = strconv.AppendInt(b, int64(s.Row), 10)
-	b = append(b, `,"action":`...)
-	b = strconv.AppendQuote(b, string(s.Action))
+	b = append(b, `,"action":"`...)
+	b = append(b, s.Action...)
+	b = append(b, '"')
 	if s.UUID != "" {
-		b = append(b, `,"uuid":`...)
-		b = strconv.AppendQuote(b, s.UUID)
+		b = append(b, `,"uuid":"`...)
+		b = append(b, s.UUID...)
+		b = append(b, '"')
 	}
 	return append(b, '}')
 }
