@@ -375,7 +375,7 @@ func (r *run) newUser(it *item) *roster.User {
 		u.DisplayName = strings.TrimSpace(u.Firstname + " " + u.Lastname)
 	}
 	if u.UUID == "" {
-		u.UUID = uuid.NewString()
+		u.UUID = newUUID()
 	}
 	return u
 }
@@ -411,4 +411,15 @@ func (r *run) finish() (*roster.Result, error) {
 		res.Reports = rep
 	}
 	return res, nil
+}
+
+// newUUID returns a version 7 UUID (RFC 9562): random, but ordered by
+// time, so that a directory's uuid index grows at its end, as new ids do,
+// instead of being rewritten all over by every import.
+func newUUID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
 }

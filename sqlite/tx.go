@@ -81,8 +81,16 @@ func (t *Tx) Bulk(ctx context.Context) error {
 	if n, err := t.CountUsers(ctx); err != nil || n > 0 {
 		return err
 	}
+	// Foreign keys are checked at Commit too, so that a multi-row insert
+	// cannot fail halfway on one and SQLite keeps no statement journal.
+	if _, err := t.tx.ExecContext(ctx, `PRAGMA defer_foreign_keys = ON`); err != nil {
+		return err
+	}
+	// Indexes on user_id and uuid stay: new users have growing ids and
+	// time-ordered uuids, so keeping those up to date costs no more than
+	// appending to them.
 	rows, err := t.tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
-		AND tbl_name IN ('users', 'lines', 'incalls', 'voicemails', 'members', 'user_objects', 'tags')`)
+		AND tbl_name IN ('users', 'lines', 'incalls', 'voicemails') AND name NOT LIKE '%\_user' ESCAPE '\' AND name <> 'users_uuid'`)
 	if err != nil {
 		return err
 	}
@@ -165,7 +173,11 @@ func (t *Tx) insert(ctx context.Context, table string, cols []string, rows [][]a
 	for len(rows) > 0 {
 		n := min(per, len(rows))
 		var b strings.Builder
-		fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
+		// OR FAIL: the checks before writing make a failure a bug or a
+		// race, and a failed batch fails its run (atomic) or is undone
+		// by its savepoint (partial); so SQLite need not be able to undo a
+		// statement halfway, which would cost a journal of every page.
+		fmt.Fprintf(&b, "INSERT OR FAIL INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
 		one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 		for i := range n {
 			if i > 0 {
