@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"net/mail"
 	"strconv"
@@ -282,11 +283,8 @@ func hasUpper(s string) bool {
 // passwordHash checks the shape of an argon2id PHC string or a bcrypt hash.
 func passwordHash(v string) bool {
 	if strings.HasPrefix(v, "$argon2id$") {
-		parts := strings.Split(v, "$")
-		// "", "argon2id", "v=19", "m=…,t=…,p=…", salt, hash
-		return len(parts) == 6 && strings.HasPrefix(parts[2], "v=") &&
-			strings.Contains(parts[3], "m=") && strings.Contains(parts[3], "t=") && strings.Contains(parts[3], "p=") &&
-			base64ish(parts[4]) && base64ish(parts[5])
+		_, ok := ParseArgon2id(v)
+		return ok
 	}
 	for _, p := range []string{"$2a$", "$2b$", "$2y$"} {
 		if strings.HasPrefix(v, p) {
@@ -296,6 +294,40 @@ func passwordHash(v string) bool {
 		}
 	}
 	return false
+}
+
+// Argon2id holds the parts of an argon2id PHC string.
+type Argon2id struct {
+	Memory  uint32 // KiB
+	Time    uint32
+	Threads uint8
+	Salt    []byte
+	Key     []byte
+}
+
+// ParseArgon2id reads "$argon2id$v=19$m=…,t=…,p=…$salt$key". Parameters
+// beyond what real hashes use (more than 256 MiB of memory, 16 passes, 16
+// lanes) are refused, since verifying such a hash from a file would let the
+// file exhaust the machine.
+func ParseArgon2id(v string) (Argon2id, bool) {
+	var a Argon2id
+	parts := strings.Split(v, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != "v=19" {
+		return a, false
+	}
+	var p uint32
+	if n, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &a.Memory, &a.Time, &p); err != nil || n != 3 ||
+		fmt.Sprintf("m=%d,t=%d,p=%d", a.Memory, a.Time, p) != parts[3] {
+		return a, false
+	}
+	if a.Memory < 8 || a.Memory > 1<<18 || a.Time < 1 || a.Time > 16 || p < 1 || p > 16 || a.Memory < 8*p {
+		return a, false
+	}
+	a.Threads = uint8(p)
+	var err1, err2 error
+	a.Salt, err1 = base64.RawStdEncoding.DecodeString(parts[4])
+	a.Key, err2 = base64.RawStdEncoding.DecodeString(parts[5])
+	return a, err1 == nil && err2 == nil && len(a.Salt) >= 8 && len(a.Key) >= 16 && len(a.Key) <= 1024
 }
 
 func base64ish(s string) bool {

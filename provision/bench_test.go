@@ -107,3 +107,31 @@ func openDB(b testing.TB) *sqlite.DB {
 	}
 	return db
 }
+
+// BenchmarkHashPassword measures the argon2id rate of one core, the
+// reference for the parallel hashing of an import.
+func BenchmarkHashPassword(b *testing.B) {
+	for b.Loop() {
+		provision.HashPassword("correct horse battery")
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "hashes/s")
+}
+
+// BenchmarkGeneratePassword10k imports 10,000 users with generated
+// passwords; hashes/s compares with BenchmarkHashPassword times the cores.
+func BenchmarkGeneratePassword10k(b *testing.B) {
+	path := sampleFile(b, 10_000, sample.WithGroups)
+	for b.Loop() {
+		b.StopTimer()
+		db := openDB(b)
+		b.StartTimer()
+		_, err := provision.Import(context.Background(), db, path, provision.Options{GeneratePassword: true, ReportDir: b.TempDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(10_000*float64(b.N)/b.Elapsed().Seconds(), "hashes/s")
+}

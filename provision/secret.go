@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/roster-dev/roster/catalog"
 )
 
 // Argon2id parameters: OWASP's minimum (19 MiB, 2 passes, 1 lane). Each
@@ -38,23 +40,12 @@ func PasswordMatches(hash, password string) bool {
 	if strings.HasPrefix(hash, "$2") {
 		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 	}
-	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
+	a, ok := catalog.ParseArgon2id(hash)
+	if !ok {
 		return false
 	}
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m > 1<<22 || t > 64 || p == 0 {
-		return false
-	}
-	b64 := base64.RawStdEncoding
-	salt, err1 := b64.DecodeString(strings.TrimRight(parts[4], "="))
-	want, err2 := b64.DecodeString(strings.TrimRight(parts[5], "="))
-	if err1 != nil || err2 != nil || len(want) == 0 {
-		return false
-	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
+	got := argon2.IDKey([]byte(password), a.Salt, a.Time, a.Memory, a.Threads, uint32(len(a.Key)))
+	return subtle.ConstantTimeCompare(got, a.Key) == 1
 }
 
 // hasher hashes passwords on all cores, while the caller goes on reading.

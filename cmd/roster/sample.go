@@ -2,15 +2,16 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/sample"
+	"github.com/roster-dev/roster/setupfile"
 	"github.com/roster-dev/roster/sheet"
 )
 
@@ -106,11 +107,11 @@ writes FILE.setup.yaml, to apply with "roster setup" first.`,
 			if out == "" || out == "-" {
 				return roster.Errorf(roster.EINVALID, "this sample needs a setup file; give -o FILE to write both")
 			}
-			body, err := yaml.Marshal(ref)
-			if err != nil {
+			var body bytes.Buffer
+			if err := setupfile.Write(&body, ref); err != nil {
 				return err
 			}
-			if err := os.WriteFile(out+".setup.yaml", body, 0o644); err != nil {
+			if err := os.WriteFile(out+".setup.yaml", body.Bytes(), 0o644); err != nil {
 				return err
 			}
 			printf(a.stderr, "The numbers need larger contexts: run 'roster setup %s.setup.yaml' before importing.\n", out)

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"os"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/setupfile"
 )
 
 func (a *app) setupCmd() *cobra.Command {
@@ -37,21 +36,18 @@ in the same format, as a starting point.`,
 				if err != nil {
 					return err
 				}
-				enc := yaml.NewEncoder(a.stdout)
-				enc.SetIndent(2)
-				return enc.Encode(ref)
+				return setupfile.Write(a.stdout, ref)
 			}
-			body, err := os.ReadFile(args[0])
+			f, err := os.Open(args[0])
 			if err != nil {
 				return roster.Errorf(roster.EUNREADABLE, "%v", err)
 			}
-			var ref roster.Reference
-			dec := yaml.NewDecoder(bytes.NewReader(body))
-			dec.KnownFields(true)
-			if err := dec.Decode(&ref); err != nil {
+			ref, err := setupfile.Read(f)
+			f.Close()
+			if err != nil {
 				return roster.Errorf(roster.EINVALID, "%s: %v", args[0], err)
 			}
-			changes, err := db.SetReference(c.Context(), &ref, prune)
+			changes, err := db.SetReference(c.Context(), ref, prune)
 			if err != nil {
 				return err
 			}
