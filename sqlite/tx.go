@@ -20,13 +20,14 @@ type Tx struct {
 	stmts  map[string]*sql.Stmt
 	sealer *sealer
 
-	tenantID  map[string]int64 // lower-case name → id
-	tenant    map[int64]string
-	contextID map[[2]string]int64 // tenant, lower-case name
-	context   map[int64]string
-	objectID  map[[3]string]int64 // tenant, kind, lower-case name
-	object    map[int64]string
-	sets      map[[3]string]int64 // tenant, kind, lower-case name
+	tenantID   map[string]int64 // lower-case name → id
+	tenant     map[int64]string
+	contextID  map[[2]string]int64 // tenant, lower-case name
+	context    map[int64]string
+	objectID   map[[3]string]int64 // tenant, kind, lower-case name
+	object     map[int64]string
+	objectKind map[int64]string
+	sets       map[[3]string]int64 // tenant, kind, lower-case name
 
 	nextUser              int64
 	groupsMade, roomsMade []string
@@ -38,7 +39,7 @@ var _ roster.Tx = (*Tx)(nil)
 func (t *Tx) index() {
 	t.tenantID, t.tenant = map[string]int64{}, map[int64]string{}
 	t.contextID, t.context = map[[2]string]int64{}, map[int64]string{}
-	t.objectID, t.object = map[[3]string]int64{}, map[int64]string{}
+	t.objectID, t.object, t.objectKind = map[[3]string]int64{}, map[int64]string{}, map[int64]string{}
 	t.sets = map[[3]string]int64{}
 	for _, tn := range t.ref.Tenants {
 		low := strings.ToLower(tn.Name)
@@ -48,7 +49,7 @@ func (t *Tx) index() {
 		}
 		for _, kind := range objectKinds {
 			for _, o := range *objectList(&tn, kind) {
-				t.objectID[[3]string{low, kind, strings.ToLower(o.Name)}], t.object[o.ID] = o.ID, o.Name
+				t.objectID[[3]string{low, kind, strings.ToLower(o.Name)}], t.object[o.ID], t.objectKind[o.ID] = o.ID, o.Name, kind
 			}
 		}
 	}
