@@ -13,6 +13,11 @@ go vet ./...
 echo "== go test"
 go test -count=1 ./...
 
+# The directory has two SQLite drivers: the C library with cgo (above, when
+# a C compiler is installed) and pure Go without. Test the other one too.
+echo "== go test, pure-Go SQLite"
+CGO_ENABLED=0 go test -count=1 ./sqlite/ ./provision/ ./cmd/...
+
 echo "== fuzz ($fuzztime each)"
 # Every FuzzXxx function, found in the test files, in its package.
 grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
