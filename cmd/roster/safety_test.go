@@ -73,11 +73,10 @@ func TestKilledImportLeavesDirectoryAsItWas(t *testing.T) {
 	if _, errOut, code := run(t, dir, "import", "wazo-users.csv"); code != 0 {
 		t.Fatal(errOut)
 	}
-	before := snapshot(t, dir)
 	if _, errOut, code := run(t, dir, "sample", "--rows", "200000", "--with", "groups,rooms,voicemail", "-o", "big.csv"); code != 0 {
 		t.Fatal(errOut)
 	}
-	before = snapshot(t, dir)
+	before := snapshot(t, dir)
 	cmd := command(t, dir, "import", "big.csv")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
