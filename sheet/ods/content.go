@@ -56,8 +56,12 @@ func openContent(f *zip.File, opt Options) (*content, error) {
 	return &content{rc: rc, in: in, dec: xml.NewDecoder(in), ns: usualPrefixes, maxDepth: opt.MaxDepth}, nil
 }
 
+// close releases content.xml. A decompression error it reports is about
+// bytes the reader never needed (after the last table, or after an error
+// Next already returned), so it is not the caller's concern.
 func (c *content) close() error {
-	return c.rc.Close()
+	c.rc.Close()
+	return nil
 }
 
 // token returns the next token of content.xml, or io.EOF at its end.
