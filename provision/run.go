@@ -70,6 +70,7 @@ type item struct {
 	cells    []string
 	values   []string
 	failed   []bool
+	rec      catalog.Record
 	avatar   *roster.Picture
 	problems []roster.Problem
 	action   roster.Action
