@@ -34,6 +34,9 @@ func (p *Pending) Apply() error {
 	return nil
 }
 
+// Empty says whether the change would write nothing.
+func (p *Pending) Empty() bool { return p.apply == nil }
+
 // Cancel drops the change.
 func (p *Pending) Cancel() { p.tx.Rollback() }
 

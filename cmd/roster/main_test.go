@@ -189,3 +189,63 @@ func TestSetupIsIdempotent(t *testing.T) {
 		t.Fatalf("--show: %q", out)
 	}
 }
+
+func TestDeleteNeedsYesOffATerminal(t *testing.T) {
+	dir := t.TempDir()
+	copyFixture(t, dir, "trueconf-users.csv", "avatars/01.png", "avatars/02.png", "avatars/03.png")
+	if _, errOut, code := run(t, dir, "import", "trueconf-users.csv"); code != 0 {
+		t.Fatal(errOut)
+	}
+	_, errOut, code := run(t, dir, "delete", "users", "--user", "smith")
+	if code != 2 || !strings.Contains(errOut, "--yes") {
+		t.Fatalf("without --yes: exit %d, %q", code, errOut)
+	}
+	out, _, code := run(t, dir, "delete", "users", "--user", "smith", "--user", "nobody", "--dry-run", "--json")
+	if res := decode(t, out); code != 1 || *res.Deleted != 1 || res.Applied || len(*res.NotFound) != 1 {
+		t.Fatalf("dry run: exit %d, %s", code, out)
+	}
+	out, _, code = run(t, dir, "delete", "users", "--user", "smith", "--user", "taylor@company.name", "--yes", "--json")
+	if res := decode(t, out); code != 0 || *res.Deleted != 2 || !res.Applied {
+		t.Fatalf("delete: exit %d, %s", code, out)
+	}
+	exported, _, _ := run(t, dir, "export")
+	if strings.Contains(exported, "smith") || strings.Contains(exported, "taylor") || !strings.Contains(exported, "koval") {
+		t.Fatalf("after delete:\n%s", exported)
+	}
+}
+
+func TestGroupMembershipsFromABareList(t *testing.T) {
+	dir := t.TempDir()
+	copyFixture(t, dir, "commpeak-users.csv")
+	if _, errOut, code := run(t, dir, "import", "--generate", "exten", "--set", "line_protocol=sip", "--set", "context=default",
+		"--set", "display_name={username}", "commpeak-users.csv"); code != 0 {
+		t.Fatal(errOut)
+	}
+	os.WriteFile(filepath.Join(dir, "ids.txt"), []byte("agent.one\nagent.two\nghost\n"), 0o644)
+	if _, _, code := run(t, dir, "groups", "add", "Night", "ids.txt"); code != 2 {
+		t.Fatalf("a missing group without --create: exit %d", code)
+	}
+	out, _, code := run(t, dir, "groups", "add", "Night", "ids.txt", "--create", "--json")
+	res := decode(t, out)
+	if code != 1 || *res.Added != 2 || len(*res.NotFound) != 1 || (*res.NotFound)[0].Row != 3 || len(res.GroupsCreated) != 1 {
+		t.Fatalf("add: exit %d, %s", code, out)
+	}
+	out, _, _ = run(t, dir, "groups", "add", "Night", "--user", "agent.one", "--json")
+	if res := decode(t, out); res.Unchanged != 1 || *res.Added != 0 {
+		t.Fatalf("adding a member again: %s", out)
+	}
+	out, _, _ = run(t, dir, "groups", "list", "Night")
+	if !strings.Contains(out, "agent.one") || !strings.Contains(out, "agent.two") || strings.Contains(out, "sup.one") {
+		t.Fatalf("list:\n%s", out)
+	}
+	out, _, code = run(t, dir, "groups", "remove", "Night", "--user", "agent.one", "--json")
+	if res := decode(t, out); code != 0 || *res.Removed != 1 {
+		t.Fatalf("remove: exit %d, %s", code, out)
+	}
+	if _, _, code := run(t, dir, "delete", "groups", "Night", "--yes"); code != 0 {
+		t.Fatalf("delete groups: exit %d", code)
+	}
+	if _, _, code := run(t, dir, "groups", "list", "Night"); code != 2 {
+		t.Fatalf("list of a deleted group: exit %d", code)
+	}
+}

@@ -78,7 +78,7 @@ func (a *app) finishPending(p *provision.Pending, what string, dryRun, yes, asJS
 			printf(a.stdout, "  %s  %s  %s  %s\n", u.UUID, orDash(u.Username), orDash(u.Email), u.DisplayName)
 		}
 	}
-	if dryRun || len(p.Users) == 0 && len(res.GroupsCreated)+len(res.RoomsCreated) == 0 {
+	if dryRun || p.Empty() {
 		p.Cancel()
 	} else {
 		if !asJSON || !yes {
