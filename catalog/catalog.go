@@ -266,7 +266,6 @@ func col(name string, aliases []string, resource string, t Type, c Column, acc a
 }
 
 var (
-	usernameRule    = regexp.MustCompile(`^[A-Za-z0-9._@+-]{2,64}$`)
 	sipUsernameRule = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,40}$`)
 	vmPasswordRule  = regexp.MustCompile(`^[0-9#]{1,80}$`)
 )
@@ -279,7 +278,7 @@ func columns() []*Column {
 		col("firstname", []string{"first_name", "givenname"}, User, Text, Column{Max: 128, Required: true, Doc: "Required unless display_name has a value."}, text(func(u *roster.User) *string { return &u.Firstname })),
 		col("lastname", []string{"last_name", "surname", "familyname"}, User, Text, Column{Max: 128}, text(func(u *roster.User) *string { return &u.Lastname })),
 		col("display_name", []string{"name", "fullname"}, User, Text, Column{Max: 256, Default: `"firstname lastname"`}, text(func(u *roster.User) *string { return &u.DisplayName })),
-		col("username", []string{"login", "login_name", "loginname", "user_name", "trueconf_id"}, User, Text, Column{Pattern: usernameRule, Doc: "2 to 64 of A-Z a-z 0-9 . _ @ + -; unique across all tenants, whatever the case."}, text(func(u *roster.User) *string { return &u.Username })),
+		col("username", []string{"login", "login_name", "loginname", "user_name", "trueconf_id"}, User, Text, Column{Doc: "2 to 64 of A-Z a-z 0-9 . _ @ + -; unique across all tenants, whatever the case."}, text(func(u *roster.User) *string { return &u.Username })),
 		col("email", []string{"mail", "e_mail", "email_address"}, User, Email, Column{Doc: "Unique across all tenants, whatever the case."}, text(func(u *roster.User) *string { return &u.Email })),
 		col("password", nil, User, Text, Column{Min: 4, Max: 64, Secret: true, Raw: true, Doc: "4 to 64 characters; stored only as an argon2id hash, never exported."}, text(func(u *roster.User) *string { return &u.Password })),
 		col("password_hash", nil, User, Hash, Column{Secret: true, Doc: "An argon2id PHC string or a bcrypt hash ($2a$, $2b$, $2y$); not together with password."}, text(func(u *roster.User) *string { return &u.PasswordHash })),

@@ -30,7 +30,9 @@ func (c *Column) Normalize(cell string) (string, string) {
 		if c.Min > 0 && n < c.Min || c.Max > 0 && n > c.Max {
 			return "", lengthMessage(c.Min, c.Max, "characters")
 		}
-		if c.Name == "username" && !usernameChars(v) || c.Name != "username" && c.Pattern != nil && !c.Pattern.MatchString(v) {
+		// Usernames are checked by hand: a regular expression for every
+		// row of a million-row file is measurably slower.
+		if c.Name == "username" && !usernameChars(v) || c.Pattern != nil && !c.Pattern.MatchString(v) {
 			return "", patternMessage(c.Name)
 		}
 	case Bool:
