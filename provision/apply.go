@@ -152,10 +152,13 @@ func (r *run) report(it *item) {
 		case roster.Skip:
 			res.Skipped = inc(res.Skipped)
 		}
-		if it.user != nil {
+		switch {
+		case it.user != nil:
 			step.UUID = it.user.UUID
-		} else if it.old != nil {
+		case it.old != nil:
 			step.UUID = it.old.UUID
+		default:
+			step.UUID = it.uuid
 		}
 		if r.reports != nil && r.writes() && (it.action == roster.Create || it.action == roster.Update) {
 			r.reports.success(it)

@@ -184,7 +184,14 @@ func (r *run) normalize(b *batch) {
 		rec := it.record()
 		it.problems = r.checker.Normalize(it.cells, it.row, rec)
 		it.avatar = rec.Avatar
-		if !r.update && len(it.problems) == 0 {
+		switch {
+		case r.update || len(it.problems) > 0:
+		case r.plansOnly:
+			it.uuid = it.values[colUUID.Index]
+			if it.uuid == "" {
+				it.uuid = newUUID()
+			}
+		default:
 			it.user = r.newUser(it)
 		}
 	}
