@@ -62,7 +62,15 @@ type User struct {
 
 // NewUser returns a user with the defaults of the column catalogue.
 func NewUser() *User {
-	return &User{
+	u := &User{}
+	u.Reset()
+	return u
+}
+
+// Reset makes u a new user with the defaults of the column catalogue, so
+// that a bulk import can reuse the memory of users it has written.
+func (u *User) Reset() {
+	*u = User{
 		Enabled:            true,
 		SupervisionEnabled: true,
 		SimultaneousCalls:  5,

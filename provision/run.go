@@ -82,9 +82,10 @@ type item struct {
 	user     *roster.User // the user to create, or the updated state
 	old      *roster.User
 	changes  []roster.Change
-	password string // a generated password, for success.csv
-	uuid     string // the uuid of a planned create, when no user is built
-	skipped  bool   // after --max-errors: neither checked nor applied
+	password string      // a generated password, for success.csv
+	uuid     string      // the uuid of a planned create, when no user is built
+	stored   roster.User // the memory of user, reused with the batch
+	skipped  bool        // after --max-errors: neither checked nor applied
 }
 
 func (it *item) fail(column, value, message string) {
@@ -368,7 +369,8 @@ func (r *run) identify(b *batch) error {
 
 // newUser builds the user a row creates, with the catalogue's defaults.
 func (r *run) newUser(it *item) *roster.User {
-	u := roster.NewUser()
+	u := &it.stored
+	u.Reset()
 	for _, c := range r.header.Present() {
 		if v := it.values[c.Index]; v != "" {
 			c.Set(u, v)
