@@ -413,6 +413,7 @@ func (r *run) finish() (*roster.Result, error) {
 	if res.RoomsCreated == nil {
 		res.RoomsCreated = []string{}
 	}
+	res.Reports = &roster.Reports{} // a dry run writes none
 	if r.reports != nil {
 		rep, err := r.reports.finish(applied, res.Failed > 0 || len(res.NotApplied) > 0, r.genCount > 0)
 		if err != nil {
