@@ -161,9 +161,14 @@ func (r *run) report(it *item) {
 			step.UUID = it.uuid
 		}
 		if r.reports != nil && r.writes() && (it.action == roster.Create || it.action == roster.Update) {
-			r.reports.success(it)
 			if it.password != "" {
 				r.genCount++
+			}
+			// An atomic run that generates no password keeps no
+			// success.csv (it is kept for failures or generated secrets,
+			// and an atomic run with failures writes nothing): skip it.
+			if r.opt.Mode == Partial || r.opt.GeneratePassword {
+				r.reports.success(it)
 			}
 		}
 	}
