@@ -91,3 +91,16 @@ func TestMistakes(t *testing.T) {
 func itoa(i int) string {
 	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/10)) + string(rune('0'+i%10)))
 }
+
+func TestMapNamesAHeaderOfTheFile(t *testing.T) {
+	h, err := catalog.ParseHeader([]string{"Agent Login", "Mail"}, catalog.HeaderOptions{Map: map[string]string{"agent login": "username"}})
+	if err != nil || h.Position(catalog.Lookup("username")) != 0 || h.Position(catalog.Lookup("email")) != 1 {
+		t.Fatalf("mapping: %v", err)
+	}
+	if _, err := catalog.ParseHeader([]string{"Login", "Mail"}, catalog.HeaderOptions{Map: map[string]string{"Agent Login": "username"}}); err == nil || !strings.Contains(err.Error(), "Agent Login") {
+		t.Fatalf("a --map of a header the file lacks: %v", err)
+	}
+	if _, err := catalog.ParseHeader([]string{"Login"}, catalog.HeaderOptions{Map: map[string]string{"Login": "usernam"}}); err == nil || !strings.Contains(err.Error(), "username") {
+		t.Fatalf("a --map to an unknown column should hint at username: %v", err)
+	}
+}

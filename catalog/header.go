@@ -92,6 +92,7 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 		mapped[normalize(from)] = c
 	}
 	var unknown []string
+	used := map[string]bool{}
 	for i, cell := range cells {
 		name := strings.TrimSpace(strings.TrimPrefix(cell, "\uFEFF"))
 		if name == "" {
@@ -101,7 +102,9 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 			continue // the column of an error report, ignored on re-import
 		}
 		c := mapped[normalize(name)]
-		if c == nil {
+		if c != nil {
+			used[normalize(name)] = true
+		} else {
 			c = Lookup(name)
 		}
 		if c == nil {
@@ -114,6 +117,11 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 				c.Name, cells[j], columnLetter(j), cell, columnLetter(i))
 		}
 		h.index[c.Index] = i
+	}
+	for from := range opt.Map {
+		if !used[normalize(from)] {
+			return nil, roster.Errorf(roster.EINVALID, "--map %s=%s: the file has no column %q (its header: %s)", from, opt.Map[from], from, strings.Join(quoteAll(cells, 12), ", "))
+		}
 	}
 	for name, v := range opt.Set {
 		c := Lookup(name)
