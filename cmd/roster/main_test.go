@@ -249,3 +249,26 @@ func TestGroupMembershipsFromABareList(t *testing.T) {
 		t.Fatalf("list of a deleted group: exit %d", code)
 	}
 }
+
+// TestPicturesCannotLeaveTheFolder imports a file whose avatar is a
+// symbolic link to a picture outside the file's folder: the row fails.
+func TestPicturesCannotLeaveTheFolder(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "import")
+	copyFixture(t, root, "avatars/01.png")
+	copyFixture(t, dir, "avatars/02.png")
+	if err := os.Symlink(filepath.Join(root, "avatars", "01.png"), filepath.Join(dir, "link.png")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	os.WriteFile(filepath.Join(dir, "users.csv"), []byte("firstname,username,avatar\nIn,inside,avatars/02.png\nOut,outside,link.png\nUp,up,../avatars/01.png\n"), 0o644)
+	out, _, code := run(t, dir, "check", "--json", "users.csv")
+	res := decode(t, out)
+	if code != 1 || res.Failed != 2 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	for _, p := range res.Errors {
+		if p.Column != "avatar" || p.Row == 2 {
+			t.Errorf("unexpected problem %+v", p)
+		}
+	}
+}
