@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/roster-dev/roster"
 )
@@ -18,7 +19,11 @@ func (t *Tx) Users(ctx context.Context, ids []int64) (map[int64]*roster.User, er
 		for i, id := range part {
 			args[i] = id
 		}
-		rows, err := t.tx.QueryContext(ctx, userQuery+` WHERE u.id IN (`+placeholders(len(part))+`)`, args...)
+		query, err := t.userQuery(ctx)
+		if err != nil {
+			return err
+		}
+		rows, err := t.tx.QueryContext(ctx, query+` WHERE u.id IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {
 			return err
 		}
@@ -38,18 +43,37 @@ func (t *Tx) Users(ctx context.Context, ids []int64) (map[int64]*roster.User, er
 // userQuery reads users with everything that hangs off them in one
 // statement: for an export, one pass of the C library over the whole
 // directory instead of a round of queries per few hundred users. Lists come
-// as JSON arrays.
-const userQuery = `SELECT u.id, u.uuid, u.tenant_id, u.firstname, u.lastname, u.display_name, coalesce(u.username, ''),
+// as JSON arrays. The lists of a table that holds no row at all are left
+// out, as '[]': asking a million times for nothing costs a fifth of an
+// export. The query is built again for each use, since a write transaction
+// may fill a table that was empty.
+func (t *Tx) userQuery(ctx context.Context) (string, error) {
+	lists := []struct{ table, query string }{
+		{"incalls", `(SELECT json_group_array(json_array(context_id, exten, ring_seconds)) FROM (SELECT * FROM incalls i WHERE i.user_id = u.id ORDER BY i.id))`},
+		{"members", `(SELECT json_group_array(json_array(kind, name)) FROM (SELECT s.kind, s.name FROM members m JOIN sets s ON s.id = m.set_id WHERE m.user_id = u.id ORDER BY lower(s.name)))`},
+		{"user_objects", `(SELECT json_group_array(object_id) FROM (SELECT uo.object_id FROM user_objects uo JOIN objects o ON o.id = uo.object_id WHERE uo.user_id = u.id ORDER BY lower(o.name)))`},
+		{"tags", `(SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.user_id = u.id ORDER BY tag))`},
+	}
+	cols := make([]string, len(lists))
+	for i, l := range lists {
+		var some bool
+		if err := t.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+l.table+`)`).Scan(&some); err != nil {
+			return "", err
+		}
+		cols[i] = `'[]'`
+		if some {
+			cols[i] = l.query
+		}
+	}
+	return `SELECT u.id, u.uuid, u.tenant_id, u.firstname, u.lastname, u.display_name, coalesce(u.username, ''),
 	coalesce(u.email, ''), coalesce(u.password_hash, ''), u.language, u.mobile_phone_number, u.outgoing_caller_id, u.enabled,
 	u.supervision_enabled, u.call_transfer_enabled, u.dtmf_hangup_enabled, u.simultaneous_calls, u.ring_seconds,
 	u.call_permission_password, u.role_id, u.auth_type, u.desk_id, u.cti_profile_enabled, u.cti_profile_id, u.avatar_type, u.avatar,
 	l.protocol, l.context_id, coalesce(l.exten, ''), coalesce(l.sip_username, ''), l.sip_secret, l.custom_interface, l.provisioning_code,
 	v.context_id, v.number, v.name, v.password, v.email, v.attach_audio, v.delete_messages, v.ask_password,
-	(SELECT json_group_array(json_array(context_id, exten, ring_seconds)) FROM (SELECT * FROM incalls i WHERE i.user_id = u.id ORDER BY i.id)),
-	(SELECT json_group_array(json_array(kind, name)) FROM (SELECT s.kind, s.name FROM members m JOIN sets s ON s.id = m.set_id WHERE m.user_id = u.id ORDER BY lower(s.name))),
-	(SELECT json_group_array(object_id) FROM (SELECT uo.object_id FROM user_objects uo JOIN objects o ON o.id = uo.object_id WHERE uo.user_id = u.id ORDER BY lower(o.name))),
-	(SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.user_id = u.id ORDER BY tag))
-FROM users u LEFT JOIN lines l ON l.user_id = u.id LEFT JOIN voicemails v ON v.user_id = u.id`
+	` + strings.Join(cols, ",\n\t") + `
+FROM users u LEFT JOIN lines l ON l.user_id = u.id LEFT JOIN voicemails v ON v.user_id = u.id`, nil
+}
 
 // Export calls fn for each user in export order, from one snapshot.
 func (db *DB) Export(ctx context.Context, tenant string, fn func(*roster.User) error) error {
@@ -69,7 +93,11 @@ func (db *DB) Export(ctx context.Context, tenant string, fn func(*roster.User) e
 		return err
 	}
 	t.index()
-	query, args := userQuery, []any{}
+	query, err := t.userQuery(ctx)
+	if err != nil {
+		return err
+	}
+	args := []any{}
 	if tenant != "" {
 		id, err := t.tenantOf(tenant)
 		if err != nil {
@@ -95,7 +123,7 @@ func (db *DB) Export(ctx context.Context, tenant string, fn func(*roster.User) e
 	return rows.Err()
 }
 
-// scanUser reads one row of userQuery.
+// scanUser reads one row of the userQuery.
 func (t *Tx) scanUser(rows *sql.Rows) (*roster.User, error) {
 	u := &roster.User{}
 	var tenant int64
