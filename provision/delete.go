@@ -61,7 +61,7 @@ func DeleteUsers(ctx context.Context, dir roster.Directory, refs []Ref) (*Pendin
 			continue
 		}
 		if slices.Contains(ids, id) {
-			*res.Unchanged()++
+			res.Unchanged++
 			continue
 		}
 		ids = append(ids, id)
@@ -150,7 +150,5 @@ func newSetResult(command string) setResult {
 	}
 	return setResult{r}
 }
-
-func (s setResult) Unchanged() *int { return &s.Result.Unchanged }
 
 func (s setResult) notFound(nf ...roster.NotFound) { *s.NotFound = append(*s.NotFound, nf...) }

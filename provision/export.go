@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"context"
 	"io"
-	"strings"
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
@@ -98,5 +97,3 @@ func exportZIP(ctx context.Context, dir roster.Directory, w io.Writer, opt Expor
 	}
 	return n, z.Close()
 }
-
-func compareFold(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }

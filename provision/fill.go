@@ -37,16 +37,25 @@ func (r *run) generate(it *item) {
 	}
 	if l.Protocol == "sip" || l.Protocol == "webrtc" {
 		if l.SIPUsername == "" {
-			l.SIPUsername = r.unclaimed(catalog.KeySIPUsername, it.row, func() string { return randomText("abcdefghijkmnopqrstuvwxyz23456789", 10) })
+			l.SIPUsername = r.unclaimed(catalog.KeySIPUsername, it.row, newSIPUsername)
 		}
 		if l.SIPSecret == "" {
 			l.SIPSecret = randomText(letters, 20)
 		}
 	}
 	if l.ProvisioningCode == "" {
-		l.ProvisioningCode = r.unclaimed(catalog.KeyProvisioningCode, it.row, func() string { return randomText(digits, 6) })
+		l.ProvisioningCode = r.unclaimed(catalog.KeyProvisioningCode, it.row, newProvisioningCode)
 	}
 }
+
+// Columns and generators of the line's unique values.
+var (
+	colSIPUsername      = catalog.Lookup("sip_username")
+	colProvisioningCode = catalog.Lookup("provisioning_code")
+)
+
+func newSIPUsername() string      { return randomText("abcdefghijkmnopqrstuvwxyz23456789", 10) }
+func newProvisioningCode() string { return randomText(digits, 6) }
 
 // unclaimed draws random values until one is not used in the file. The
 // directory is asked later, with the batch (see claims).
@@ -154,23 +163,26 @@ func (r *run) claims(b *batch) error {
 	}
 	for round := 0; ; round++ {
 		type owned struct {
-			it     *item
-			claim  roster.Claim
-			column string
+			it    *item
+			claim roster.Claim
 		}
 		var all []owned
 		for _, it := range b.items {
 			if !it.ok() || (it.action != roster.Create && it.action != roster.Update) {
 				continue
 			}
+			var held []roster.Claim
+			if it.old != nil {
+				held = userClaims(it.old)
+			}
 			for _, c := range userClaims(it.user) {
-				if it.old != nil && c.Value == valueOf(it.old, c) {
+				if slices.Contains(held, c) {
 					continue // the user's own value, unchanged
 				}
-				if it.action == roster.Create && c.Key != "username" && slices.Contains(identityKeys, c.Key) {
-					continue // identify has looked these up
+				if it.action == roster.Create && (c.Key == "uuid" || c.Key == "username" || c.Key == "email") {
+					continue // identify has looked these up, newUsername a generated one
 				}
-				all = append(all, owned{it, c, c.Key})
+				all = append(all, owned{it, c})
 			}
 		}
 		if len(all) == 0 {
@@ -190,17 +202,18 @@ func (r *run) claims(b *batch) error {
 			if !taken || id == o.it.user.ID && o.it.old != nil {
 				continue
 			}
+			// A value generated for this row is drawn again; a given one
+			// fails the row.
 			l := o.it.user.Line
-			switch {
-			case o.column == "sip_username" && o.it.old == nil && r.header.Cell(o.it.cells, catalog.Lookup("sip_username")) == "":
-				l.SIPUsername = r.unclaimed(catalog.KeySIPUsername, o.it.row, func() string { return randomText("abcdefghijkmnopqrstuvwxyz23456789", 10) })
+			switch key := o.claim.Key; {
+			case key == "sip_username" && o.it.old == nil && r.header.Cell(o.it.cells, colSIPUsername) == "":
+				l.SIPUsername = r.unclaimed(catalog.KeySIPUsername, o.it.row, newSIPUsername)
 				redraw = true
-			case o.column == "provisioning_code" && r.header.Cell(o.it.cells, catalog.Lookup("provisioning_code")) == "":
-				l.ProvisioningCode = r.unclaimed(catalog.KeyProvisioningCode, o.it.row, func() string { return randomText(digits, 6) })
+			case key == "provisioning_code" && r.header.Cell(o.it.cells, colProvisioningCode) == "":
+				l.ProvisioningCode = r.unclaimed(catalog.KeyProvisioningCode, o.it.row, newProvisioningCode)
 				redraw = true
 			default:
-				col := o.column
-				o.it.fail(col, o.claim.Value, "already used by another user in the directory")
+				o.it.fail(key, o.claim.Value, "already used by another user in the directory")
 			}
 		}
 		if !redraw || round > 20 {
@@ -232,14 +245,4 @@ func userClaims(u *roster.User) []roster.Claim {
 		add("voicemail_number", v.Context, v.Number)
 	}
 	return out
-}
-
-// valueOf returns the value a user holds for a claim's key and context.
-func valueOf(u *roster.User, c roster.Claim) string {
-	for _, o := range userClaims(u) {
-		if o.Key == c.Key && o.Context == c.Context && o.Value == c.Value {
-			return o.Value
-		}
-	}
-	return ""
 }

@@ -65,7 +65,7 @@ func changeMembers(ctx context.Context, tx roster.Tx, kind, action, tenant, name
 		}
 		member := slices.Contains(members, id)
 		if member == (action == "add") || slices.Contains(ids, id) {
-			*res.Unchanged()++
+			res.Unchanged++
 			res.Plan = append(res.Plan, roster.Step{Row: r.Row, Action: roster.Unchanged})
 			continue
 		}

@@ -187,7 +187,7 @@ func (r *run) normalize(b *batch) {
 		switch {
 		case r.update || len(it.problems) > 0:
 		case r.plansOnly:
-			it.uuid = it.values[colUUID.Index]
+			it.uuid = it.values[identityColumns[0].Index]
 			if it.uuid == "" {
 				it.uuid = newUUID()
 			}

@@ -269,8 +269,8 @@ func (r *run) plan(b *batch) error {
 	return nil
 }
 
-// identityKeys are the columns that make a row's user an existing one.
-var identityKeys = []string{"uuid", "username", "email"}
+// identityColumns are the columns that make a row's user an existing one.
+var identityColumns = []*catalog.Column{catalog.Lookup("uuid"), catalog.Lookup("username"), catalog.Lookup("email")}
 
 // identify finds the existing user of each row.
 func (r *run) identify(b *batch) error {
@@ -283,9 +283,9 @@ func (r *run) identify(b *batch) error {
 		}
 		return nil
 	}
-	keys := identityKeys
+	keys := identityColumns
 	if r.update {
-		keys = []string{r.opt.Key}
+		keys = []*catalog.Column{catalog.Lookup(r.opt.Key)}
 	}
 	var claims []roster.Claim
 	for _, it := range b.items {
@@ -293,8 +293,8 @@ func (r *run) identify(b *batch) error {
 			continue
 		}
 		for _, k := range keys {
-			if v := it.values[catalog.Lookup(k).Index]; v != "" {
-				claims = append(claims, roster.Claim{Key: k, Value: v})
+			if v := it.values[k.Index]; v != "" {
+				claims = append(claims, roster.Claim{Key: k.Name, Value: v})
 			}
 		}
 	}
@@ -311,15 +311,15 @@ func (r *run) identify(b *batch) error {
 			continue
 		}
 		var ids []int64
-		var first string
+		var first *catalog.Column // the key that found the user
 		for _, k := range keys {
-			v := it.values[catalog.Lookup(k).Index]
-			id, ok := owners[roster.Claim{Key: k, Value: v}]
+			v := it.values[k.Index]
+			id, ok := owners[roster.Claim{Key: k.Name, Value: v}]
 			if v == "" || !ok {
 				continue
 			}
 			if len(ids) > 0 && !slices.Contains(ids, id) {
-				it.fail(k, v, fmt.Sprintf("belongs to another user than the %s of this row", first))
+				it.fail(k.Name, v, fmt.Sprintf("belongs to another user than the %s of this row", first.Name))
 				break
 			}
 			if len(ids) == 0 {
@@ -332,7 +332,7 @@ func (r *run) identify(b *batch) error {
 		}
 		switch {
 		case r.update && len(ids) == 0:
-			it.fail(r.opt.Key, it.values[catalog.Lookup(r.opt.Key).Index], "no user has this "+r.opt.Key)
+			it.fail(keys[0].Name, it.values[keys[0].Index], "no user has this "+keys[0].Name)
 		case r.update:
 			it.action = roster.Update
 		case len(ids) == 0:
@@ -342,7 +342,7 @@ func (r *run) identify(b *batch) error {
 		case r.opt.OnExisting == OnExistingUpdate:
 			it.action = roster.Update
 		default:
-			it.fail(first, it.values[catalog.Lookup(first).Index], "a user with this "+first+" already exists (use --on-existing skip or update)")
+			it.fail(first.Name, it.values[first.Index], "a user with this "+first.Name+" already exists (use --on-existing skip or update)")
 		}
 		if it.ok() && it.action != roster.Create {
 			it.user = nil // built in advance for a create
@@ -435,6 +435,3 @@ func newUUID() string {
 	}
 	return id.String()
 }
-
-// colUUID is the uuid column.
-var colUUID = catalog.Lookup("uuid")

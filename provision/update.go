@@ -164,9 +164,12 @@ func mask(s string) string {
 
 func sortedList(v, sep string) string {
 	items := strings.Split(v, sep)
-	slices.SortFunc(items, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	slices.SortFunc(items, compareFold)
 	return strings.Join(items, sep)
 }
+
+// compareFold orders names as people read them, without regard to case.
+func compareFold(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
 
 func samePicture(a, b *roster.Picture) bool {
 	if a == nil || b == nil {
