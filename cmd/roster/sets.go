@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -69,20 +70,45 @@ func isInteractive(r io.Reader) bool {
 	return ok && isTerminal(w)
 }
 
-// finishPending shows a planned change, confirms it and applies it.
-func (a *app) finishPending(p *provision.Pending, what string, dryRun, yes, asJSON bool) error {
+// changeFlags are the flags of the commands that plan a change and then
+// apply it: delete, and the membership commands.
+type changeFlags struct {
+	dryRun, yes, json bool
+}
+
+func (f *changeFlags) add(c *cobra.Command, confirms bool) {
+	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "only show what would change")
+	c.Flags().BoolVar(&f.json, "json", false, "print one JSON object instead of a summary")
+	if confirms {
+		c.Flags().BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
+	}
+}
+
+// change opens the directory, plans a change with it, shows it, asks the
+// question (when there is one) and applies it, and prints the result.
+func (a *app) change(ctx context.Context, f *changeFlags, file string, question func(*provision.Pending) string,
+	plan func(context.Context, roster.Directory) (*provision.Pending, error)) error {
+	db, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p, err := plan(ctx, db)
+	if err != nil {
+		return err
+	}
 	res := p.Result
-	res.DryRun = dryRun
-	if !asJSON {
+	res.File, res.DryRun = file, f.dryRun
+	if !f.json {
 		for _, u := range p.Users {
 			printf(a.stdout, "  %s  %s  %s  %s\n", u.UUID, orDash(u.Username), orDash(u.Email), u.DisplayName)
 		}
 	}
-	if dryRun || p.Empty() {
+	if f.dryRun || p.Empty() {
 		p.Cancel()
 	} else {
-		if !asJSON || !yes {
-			if err := a.confirm(fmt.Sprintf("%s %d users?", what, len(p.Users)), yes); err != nil {
+		if question != nil {
+			if err := a.confirm(question(p), f.yes); err != nil {
 				p.Cancel()
 				return err
 			}
@@ -91,15 +117,12 @@ func (a *app) finishPending(p *provision.Pending, what string, dryRun, yes, asJS
 			return err
 		}
 	}
-	out := newOutput(a, asJSON, true)
-	if !asJSON {
-		out.withPlan = false
-	}
+	out := newOutput(a, f.json, f.json)
+	defer out.close()
 	for _, s := range res.Plan {
 		out.step(s)
 	}
 	res.Plan = nil
-	defer out.close()
 	if err := out.result(res); err != nil {
 		return err
 	}
@@ -129,7 +152,8 @@ unchanged; unknown references are reported with their row.`, kind),
 	parent.PersistentFlags().StringVar(&tenant, "tenant", "", "the tenant of the "+kind+" (default: the default tenant)")
 	for _, action := range []string{"add", "remove"} {
 		var f refsFlags
-		var create, dryRun, asJSON bool
+		var cf changeFlags
+		var create bool
 		c := &cobra.Command{
 			Use:     action + " " + strings.ToUpper(kind) + " [FILE]",
 			Short:   map[string]string{"add": "Add users to a ", "remove": "Remove users from a "}[action] + kind,
@@ -140,17 +164,10 @@ unchanged; unknown references are reported with their row.`, kind),
 				if err != nil {
 					return err
 				}
-				db, err := a.open(c.Context())
-				if err != nil {
-					return err
-				}
-				defer db.Close()
-				p, err := provision.ChangeMembers(c.Context(), db, kind, action, tenant, args[0], refs, create)
-				if err != nil {
-					return err
-				}
-				p.Result.File = strings.Join(args[1:], " ")
-				return a.finishPending(p, map[string]string{"add": "Add", "remove": "Remove"}[action], dryRun, true, asJSON)
+				return a.change(c.Context(), &cf, strings.Join(args[1:], " "), nil,
+					func(ctx context.Context, dir roster.Directory) (*provision.Pending, error) {
+						return provision.ChangeMembers(ctx, dir, kind, action, tenant, args[0], refs, create)
+					})
 			},
 		}
 		f.read.add(c)
@@ -158,8 +175,7 @@ unchanged; unknown references are reported with their row.`, kind),
 		if action == "add" {
 			c.Flags().BoolVar(&create, "create", false, "create the "+kind+" when it does not exist")
 		}
-		c.Flags().BoolVar(&dryRun, "dry-run", false, "only show what would change")
-		c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of a summary")
+		cf.add(c, false)
 		parent.AddCommand(c)
 	}
 	var asJSON bool
@@ -210,7 +226,7 @@ func (a *app) deleteCmd() *cobra.Command {
 		Short: "Delete users (with their lines, voicemail and memberships), groups or rooms",
 	}
 	var f refsFlags
-	var dryRun, yes, asJSON bool
+	var cf changeFlags
 	users := &cobra.Command{
 		Use:   "users [FILE] [--user REF…]",
 		Short: "Delete users named by uuid, username or email",
@@ -225,61 +241,37 @@ what it will delete and asks on a terminal; elsewhere it needs --yes. Unknown re
 			if err != nil {
 				return err
 			}
-			db, err := a.open(c.Context())
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			p, err := provision.DeleteUsers(c.Context(), db, refs)
-			if err != nil {
-				return err
-			}
-			p.Result.File = strings.Join(args, " ")
-			return a.finishPending(p, "Delete", dryRun, yes, asJSON)
+			return a.change(c.Context(), &cf, strings.Join(args, " "),
+				func(p *provision.Pending) string { return fmt.Sprintf("Delete %d users?", len(p.Users)) },
+				func(ctx context.Context, dir roster.Directory) (*provision.Pending, error) {
+					return provision.DeleteUsers(ctx, dir, refs)
+				})
 		},
 	}
 	f.read.add(users)
 	users.Flags().StringArrayVar(&f.users, "user", nil, "a user by uuid, username or email (repeatable)")
+	cf.add(users, true)
 	parent.AddCommand(users)
 	for _, kind := range []string{"group", "room"} {
 		var tenant string
-		var dry, y, js bool
+		var cf changeFlags
 		c := &cobra.Command{
 			Use:   kind + "s NAME…",
 			Short: "Delete " + kind + "s by name; their members stay",
 			Args:  cobra.MinimumNArgs(1),
 			RunE: func(c *cobra.Command, args []string) error {
-				db, err := a.open(c.Context())
-				if err != nil {
-					return err
-				}
-				defer db.Close()
-				p, err := provision.DeleteSets(c.Context(), db, kind, tenant, args)
-				if err != nil {
-					return err
-				}
-				if !dry && !js {
-					printf(a.stdout, "%ss to delete: %s\n", kind, strings.Join(args, ", "))
-				}
-				if !dry && *p.Result.Deleted > 0 {
-					if err := a.confirm(fmt.Sprintf("Delete %d %ss?", *p.Result.Deleted, kind), y); err != nil {
-						p.Cancel()
-						return err
-					}
-				}
-				return a.finishPending(p, "Delete", dry, true, js)
+				return a.change(c.Context(), &cf, "",
+					func(p *provision.Pending) string {
+						return fmt.Sprintf("Delete the %ss %s?", kind, strings.Join(args, ", "))
+					},
+					func(ctx context.Context, dir roster.Directory) (*provision.Pending, error) {
+						return provision.DeleteSets(ctx, dir, kind, tenant, args)
+					})
 			},
 		}
 		c.Flags().StringVar(&tenant, "tenant", "", "the tenant (default: the default tenant)")
-		c.Flags().BoolVar(&dry, "dry-run", false, "only show what would be deleted")
-		c.Flags().BoolVarP(&y, "yes", "y", false, "do not ask for confirmation")
-		c.Flags().BoolVar(&js, "json", false, "print one JSON object instead of a summary")
+		cf.add(c, true)
 		parent.AddCommand(c)
-	}
-	for _, sub := range []*cobra.Command{users} {
-		sub.Flags().BoolVar(&dryRun, "dry-run", false, "only show what would be deleted")
-		sub.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
-		sub.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of a summary")
 	}
 	return parent
 }
