@@ -224,6 +224,14 @@ func (db *DB) SetReference(ctx context.Context, ref *roster.Reference, prune boo
 	return changes, tx.Commit()
 }
 
+// JournalMode returns SQLite's journal mode: wal, or delete for a directory
+// opened without users.
+func (db *DB) JournalMode(ctx context.Context) (string, error) {
+	var m string
+	err := db.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&m)
+	return strings.ToLower(m), err
+}
+
 // IntegrityCheck runs SQLite's integrity check and returns its findings,
 // "ok" when the file is sound.
 func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {

@@ -259,3 +259,38 @@ func TestExportIsSortedByTenantNameAndUUID(t *testing.T) {
 		t.Fatalf("export order %v, want 4 1 2 3", got)
 	}
 }
+
+// TestAnEmptyDirectoryTakesItsFirstImportWithARollbackJournal checks the
+// journal modes: a rollback journal while a directory has no user, WAL
+// once it has some, and WAL again when the first session closes.
+func TestAnEmptyDirectoryTakesItsFirstImportWithARollbackJournal(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "roster.db")
+	mode := func(db *sqlite.DB) string {
+		t.Helper()
+		m, err := db.JournalMode(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(db); m != "delete" {
+		t.Fatalf("an empty directory runs in %s mode", m)
+	}
+	if err := create(t, db, user("00000000-0000-4000-8000-0000000000e1", "a", "")); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if m := mode(db); m != "wal" {
+		t.Fatalf("a directory with users runs in %s mode", m)
+	}
+}

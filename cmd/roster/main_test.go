@@ -272,3 +272,35 @@ func TestPicturesCannotLeaveTheFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanKeepsGivenUUIDs checks that the plan of a check (which builds no
+// users) carries the uuid a row gives, and a new one otherwise.
+func TestPlanKeepsGivenUUIDs(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "u.csv"), []byte("uuid,firstname\n3F2B6F0E-8F5D-4C8E-9A57-1B0F2F1F2D4A,Ann\n,Bob\n"), 0o644)
+	out, _, code := run(t, dir, "check", "--json", "u.csv")
+	res := decode(t, out)
+	if code != 0 || len(res.Plan) != 2 || res.Plan[0].UUID != "3f2b6f0e-8f5d-4c8e-9a57-1b0f2f1f2d4a" || len(res.Plan[1].UUID) != 36 {
+		t.Fatalf("plan %+v", res.Plan)
+	}
+}
+
+// TestAtomicImportWithoutGeneratedPasswordsWritesNoReports checks that a
+// clean run leaves no report behind, and one with generated passwords
+// leaves success.csv.
+func TestAtomicImportWithoutGeneratedPasswordsWritesNoReports(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.csv"), []byte("firstname,username\nAnn,ann\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.csv"), []byte("firstname,username\nBob,bob\n"), 0o644)
+	out, _, code := run(t, dir, "import", "--json", "a.csv")
+	if res := decode(t, out); code != 0 || res.Reports.Success != nil || res.Reports.Errors != nil {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "roster-reports")); !os.IsNotExist(err) {
+		t.Fatal("a clean run left a report folder")
+	}
+	out, _, code = run(t, dir, "import", "--json", "--generate", "password", "b.csv")
+	if res := decode(t, out); code != 0 || res.Reports.Success == nil {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+}
