@@ -228,31 +228,7 @@ func readTable(t *testing.T, data []byte, name string) *table {
 	if err != nil {
 		t.Fatalf("reading %s: %v", name, err)
 	}
-	defer f.Close()
-	tb := &table{}
-	first := true
-	for {
-		row, err := f.Next()
-		if err == io.EOF {
-			return tb
-		}
-		if err != nil {
-			t.Fatalf("reading %s: %v", name, err)
-		}
-		if first {
-			tb.header, first = slices.Clone(row.Cells), false
-			continue
-		}
-		m := map[string]string{}
-		for i, h := range tb.header {
-			if i < len(row.Cells) {
-				m[h] = row.Cells[i]
-			} else {
-				m[h] = ""
-			}
-		}
-		tb.rows = append(tb.rows, m)
-	}
+	return collectTable(t, f, func(h string) string { return h })
 }
 
 // readFileTable reads a file on disk into a table whose keys are the
@@ -263,6 +239,17 @@ func readFileTable(t *testing.T, path string) *table {
 	if err != nil {
 		t.Fatalf("reading %s: %v", path, err)
 	}
+	return collectTable(t, f, func(h string) string {
+		if c := catalog.Lookup(h); c != nil {
+			return c.Name
+		}
+		return h
+	})
+}
+
+// collectTable reads the rows of an open file, its header named by key.
+func collectTable(t *testing.T, f *sheet.File, key func(string) string) *table {
+	t.Helper()
 	defer f.Close()
 	tb := &table{}
 	first := true
@@ -272,24 +259,20 @@ func readFileTable(t *testing.T, path string) *table {
 			return tb
 		}
 		if err != nil {
-			t.Fatalf("reading %s: %v", path, err)
+			t.Fatalf("reading %s: %v", f.Name, err)
 		}
 		if first {
 			for _, h := range row.Cells {
-				if c := catalog.Lookup(h); c != nil {
-					h = c.Name
-				}
-				tb.header = append(tb.header, h)
+				tb.header = append(tb.header, key(h))
 			}
 			first = false
 			continue
 		}
 		m := map[string]string{}
 		for i, h := range tb.header {
+			m[h] = ""
 			if i < len(row.Cells) {
 				m[h] = row.Cells[i]
-			} else {
-				m[h] = ""
 			}
 		}
 		tb.rows = append(tb.rows, m)
