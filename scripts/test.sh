@@ -18,13 +18,40 @@ go test -count=1 ./...
 echo "== go test, pure-Go SQLite"
 CGO_ENABLED=0 go test -count=1 ./sqlite/ ./provision/ ./cmd/...
 
+# fuzz runs one target. A short run spends little on minimizing the new
+# inputs it finds: minimizing a seed workbook of tens of kilobytes takes up
+# to a minute, during which the worker reports nothing.
+#
+# Go 1.26's fuzz coordinator can fail a target with a bare "context
+# deadline exceeded" when -fuzztime ends while a worker is busy (the race
+# go.dev/issue/75804, fixed in Go 1.27). That failure names no input, so it
+# is not a finding: when it is the only failure and no failing input was
+# written, the target's seeds are replayed and the run counts as passed.
+# A real crash always writes its input and fails.
+fuzz() {
+	local pkg=$1 target=$2 out status
+	out=$(mktemp)
+	set +e
+	go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" -fuzzminimizetime=100x "$pkg" 2>&1 | tee "$out"
+	status=${PIPESTATUS[0]}
+	set -e
+	if [ "$status" -ne 0 ] && grep -q '^    context deadline exceeded$' "$out" &&
+		! grep -q -e 'Failing input written' -e '^panic:' -e '^    --- FAIL' "$out"; then
+		echo "-- $pkg $target: Go's fuzz deadline race, no failing input; replaying the seeds"
+		status=0
+		go test -count=1 -run="^${target}\$" "$pkg" || status=$?
+	fi
+	rm -f "$out"
+	return "$status"
+}
+
 echo "== fuzz ($fuzztime each)"
 # Every FuzzXxx function, found in the test files, in its package.
 grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
 	pkg=./$(dirname "${file#./}")
 	for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | cut -d' ' -f2); do
 		echo "-- $pkg $target"
-		go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "$pkg"
+		fuzz "$pkg" "$target"
 	done
 done
 echo "== all tests passed"
