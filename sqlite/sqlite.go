@@ -53,7 +53,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	sdb.SetMaxOpenConns(1)
 	sdb.SetMaxIdleConns(1)
 	sdb.SetConnMaxLifetime(0)
+	// A new file gets 16 KiB pages (an existing one keeps its own): a
+	// bulk load and the index builds after it touch a quarter as many
+	// pages, which is a tenth of a million-user import.
 	for _, pragma := range []string{
+		"PRAGMA page_size = 16384",
 		"PRAGMA foreign_keys = ON",
 		fmt.Sprintf("PRAGMA busy_timeout = %d", BusyTimeout.Milliseconds()),
 		"PRAGMA cache_size = -65536",

@@ -294,3 +294,22 @@ func TestAnEmptyDirectoryTakesItsFirstImportWithARollbackJournal(t *testing.T) {
 		t.Fatalf("a directory with users runs in %s mode", m)
 	}
 }
+
+// TestANewDirectoryHasLargePages checks the page size that a new file is
+// created with, read from the file's header (bytes 16–17, big-endian).
+func TestANewDirectoryHasLargePages(t *testing.T) {
+	db, path := MustOpenDB(t)
+	db.Close()
+	head := make([]byte, 18)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.ReadAt(head, 0); err != nil {
+		t.Fatal(err)
+	}
+	if size := int(head[16])<<8 | int(head[17]); size != 16384 {
+		t.Fatalf("page size %d, want 16384", size)
+	}
+}
