@@ -12,16 +12,9 @@ import (
 // unchanged; unknown references are listed with their row. With create, a
 // missing group or room is created.
 func ChangeMembers(ctx context.Context, dir roster.Directory, kind, action, tenant, name string, refs []Ref, create bool) (*Pending, error) {
-	tx, err := dir.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p, err := changeMembers(ctx, tx, kind, action, tenant, name, refs, create)
-	if err != nil {
-		tx.Rollback()
-		return nil, err
-	}
-	return p, nil
+	return prepare(ctx, dir, func(ctx context.Context, tx roster.Tx) (*Pending, error) {
+		return changeMembers(ctx, tx, kind, action, tenant, name, refs, create)
+	})
 }
 
 func changeMembers(ctx context.Context, tx roster.Tx, kind, action, tenant, name string, refs []Ref, create bool) (*Pending, error) {
@@ -77,7 +70,7 @@ func changeMembers(ctx context.Context, tx roster.Tx, kind, action, tenant, name
 	if err != nil {
 		return nil, err
 	}
-	p := &Pending{Result: res.Result, tx: tx}
+	p := &Pending{Result: res.Result}
 	for _, t := range todo {
 		res.Plan[t.step].UUID = users[t.id].UUID
 		p.Users = append(p.Users, users[t.id])

@@ -496,7 +496,7 @@ func TestDeleteUsersByUUIDUsernameOrEmail(t *testing.T) {
 	if !slices.Equal(planned, []string{"alpha", "bravo", "charlie"}) {
 		t.Errorf("planned to delete %q", planned)
 	}
-	if err := p.Apply(); err != nil {
+	if err := p.Apply(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if !res.Applied {
@@ -550,7 +550,7 @@ func TestMembersAddAndRemoveFromABareList(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", action, err)
 		}
-		if err := p.Apply(); err != nil {
+		if err := p.Apply(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		return p.Result
@@ -597,7 +597,7 @@ func TestMembersFromASheetWithAnEmailColumn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Apply(); err != nil {
+	if err := p.Apply(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	res := p.Result
@@ -629,7 +629,7 @@ func TestMembersOfAMissingRoomNeedCreate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Apply(); err != nil {
+	if err := p.Apply(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(p.Result.RoomsCreated, []string{"Nowhere"}) {

@@ -104,16 +104,13 @@ func (a *app) change(ctx context.Context, f *changeFlags, file string, question 
 			printf(a.stdout, "  %s  %s  %s  %s\n", u.UUID, orDash(u.Username), orDash(u.Email), u.DisplayName)
 		}
 	}
-	if f.dryRun || p.Empty() {
-		p.Cancel()
-	} else {
+	if !f.dryRun && !p.Empty() {
 		if question != nil {
 			if err := a.confirm(question(p), f.yes); err != nil {
-				p.Cancel()
 				return err
 			}
 		}
-		if err := p.Apply(); err != nil {
+		if err := p.Apply(ctx); err != nil {
 			return err
 		}
 	}
