@@ -9,7 +9,7 @@ import (
 )
 
 // Pending is a planned change waiting for a person to confirm it: Apply
-// writes it, Cancel drops it. Its Result is filled either way.
+// writes it; dropping it costs nothing. Its Result holds the plan.
 //
 // The plan is made in a transaction that is rolled back at once, so that
 // the directory is not locked while someone reads the plan and decides.
