@@ -101,7 +101,7 @@ func (c *Column) Normalize(cell string) (string, string) {
 		return id.String(), ""
 	case Hash:
 		if !passwordHash(v) {
-			return "", "not an argon2id ($argon2id$…) or bcrypt ($2a$, $2b$, $2y$) password hash"
+			return "", "not an argon2id ($argon2id$…) or bcrypt ($2a$, $2b$, $2y$, cost 4 to 16) password hash"
 		}
 	}
 	return v, ""
@@ -288,14 +288,25 @@ func passwordHash(v string) bool {
 		_, ok := ParseArgon2id(v)
 		return ok
 	}
+	_, ok := BcryptCost(v)
+	return ok
+}
+
+// BcryptCost reads the cost of a bcrypt hash: "$2a$", "$2b$" or "$2y$", a
+// two-digit cost, "$" and 53 characters of salt and hash. Costs above 16
+// are refused like oversized argon2id parameters: each step doubles the
+// work, and verifying a cost-31 hash from a file would take days.
+func BcryptCost(v string) (int, bool) {
 	for _, p := range []string{"$2a$", "$2b$", "$2y$"} {
-		if strings.HasPrefix(v, p) {
-			rest := v[len(p):]
-			// two-digit cost, "$", 53 characters of salt and hash
-			return len(rest) == 56 && allDigits(rest[:2]) && rest[2] == '$' && base64ish(rest[3:])
+		if rest, ok := strings.CutPrefix(v, p); ok {
+			if len(rest) != 56 || !allDigits(rest[:2]) || rest[2] != '$' || !base64ish(rest[3:]) {
+				return 0, false
+			}
+			cost := int(rest[0]-'0')*10 + int(rest[1]-'0')
+			return cost, cost >= 4 && cost <= 16
 		}
 	}
-	return false
+	return 0, false
 }
 
 // Argon2id holds the parts of an argon2id PHC string.

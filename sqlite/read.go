@@ -29,7 +29,11 @@ func (t *Tx) Users(ctx context.Context, ids []int64) (map[int64]*roster.User, er
 		}
 		defer rows.Close()
 		for rows.Next() {
-			u, err := t.scanUser(rows)
+			s, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			u, err := t.user(s)
 			if err != nil {
 				return err
 			}
@@ -111,61 +115,116 @@ func (db *DB) Export(ctx context.Context, tenant string, fn func(*roster.User) e
 		return err
 	}
 	defer rows.Close()
+	// SQLite steps through the rows on one goroutine while this one turns
+	// them into users and fn writes them: together they take two cores.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	batches := make(chan []*scanned, 4)
+	scanErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		scanErr <- scanBatches(ctx, rows, batches)
+	}()
+	for batch := range batches {
+		for _, s := range batch {
+			u, err := t.user(s)
+			if err == nil {
+				err = fn(u)
+			}
+			if err != nil {
+				stop()
+				for range batches { // let the scanner see the cancel and end
+				}
+				return err
+			}
+		}
+	}
+	return <-scanErr
+}
+
+// scanBatches reads the rows into batches until the rows or ctx end.
+func scanBatches(ctx context.Context, rows *sql.Rows, out chan<- []*scanned) error {
+	const size = 256
+	batch := make([]*scanned, 0, size)
 	for rows.Next() {
-		u, err := t.scanUser(rows)
+		s, err := scan(rows)
 		if err != nil {
 			return err
 		}
-		if err := fn(u); err != nil {
-			return err
+		if batch = append(batch, s); len(batch) == size {
+			select {
+			case out <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			batch = make([]*scanned, 0, size)
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(batch) > 0 {
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
-// scanUser reads one row of the userQuery.
-func (t *Tx) scanUser(rows *sql.Rows) (*roster.User, error) {
-	u := &roster.User{}
-	var tenant int64
-	var role, desk, ctiEnabled, cti sql.NullInt64
-	var avatarType sql.NullString
-	var avatar []byte
-	var protocol, exten, sipUser, sipSecret, custom, provisioning sql.NullString
-	var lineCtx, vmCtx sql.NullInt64
-	var vmNumber, vmName, vmPassword, vmEmail sql.NullString
-	var vmAttach, vmDelete, vmAsk sql.NullBool
-	var incalls, sets, objects, tags string
-	err := rows.Scan(&u.ID, &u.UUID, &tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email,
+// A scanned user is one row of the userQuery as read, before it becomes a
+// user: the references are still IDs, the lists JSON and the secrets sealed.
+type scanned struct {
+	u                                                       *roster.User
+	tenant                                                  int64
+	role, desk, ctiEnabled, cti, lineCtx, vmCtx             sql.NullInt64
+	avatarType, protocol, exten, sipUser, sipSecret, custom sql.NullString
+	provisioning, vmNumber, vmName, vmPassword, vmEmail     sql.NullString
+	vmAttach, vmDelete, vmAsk                               sql.NullBool
+	avatar                                                  []byte
+	incalls, sets, objects, tags                            string
+}
+
+// scan reads one row of the userQuery.
+func scan(rows *sql.Rows) (*scanned, error) {
+	s := &scanned{u: &roster.User{}}
+	u := s.u
+	err := rows.Scan(&u.ID, &u.UUID, &s.tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email,
 		&u.PasswordHash, &u.Language, &u.MobilePhoneNumber, &u.OutgoingCallerID, &u.Enabled, &u.SupervisionEnabled,
 		&u.CallTransferEnabled, &u.DTMFHangupEnabled, &u.SimultaneousCalls, &u.RingSeconds, &u.CallPermissionPassword,
-		&role, &u.AuthType, &desk, &ctiEnabled, &cti, &avatarType, &avatar,
-		&protocol, &lineCtx, &exten, &sipUser, &sipSecret, &custom, &provisioning,
-		&vmCtx, &vmNumber, &vmName, &vmPassword, &vmEmail, &vmAttach, &vmDelete, &vmAsk,
-		&incalls, &sets, &objects, &tags)
-	if err != nil {
-		return nil, err
-	}
+		&s.role, &u.AuthType, &s.desk, &s.ctiEnabled, &s.cti, &s.avatarType, &s.avatar,
+		&s.protocol, &s.lineCtx, &s.exten, &s.sipUser, &s.sipSecret, &s.custom, &s.provisioning,
+		&s.vmCtx, &s.vmNumber, &s.vmName, &s.vmPassword, &s.vmEmail, &s.vmAttach, &s.vmDelete, &s.vmAsk,
+		&s.incalls, &s.sets, &s.objects, &s.tags)
+	return s, err
+}
+
+// user finishes a scanned user: names for IDs, lists and opened secrets.
+func (t *Tx) user(s *scanned) (*roster.User, error) {
+	u := s.u
+	var err error
 	if u.CallPermissionPassword, err = t.sealer.open(u.CallPermissionPassword); err != nil {
 		return nil, err
 	}
-	u.Tenant, u.Role, u.Desk = t.tenant[tenant], t.object[role.Int64], t.object[desk.Int64]
-	if ctiEnabled.Valid {
-		u.CTIProfile = &roster.CTIProfile{Enabled: ctiEnabled.Int64 == 1, Name: t.object[cti.Int64]}
+	u.Tenant, u.Role, u.Desk = t.tenant[s.tenant], t.object[s.role.Int64], t.object[s.desk.Int64]
+	if s.ctiEnabled.Valid {
+		u.CTIProfile = &roster.CTIProfile{Enabled: s.ctiEnabled.Int64 == 1, Name: t.object[s.cti.Int64]}
 	}
-	if avatarType.Valid {
-		u.Avatar = &roster.Picture{Type: avatarType.String, Data: avatar}
+	if s.avatarType.Valid {
+		u.Avatar = &roster.Picture{Type: s.avatarType.String, Data: s.avatar}
 	}
-	if protocol.Valid {
-		u.Line = &roster.Line{Protocol: protocol.String, Context: t.context[lineCtx.Int64], Exten: exten.String,
-			SIPUsername: sipUser.String, CustomInterface: custom.String, ProvisioningCode: provisioning.String}
-		if u.Line.SIPSecret, err = t.sealer.open(sipSecret.String); err != nil {
+	if s.protocol.Valid {
+		u.Line = &roster.Line{Protocol: s.protocol.String, Context: t.context[s.lineCtx.Int64], Exten: s.exten.String,
+			SIPUsername: s.sipUser.String, CustomInterface: s.custom.String, ProvisioningCode: s.provisioning.String}
+		if u.Line.SIPSecret, err = t.sealer.open(s.sipSecret.String); err != nil {
 			return nil, err
 		}
 	}
-	if vmNumber.Valid {
-		u.Voicemail = &roster.Voicemail{Number: vmNumber.String, Context: t.context[vmCtx.Int64], Name: vmName.String,
-			Email: vmEmail.String, AttachAudio: vmAttach.Bool, DeleteMessages: vmDelete.Bool, AskPassword: vmAsk.Bool}
-		if u.Voicemail.Password, err = t.sealer.open(vmPassword.String); err != nil {
+	if s.vmNumber.Valid {
+		u.Voicemail = &roster.Voicemail{Number: s.vmNumber.String, Context: t.context[s.vmCtx.Int64], Name: s.vmName.String,
+			Email: s.vmEmail.String, AttachAudio: s.vmAttach.Bool, DeleteMessages: s.vmDelete.Bool, AskPassword: s.vmAsk.Bool}
+		if u.Voicemail.Password, err = t.sealer.open(s.vmPassword.String); err != nil {
 			return nil, err
 		}
 	}
@@ -175,7 +234,7 @@ func (t *Tx) scanUser(rows *sql.Rows) (*roster.User, error) {
 	for _, j := range []struct {
 		text string
 		into any
-	}{{incalls, &in}, {sets, &members}, {objects, &objs}, {tags, &u.Tags}} {
+	}{{s.incalls, &in}, {s.sets, &members}, {s.objects, &objs}, {s.tags, &u.Tags}} {
 		if j.text != "[]" {
 			if err := json.Unmarshal([]byte(j.text), j.into); err != nil {
 				return nil, err

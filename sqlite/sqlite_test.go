@@ -3,6 +3,8 @@ package sqlite_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -311,5 +313,35 @@ func TestANewDirectoryHasLargePages(t *testing.T) {
 	}
 	if size := int(head[16])<<8 | int(head[17]); size != 16384 {
 		t.Fatalf("page size %d, want 16384", size)
+	}
+}
+
+// TestExportStopsAtTheFirstErrorOfItsCaller: an export that the caller
+// stops (a full disk, a closed pipe) returns that error, and the
+// directory's one connection is free again for the next command.
+func TestExportStopsAtTheFirstErrorOfItsCaller(t *testing.T) {
+	db, _ := MustOpenDB(t)
+	ctx := context.Background()
+	var users []*roster.User
+	for i := range 2000 {
+		users = append(users, user(fmt.Sprintf("00000000-0000-4000-8000-%012d", i), fmt.Sprintf("u%d", i), ""))
+	}
+	if err := create(t, db, users...); err != nil {
+		t.Fatal(err)
+	}
+	full := errors.New("disk full")
+	n := 0
+	err := db.Export(ctx, "", func(*roster.User) error {
+		if n++; n == 10 {
+			return full
+		}
+		return nil
+	})
+	if !errors.Is(err, full) || n != 10 {
+		t.Fatalf("export returned %v after %d users, want the caller's error after 10", err, n)
+	}
+	n = 0
+	if err := db.Export(ctx, "", func(*roster.User) error { n++; return nil }); err != nil || n != 2000 {
+		t.Fatalf("the next export: %v after %d users, want 2000", err, n)
 	}
 }
