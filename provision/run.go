@@ -83,6 +83,7 @@ type item struct {
 	old      *roster.User
 	changes  []roster.Change
 	password string      // a generated password, for success.csv
+	samePass bool        // the row's password is the one the user it updates has
 	uuid     string      // the uuid of a planned create, when no user is built
 	stored   roster.User // the memory of user, reused with the batch
 	skipped  bool        // after --max-errors: neither checked nor applied
@@ -230,6 +231,7 @@ func (r *run) plan(b *batch) error {
 	if err := r.identify(b); err != nil {
 		return err
 	}
+	r.comparePasswords(b)
 	for _, it := range b.items {
 		if !it.ok() {
 			continue

@@ -3,8 +3,10 @@ package provision
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
@@ -34,7 +36,7 @@ func (r *run) merge(it *item) {
 			}
 			continue
 		case "password":
-			if v != "" && PasswordMatches(old.PasswordHash, v) {
+			if v != "" && it.samePass {
 				continue
 			}
 			u.Password = v
@@ -80,6 +82,31 @@ func (r *run) merge(it *item) {
 	if len(it.changes) == 0 {
 		it.action = roster.Unchanged
 	}
+}
+
+// comparePasswords tells, for each row of b that updates a user and gives
+// a password, whether it is the password the user has. Verifying a hash
+// costs as much as making one, so the rows are compared on all cores.
+func (r *run) comparePasswords(b *batch) {
+	col := catalog.Lookup("password")
+	if !r.header.Has(col) {
+		return
+	}
+	var wg sync.WaitGroup
+	cores := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for _, it := range b.items {
+		if !it.ok() || it.action != roster.Update || it.values[col.Index] == "" {
+			continue
+		}
+		wg.Add(1)
+		cores <- struct{}{}
+		go func() {
+			defer wg.Done()
+			it.samePass = PasswordMatches(it.old.PasswordHash, it.values[col.Index])
+			<-cores
+		}()
+	}
+	wg.Wait()
 }
 
 // resourceTouched says whether the header has a column of the resource.

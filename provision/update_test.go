@@ -682,6 +682,27 @@ func TestUpdatePassword(t *testing.T) {
 	}
 }
 
+// TestUpdatePasswordsOfManyRows: rows that give passwords are compared
+// with their users' hashes all together; each row keeps its own answer.
+func TestUpdatePasswordsOfManyRows(t *testing.T) {
+	db, _ := newDB(t)
+	rows := [][]string{{"username", "firstname", "password"}}
+	for i := range 6 {
+		rows = append(rows, []string{"u" + itoa(i), "U", "pass-" + itoa(i)})
+	}
+	wantClean(t, importFile(t, db, writeCSV(t, t.TempDir(), "users.csv", rows), options(t)))
+	rows[2][2], rows[5][2] = "changed-1", "changed-4"
+	opt := options(t)
+	opt.Key = "username"
+	res := updateFile(t, db, writeCSV(t, t.TempDir(), "update.csv", rows), opt)
+	wantCounts(t, res, counts{Rows: 6, Updated: 2, Unchanged: 4})
+	for i, want := range []string{"pass-0", "changed-1", "pass-2", "pass-3", "changed-4", "pass-5"} {
+		if !provision.PasswordMatches(userBy(t, db, byUsername, "u"+itoa(i)).PasswordHash, want) {
+			t.Errorf("u%d: the password is not %s", i, want)
+		}
+	}
+}
+
 // TestUpdateToAValueAnotherUserHoldsFails: an update cannot take another
 // user's username, email or extension.
 func TestUpdateToAValueAnotherUserHoldsFails(t *testing.T) {
