@@ -5,7 +5,7 @@
 # BENCH_DIR (default a temporary folder).
 #
 #   ./scripts/bench.sh            all measurements
-#   ./scripts/bench.sh check      one of: check import import-lines generate update export read
+#   ./scripts/bench.sh check      one of: check import import-lines generate update update-passwords export read
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
@@ -83,6 +83,15 @@ if [[ $what == all || $what == update ]]; then
 	# Change the lastname of 1 row in 100.
 	awk -F, 'BEGIN {OFS=","} NR > 1 && NR % 100 == 0 {$4 = $4 "x"} {print}' "$dir/upd.csv" >"$dir/upd-1pc.csv"
 	measure "roster update, 1% of 100k rows change" "cp $dir/upd.db $dir/upd2.db; rm -f $dir/upd2.db-*" "$roster" --db "$dir/upd2.db" update "$dir/upd-1pc.csv"
+fi
+
+if [[ $what == all || $what == update-passwords ]]; then
+	# 1,000 users whose update file gives each the password they already have.
+	[ -f "$dir/pw1k.csv" ] || awk 'BEGIN {print "username,firstname,email,password"; for (i = 0; i < 1000; i++) printf "pw%d,P,pw%d@example.com,Secret-%06d\n", i, i, i}' >"$dir/pw1k.csv"
+	rm -f "$dir/pw.db"*
+	"$roster" --db "$dir/pw.db" import --report-dir "$dir/reports" "$dir/pw1k.csv" >/dev/null
+	measure "roster update, 1000 unchanged passwords" "cp $dir/pw.db $dir/pw2.db; cp $dir/pw.db.key $dir/pw2.db.key; rm -f $dir/pw2.db-*" \
+		"$roster" --db "$dir/pw2.db" update --key username "$dir/pw1k.csv"
 fi
 
 if [[ $what == all || $what == export ]]; then
