@@ -145,32 +145,31 @@ func (db *DB) Export(ctx context.Context, tenant string, fn func(*roster.User) e
 // scanBatches reads the rows into batches until the rows or ctx end.
 func scanBatches(ctx context.Context, rows *sql.Rows, out chan<- []*scanned) error {
 	const size = 256
-	batch := make([]*scanned, 0, size)
+	var batch []*scanned
+	send := func() error {
+		select {
+		case out <- batch:
+			batch = nil
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	for rows.Next() {
 		s, err := scan(rows)
 		if err != nil {
 			return err
 		}
 		if batch = append(batch, s); len(batch) == size {
-			select {
-			case out <- batch:
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := send(); err != nil {
+				return err
 			}
-			batch = make([]*scanned, 0, size)
 		}
 	}
-	if err := rows.Err(); err != nil {
+	if err := rows.Err(); err != nil || len(batch) == 0 {
 		return err
 	}
-	if len(batch) > 0 {
-		select {
-		case out <- batch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
+	return send()
 }
 
 // A scanned user is one row of the userQuery as read, before it becomes a
