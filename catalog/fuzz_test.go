@@ -1,8 +1,15 @@
 package catalog_test
 
 import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"os"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/roster-dev/roster/catalog"
 )
@@ -39,6 +46,48 @@ func FuzzCheck(f *testing.F) {
 					t.Fatalf("%s: %q normalises to %q (%s)", c.Name, v, again, msg)
 				}
 			}
+		}
+	})
+}
+
+// FuzzPicture feeds picture files from outside to the avatar check: never
+// a panic, and a picture is taken only when it is small, of a known kind,
+// and decodes to at most 4096×4096.
+func FuzzPicture(f *testing.F) {
+	for _, name := range []string{"01.png", "02.png", "03.png", "not-an-image.png"} {
+		data, err := os.ReadFile("../testdata/fixtures/avatars/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	img := image.NewPaletted(image.Rect(0, 0, 3, 2), color.Palette{color.Black, color.White})
+	var b bytes.Buffer
+	gif.Encode(&b, img, nil)
+	f.Add(b.Bytes())
+	b.Reset()
+	jpeg.Encode(&b, img, nil)
+	f.Add(b.Bytes())
+	f.Add([]byte("RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"))
+	h, err := catalog.ParseHeader([]string{"firstname", "avatar"}, catalog.HeaderOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		k := catalog.NewChecker(h, catalog.CheckOptions{Assets: fstest.MapFS{"p.png": {Data: data}}})
+		rec, probs := k.Check([]string{"A", "p.png"}, 2)
+		if len(probs) > 0 {
+			if rec.Avatar != nil {
+				t.Fatal("a refused picture is kept")
+			}
+			return
+		}
+		if rec.Avatar == nil || rec.Avatar.Type == "" || len(rec.Avatar.Data) > catalog.MaxPictureBytes {
+			t.Fatalf("picture taken as %+v", rec.Avatar)
+		}
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(rec.Avatar.Data))
+		if err != nil || cfg.Width > catalog.MaxPictureSide || cfg.Height > catalog.MaxPictureSide {
+			t.Fatalf("picture taken: %dx%d, %v", cfg.Width, cfg.Height, err)
 		}
 	})
 }
