@@ -66,6 +66,8 @@ func TestXLSXCellsReadAsAPersonSeesThem(t *testing.T) {
 		{name: "zero-padded number", value: 42, code: "0000", want: "0042"},
 		{name: "percent", value: 0.5, builtin: 9, want: "50%"},
 		{name: "custom percent", value: 0.25, code: "0%", want: "25%"},
+		{name: "zero-padded past its width", value: 123456, code: "0000", want: "123456"},
+		{name: "zero-padded, six digits", value: 42, code: "000000", want: "000042"},
 		{name: "day first date", value: 45000, code: "dd/mm/yyyy", want: "2023-03-15"},
 		{name: "US date", value: 45000, code: "MM/DD/YY", want: "2023-03-15"},
 		{name: "locale date", value: 45000, code: "[$-409]mmmm d, yyyy", want: "2023-03-15"},
