@@ -127,11 +127,16 @@ func Classify(code string) Format {
 		return Format{Kind: Time, Elapsed: elapsed}
 	case pct:
 		return Format{Kind: Percent}
-	case zeros > 1 && other == 0:
+	case zeros > 1 && zeros <= maxCode && other == 0:
 		return Format{Kind: ZeroPad, Width: zeros}
 	}
 	return Format{Kind: General}
 }
+
+// maxCode is the longest number format code Excel accepts. A file from
+// outside may hold a longer one; padded to its width, every number of the
+// sheet would cost that many bytes, so such a code reads as General.
+const maxCode = 255
 
 // Builtin classifies Excel's built-in number formats, which files refer to by
 // id without writing their code.

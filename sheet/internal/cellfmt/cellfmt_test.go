@@ -2,6 +2,7 @@ package cellfmt_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/roster-dev/roster/sheet/internal/cellfmt"
@@ -39,6 +40,8 @@ func TestClassify(t *testing.T) {
 		{"0000", zeroPad(4)},
 		{"00000", zeroPad(5)},
 		{"[Red]0000", zeroPad(4)},
+		{strings.Repeat("0", 255), zeroPad(255)},
+		{strings.Repeat("0", 256), general},
 		// Quoted literals decorate, and their letters are no date parts:
 		// the E, x and t of "Ext. " do not make a date.
 		{`"Ext. "0000`, general},
@@ -181,7 +184,7 @@ func FuzzClassify(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, code string, v float64) {
 		format := cellfmt.Classify(code)
-		if format.Kind == cellfmt.ZeroPad && format.Width < 2 {
+		if format.Kind == cellfmt.ZeroPad && (format.Width < 2 || format.Width > 255) {
 			t.Errorf("Classify(%q) = %+v", code, format)
 		}
 		if s := format.Value(v, false); s == "" {
