@@ -151,6 +151,16 @@ func (k *Checker) Normalize(cells []string, row int, rec *Record) []roster.Probl
 		}
 		r.Values[c.Index] = v
 	}
+	k.h.Stray(cells, func(i int) {
+		// A value pushed out of its column, by a separator left unquoted
+		// in a cell before it, may be a secret.
+		v := strings.TrimSpace(cells[i])
+		if k.h.secrets {
+			v = "***"
+		}
+		p.list = append(p.list, roster.Problem{Row: row, Column: columnLetter(i), Value: v,
+			Message: "no column header above it, so it would be lost: name the column or empty the cell (an unquoted separator earlier in the row shifts cells right)"})
+	})
 	if r.Values[colPassword.Index] != "" && r.Values[colHash.Index] != "" {
 		p.add(colHash, r.Values[colHash.Index], "give either password or password_hash, not both")
 	}

@@ -37,8 +37,11 @@ type Header struct {
 	set   []string // per catalogue column: the --set value, or ""
 	tmpl  [][]part // per catalogue column: the --set value when it names columns
 
-	present []*Column // the columns the file gives, in catalogue order
-	refs    []*Column // those of them that name reference objects
+	present  []*Column // the columns the file gives, in catalogue order
+	refs     []*Column // those of them that name reference objects
+	named    []bool    // per header cell: it is not empty
+	secrets  bool      // some column of the file holds secrets
+	errorsAt int       // the cell of an error report's errors column, or -1
 }
 
 // part is a piece of a --set value: literal text, or another column's cell.
@@ -93,13 +96,16 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 	}
 	var unknown []string
 	used := map[string]bool{}
+	h.named, h.errorsAt = make([]bool, len(cells)), -1
 	for i, cell := range cells {
 		name := strings.TrimSpace(strings.TrimPrefix(cell, "\uFEFF"))
 		if name == "" {
 			continue
 		}
+		h.named[i] = true
 		if normalize(name) == ErrorsColumn {
-			continue // the column of an error report, ignored on re-import
+			h.errorsAt = i // the column of an error report, ignored on re-import
+			continue
 		}
 		c := mapped[normalize(name)]
 		if c != nil {
@@ -137,6 +143,7 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 	for _, c := range Columns {
 		if h.Has(c) {
 			h.present = append(h.present, c)
+			h.secrets = h.secrets || c.Secret
 			if c.Kind != "" && c.Kind != roster.KindTenant {
 				h.refs = append(h.refs, c)
 			}
@@ -189,6 +196,21 @@ func (h *Header) Cell(cells []string, c *Column) string {
 		return b.String()
 	}
 	return h.set[c.Index]
+}
+
+// ErrorsAt returns the position of the errors column that an error report
+// adds, when the file is such a report being imported again, or -1.
+func (h *Header) ErrorsAt() int { return h.errorsAt }
+
+// Stray calls fn with the position of each non-empty cell of a row that
+// stands under no header: past the header's last cell, or under an empty
+// one. Nothing would read such a value, so it would be lost.
+func (h *Header) Stray(cells []string, fn func(i int)) {
+	for i, cell := range cells {
+		if (i >= len(h.named) || !h.named[i]) && strings.TrimSpace(cell) != "" {
+			fn(i)
+		}
+	}
 }
 
 // Hint returns the known column nearest to an unknown header, or "" when

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/roster-dev/roster/catalog"
@@ -34,6 +35,37 @@ func TestPasswordHashesWithinBounds(t *testing.T) {
 		}
 		if _, ok := catalog.BcryptCost(c.hash); ok && !c.ok {
 			t.Errorf("%s: BcryptCost accepts it", c.hash)
+		}
+	}
+}
+
+// TestCellsUnderNoHeader: each non-empty cell past the header or under an
+// empty header cell is a problem named by its column letter; its value is
+// hidden when the file has a secret column, since a value pushed out of
+// its column may be a password.
+func TestCellsUnderNoHeader(t *testing.T) {
+	for _, c := range []struct {
+		header []string
+		want   []string // column=value
+	}{
+		{[]string{"username", "firstname"}, []string{"D=y"}},
+		{[]string{"username", "", "firstname"}, []string{"B=x", "D=y"}},
+		{[]string{"username", "firstname", "password"}, []string{"D=***"}},
+	} {
+		h, err := catalog.ParseHeader(c.header, catalog.HeaderOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := catalog.NewChecker(h, catalog.CheckOptions{})
+		_, probs := k.Check([]string{"ann", "x", "", "y ", " "}, 2)
+		var got []string
+		for _, p := range probs {
+			if p.Row == 2 && len(p.Column) == 1 {
+				got = append(got, p.Column+"="+p.Value)
+			}
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("header %q: stray cells %q, want %q", c.header, got, c.want)
 		}
 	}
 }

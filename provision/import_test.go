@@ -963,3 +963,47 @@ func TestGenerateExtenKeepsRowOrderAcrossBatches(t *testing.T) {
 		t.Errorf("the last row's given exten is %q, want 1005", got["user"+itoa(n-1+10)])
 	}
 }
+
+// TestCellsUnderNoHeaderAreErrorsAndKeptInTheReport: a value past the
+// header's last column, or under an empty header cell, would be lost, so
+// it fails its row; the error report keeps it, after the errors column,
+// and a report imported again keeps one errors column.
+func TestCellsUnderNoHeaderAreErrorsAndKeptInTheReport(t *testing.T) {
+	db, _ := newDB(t)
+	path := filepath.Join(t.TempDir(), "users.csv")
+	// Row 2: "Smith, Jr." was not quoted. Row 3: a note under no header.
+	if err := os.WriteFile(path, []byte("username,,lastname\njdoe,,Smith, Jr.\nann,see HR,Lee\nbob,,Ray\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opt := options(t)
+	opt.Mode = provision.Partial
+	opt.Header.Set = map[string]string{"firstname": "{username}"}
+	res := importFile(t, db, path, opt)
+	wantProblems(t, res, "2:D", "3:B")
+	for _, p := range res.Errors {
+		if want := map[int]string{2: "Jr.", 3: "see HR"}[p.Row]; p.Value != want {
+			t.Errorf("row %d: value %q, want %q", p.Row, p.Value, want)
+		}
+	}
+	wantCounts(t, res, counts{Rows: 3, Created: 1, Failed: 2})
+	report := readCSV(t, *res.Reports.Errors)
+	header := []string{"username", "", "lastname", "errors"}
+	if len(report) != 3 || !slices.Equal(report[0], header) ||
+		!slices.Equal(report[1][:3], []string{"jdoe", "", "Smith"}) || !slices.Equal(report[1][4:], []string{" Jr."}) ||
+		!slices.Equal(report[2][:3], []string{"ann", "see HR", "Lee"}) || len(report[2]) != 4 {
+		t.Fatalf("errors.csv holds %q, want the rows as they were, the stray cell after the errors", report)
+	}
+	if !strings.HasPrefix(report[1][3], "D: ") || !strings.HasPrefix(report[2][3], "B: ") {
+		t.Errorf("errors cells %q and %q, want the stray cells named", report[1][3], report[2][3])
+	}
+
+	// Imported again as it is: the same errors, one errors column, and the
+	// stray cell one place to the right of the note.
+	opt.ReportDir = filepath.Join(t.TempDir(), "again")
+	res = importFile(t, db, *res.Reports.Errors, opt)
+	wantProblems(t, res, "2:E", "3:B")
+	again := readCSV(t, *res.Reports.Errors)
+	if !slices.Equal(again[0], header) || len(again[1]) != 5 || again[1][4] != " Jr." {
+		t.Fatalf("the report of the report holds %q", again)
+	}
+}

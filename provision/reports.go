@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,10 @@ type reports struct {
 	sep    rune
 	bom    bool
 	header []string
+	// note is the position of the errors column: the header's own when
+	// the input is an error report again, else one past the header.
+	note  int
+	width int // of the input's header
 	// secret are the positions of plaintext secrets in a row, blanked in
 	// the error report: no plaintext password is ever written to disk but
 	// the generated ones of success.csv.
@@ -39,7 +44,11 @@ func newReports(opt Options, command string, f *sheet.File, h *catalog.Header) *
 	if dir == "" {
 		dir = filepath.Join("roster-reports", command+"-"+opt.Now().Format("20060102-150405"))
 	}
-	rep := &reports{dir: dir, header: h.Cells, sep: f.Separator, bom: f.Encoding != "" && f.Encoding != "utf-8"}
+	rep := &reports{dir: dir, header: h.Cells, note: h.ErrorsAt(), width: len(h.Cells), sep: f.Separator, bom: f.Encoding != "" && f.Encoding != "utf-8"}
+	if rep.note < 0 {
+		rep.header = append(slices.Clone(h.Cells), catalog.ErrorsColumn)
+		rep.note = len(h.Cells)
+	}
 	for _, c := range h.Present() {
 		if i := h.Position(c); i >= 0 && c.Secret && c.Type != catalog.Hash {
 			rep.secret = append(rep.secret, i)
@@ -75,7 +84,7 @@ func (rep *reports) failure(it *item, note string) {
 		if rep.err != nil {
 			return
 		}
-		rep.err = rep.errs.Write(append(pad(rep.header, len(rep.header)), catalog.ErrorsColumn))
+		rep.err = rep.errs.Write(rep.header)
 	}
 	if note == "" {
 		var parts []string
@@ -88,7 +97,13 @@ func (rep *reports) failure(it *item, note string) {
 		}
 		note = strings.Join(parts, "; ")
 	}
-	cells := pad(it.cells, len(rep.header))
+	// The note goes under the errors column; cells past the input's
+	// header (themselves an error) stay after it, so nothing is lost.
+	cells := make([]string, len(rep.header), len(rep.header)+max(0, len(it.cells)-rep.width))
+	copy(cells, it.cells[:min(rep.width, len(it.cells))])
+	if len(it.cells) > rep.width {
+		cells = append(cells, it.cells[rep.width:]...)
+	}
 	var blanked []string
 	for _, i := range rep.secret {
 		if i < len(cells) && cells[i] != "" {
@@ -99,15 +114,10 @@ func (rep *reports) failure(it *item, note string) {
 	if len(blanked) > 0 {
 		note += "; " + strings.Join(blanked, ", ") + ": left out of this report, enter again"
 	}
+	cells[rep.note] = note
 	if rep.err == nil {
-		rep.err = rep.errs.Write(append(cells, note))
+		rep.err = rep.errs.Write(cells)
 	}
-}
-
-func pad(cells []string, n int) []string {
-	out := make([]string, max(n, len(cells)), max(n, len(cells))+1)
-	copy(out, cells)
-	return out
 }
 
 // success adds a written user; the password only when it was generated.

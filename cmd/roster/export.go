@@ -83,7 +83,7 @@ hashes, SIP secrets, voicemail passwords) are left out unless --with-secrets is 
 			if err != nil {
 				return err
 			}
-			printf(a.stderr, "Exported %s users to %s.\n", group(n), out)
+			printf(a.stderr, "Exported %s to %s.\n", count(n, "user"), out)
 			return nil
 		},
 	}

@@ -155,7 +155,7 @@ func (o *output) summary(res *roster.Result) {
 	if len(parts) == 0 {
 		parts = append(parts, "nothing to do")
 	}
-	printf(w, "%s: %s rows: %s\n", what, group(res.Rows), strings.Join(parts, ", "))
+	printf(w, "%s: %s: %s\n", what, count(res.Rows, "row"), strings.Join(parts, ", "))
 	for _, ig := range res.IgnoredColumns {
 		hint := ""
 		if ig.Hint != "" {
@@ -182,7 +182,7 @@ func (o *output) summary(res *roster.Result) {
 		}
 		tw.Flush()
 		if o.steps > len(o.shown) {
-			printf(w, "… and %s more rows (--json shows them all)\n", group(o.steps-len(o.shown)))
+			printf(w, "… and %s more (--json shows them all)\n", count(o.steps-len(o.shown), "row"))
 		}
 	}
 	if len(res.Errors) > 0 {
@@ -201,7 +201,7 @@ func (o *output) summary(res *roster.Result) {
 		}
 	}
 	if len(res.NotApplied) > 0 {
-		printf(w, "\n%s rows after the last allowed error were not applied.\n", group(len(res.NotApplied)))
+		printf(w, "\n%s after the last allowed error %s not applied.\n", count(len(res.NotApplied), "row"), plural(len(res.NotApplied), "was", "were"))
 	}
 	switch {
 	case res.DryRun:
@@ -232,6 +232,18 @@ func shorten(s string) string {
 }
 
 // group writes 1234567 as 1,234,567.
+// count writes n things, as in "1 row" and "1,000 rows".
+func count(n int, thing string) string {
+	return group(n) + " " + plural(n, thing, thing+"s")
+}
+
+func plural(n int, one, more string) string {
+	if n == 1 {
+		return one
+	}
+	return more
+}
+
 func group(n int) string {
 	s := strconv.Itoa(n)
 	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {

@@ -239,7 +239,7 @@ what it will delete and asks on a terminal; elsewhere it needs --yes. Unknown re
 				return err
 			}
 			return a.change(c.Context(), &cf, strings.Join(args, " "),
-				func(p *provision.Pending) string { return fmt.Sprintf("Delete %d users?", len(p.Users)) },
+				func(p *provision.Pending) string { return fmt.Sprintf("Delete %s?", count(len(p.Users), "user")) },
 				func(ctx context.Context, dir roster.Directory) (*provision.Pending, error) {
 					return provision.DeleteUsers(ctx, dir, refs)
 				})
@@ -259,7 +259,7 @@ what it will delete and asks on a terminal; elsewhere it needs --yes. Unknown re
 			RunE: func(c *cobra.Command, args []string) error {
 				return a.change(c.Context(), &cf, "",
 					func(p *provision.Pending) string {
-						return fmt.Sprintf("Delete the %ss %s?", kind, strings.Join(args, ", "))
+						return fmt.Sprintf("Delete the %s %s?", plural(len(args), kind, kind+"s"), strings.Join(args, ", "))
 					},
 					func(ctx context.Context, dir roster.Directory) (*provision.Pending, error) {
 						return provision.DeleteSets(ctx, dir, kind, tenant, args)
