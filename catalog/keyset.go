@@ -39,31 +39,54 @@ func (s *keySet) find(h1 uint64, h2 uint32) *slot {
 	}
 }
 
-func (s *keySet) hash(v string) (uint64, uint32) {
-	return maphash.String(s.seeds[0], v), uint32(maphash.String(s.seeds[1], v))
+// A hashed value is the two hashes of a value; the zero one stands for no
+// value. Hashing needs only the seeds, which never change, so it can be
+// done on any goroutine, ahead of the claims.
+type hashed struct {
+	h1 uint64
+	h2 uint32
+	ok bool
+}
+
+func (s *keySet) hash(v string) hashed {
+	if v == "" {
+		return hashed{}
+	}
+	return hashed{maphash.String(s.seeds[0], v), uint32(maphash.String(s.seeds[1], v)), true}
 }
 
 // claim records the value for the row unless an earlier row has it, and
 // returns the row that has it first.
-func (s *keySet) claim(v string, row int) int {
+func (s *keySet) claim(v string, row int) int { return s.claimHashed(s.hash(v), row) }
+
+func (s *keySet) claimHashed(h hashed, row int) int {
 	if 2*(s.n+1) > len(s.slots) {
 		s.grow()
 	}
-	h1, h2 := s.hash(v)
-	sl := s.find(h1, h2)
+	sl := s.find(h.h1, h.h2)
 	if sl.row != 0 {
 		return int(sl.row)
 	}
-	*sl = slot{h1: h1, h2: h2, row: int32(row)}
+	*sl = slot{h1: h.h1, h2: h.h2, row: int32(row)}
 	s.n++
 	return row
 }
 
+// touch reads the slot where the search for a value starts, so that it is
+// in the cache when the value is claimed.
+func (s *keySet) touch(h hashed) int32 {
+	if len(s.slots) == 0 {
+		return 0
+	}
+	return s.slots[h.h1&uint64(len(s.slots)-1)].row
+}
+
 func (s *keySet) has(v string) bool {
-	if s.n == 0 {
+	if s.n == 0 || v == "" {
 		return false
 	}
-	return s.find(s.hash(v)).row != 0
+	h := s.hash(v)
+	return s.find(h.h1, h.h2).row != 0
 }
 
 // grow doubles the table, keeping it at most half full.

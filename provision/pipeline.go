@@ -55,7 +55,8 @@ func (b *batch) add(num int, cells []string) *item {
 // record is the row as the checker sees it; it lives in the item, so that
 // checking a row allocates nothing for it.
 func (it *item) record() *catalog.Record {
-	it.rec = catalog.Record{Row: it.row, Values: it.values, Failed: it.failed, Avatar: it.avatar}
+	// Set field by field: the record keeps what Normalize found for Unique.
+	it.rec.Row, it.rec.Values, it.rec.Failed, it.rec.Avatar = it.row, it.values, it.failed, it.avatar
 	return &it.rec
 }
 

@@ -225,6 +225,11 @@ func (r *run) plan(b *batch) error {
 	}
 	for _, it := range b.items {
 		if !it.skipped {
+			r.checker.Prefetch(it.record())
+		}
+	}
+	for _, it := range b.items {
+		if !it.skipped {
 			it.problems = r.checker.Unique(it.record(), it.problems)
 		}
 	}
