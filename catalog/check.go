@@ -183,10 +183,34 @@ func (k *Checker) Normalize(cells []string, row int, rec *Record) []roster.Probl
 		}
 		r.Avatar = pic
 	}
+	k.leftOut(cells, p)
 	for key := range r.keys {
 		r.keys[key] = k.seen[key].hash(keyValue(Key(key), r.Values))
 	}
 	return p.list
+}
+
+// leftOut fails the secrets that an error report left out of a row (see
+// LeftOut) and that are still empty.
+func (k *Checker) leftOut(cells []string, p *problems) {
+	i := k.h.errorsAt
+	if i < 0 || i >= len(cells) {
+		return
+	}
+	note := cells[i]
+	end := strings.LastIndex(note, ": "+LeftOut)
+	if end < 0 {
+		return
+	}
+	start := strings.LastIndex(note[:end], "; ") + 1
+	for _, name := range strings.Split(note[start:end], ", ") {
+		for _, c := range k.h.present {
+			if j := k.h.Position(c); j >= 0 && strings.TrimSpace(k.h.Cells[j]) == strings.TrimSpace(name) &&
+				strings.TrimSpace(k.h.Cell(cells, c)) == "" {
+				p.add(c, "", "left out of the error report this row comes from: enter it again, or remove the note from the errors cell")
+			}
+		}
+	}
 }
 
 // keyValue is the value of a row that must be unique under a key: names

@@ -26,6 +26,13 @@ type HeaderOptions struct {
 // imports as it is.
 const ErrorsColumn = "errors"
 
+// LeftOut ends the note of an error report's row whose plaintext secrets
+// the report left out: "…; password, sip_secret: " + LeftOut, naming the
+// columns by their header. Imported again, such a row fails until the
+// secrets are entered again or the note is removed, so that a user does
+// not silently lose a password the first file gave.
+const LeftOut = "left out of this report, enter again"
+
 // Header is a file's header row matched against the catalogue.
 type Header struct {
 	// Cells are the header's cells as written.

@@ -1007,3 +1007,40 @@ func TestCellsUnderNoHeaderAreErrorsAndKeptInTheReport(t *testing.T) {
 		t.Fatalf("the report of the report holds %q", again)
 	}
 }
+
+// TestSecretsLeftOutOfAReportMustBeEnteredAgain: an error report blanks a
+// failed row's password; imported again as it is, the row fails until the
+// password is entered again (or its note removed), so that the user does
+// not silently end up without the password the first file gave.
+func TestSecretsLeftOutOfAReportMustBeEnteredAgain(t *testing.T) {
+	db, _ := newDB(t)
+	opt := options(t)
+	opt.Mode = provision.Partial
+	res := importFile(t, db, writeCSV(t, t.TempDir(), "users.csv", [][]string{
+		{"username", "firstname", "email", "password"},
+		{"alice", "Alice", "alice@", "Secret-1"},
+		{"bob", "Bob", "bob@", "Secret-2"},
+	}), opt)
+	wantProblems(t, res, "2:email", "3:email")
+	report := readCSV(t, *res.Reports.Errors)
+	if report[1][3] != "" || !strings.HasSuffix(report[1][4], "password: "+catalog.LeftOut) {
+		t.Fatalf("report row %q, want the password blanked and noted", report[1])
+	}
+	// Fixed: alice's email and password; bob's email only, then his note.
+	report[1][2], report[1][3] = "alice@example.com", "Secret-1"
+	report[2][2] = "bob@example.com"
+	fixed := writeCSV(t, t.TempDir(), "fixed.csv", report)
+	opt.ReportDir = filepath.Join(t.TempDir(), "again")
+	res = importFile(t, db, fixed, opt)
+	wantProblems(t, res, "3:password")
+	wantCounts(t, res, counts{Rows: 2, Created: 1, Failed: 1})
+	if !provision.PasswordMatches(userBy(t, db, byUsername, "alice").PasswordHash, "Secret-1") {
+		t.Error("alice's password is not the one entered again")
+	}
+	report[2][4] = ""
+	res = importFile(t, db, writeCSV(t, t.TempDir(), "bob.csv", [][]string{report[0], report[2]}), options(t))
+	wantClean(t, res)
+	if h := userBy(t, db, byUsername, "bob").PasswordHash; h != "" {
+		t.Errorf("bob has a password hash %q, want none", h)
+	}
+}

@@ -112,7 +112,7 @@ func (rep *reports) failure(it *item, note string) {
 		}
 	}
 	if len(blanked) > 0 {
-		note += "; " + strings.Join(blanked, ", ") + ": left out of this report, enter again"
+		note += "; " + strings.Join(blanked, ", ") + ": " + catalog.LeftOut
 	}
 	cells[rep.note] = note
 	if rep.err == nil {
