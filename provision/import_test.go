@@ -1044,3 +1044,20 @@ func TestSecretsLeftOutOfAReportMustBeEnteredAgain(t *testing.T) {
 		t.Errorf("bob has a password hash %q, want none", h)
 	}
 }
+
+// TestAFirstSheetWithoutAHeaderNamesTheOtherSheets: when no sheet was
+// named and the first one has no header, the error names the others, for
+// --sheet; naming one reads it.
+func TestAFirstSheetWithoutAHeaderNamesTheOtherSheets(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.ods")
+	copyFile(t, "../testdata/conformance/messytables/multilineods.ods", path)
+	_, err := provision.Check(t.Context(), path, options(t))
+	if roster.ErrorCode(err) != roster.EINVALID || !strings.Contains(err.Error(), `other sheets: "Sheet2", "Sheet3"; name one with --sheet`) {
+		t.Fatalf("error %v, want the other sheets named", err)
+	}
+	opt := options(t)
+	opt.Sheet.Sheet = "Sheet1"
+	if _, err := provision.Check(t.Context(), path, opt); err == nil || strings.Contains(err.Error(), "other sheets") {
+		t.Errorf("with --sheet: error %v, want the header error alone", err)
+	}
+}

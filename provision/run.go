@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -117,7 +118,7 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 		return nil, unreadable(err)
 	}
 	if r.header, err = catalog.ParseHeader(slices.Clone(head.Cells), opt.Header); err != nil {
-		return nil, err
+		return nil, r.otherSheets(err)
 	}
 	if r.header.Ignored != nil {
 		r.res.IgnoredColumns = r.header.Ignored
@@ -274,6 +275,25 @@ func (r *run) plan(b *batch) error {
 		}
 	}
 	return nil
+}
+
+// otherSheets adds to the header error of a workbook's first sheet, read
+// because no sheet was named, the names of its other sheets: HR workbooks
+// often open with a sheet of instructions.
+func (r *run) otherSheets(err error) error {
+	if r.opt.Sheet.Sheet != "" {
+		return err
+	}
+	names, lerr := r.file.Sheets()
+	if lerr != nil || len(names) < 2 {
+		return err
+	}
+	q := make([]string, len(names)-1)
+	for i, n := range names[1:] {
+		q[i] = strconv.Quote(n)
+	}
+	return roster.Errorf(roster.ErrorCode(err), "%s (sheet %q). The workbook has other sheets: %s; name one with --sheet.",
+		strings.TrimSuffix(roster.ErrorMessage(err), "."), names[0], strings.Join(q, ", "))
 }
 
 // identityColumns are the columns that make a row's user an existing one.

@@ -143,6 +143,11 @@ type rowSource interface {
 	Close() error
 }
 
+// A sheetLister is a rowSource of a workbook, which can name its sheets.
+type sheetLister interface {
+	sheetNames() ([]string, error)
+}
+
 // File is an open tabular file. Call Next until it returns io.EOF, then
 // Close.
 type File struct {
@@ -198,6 +203,15 @@ func (f *File) Next() (Row, error) {
 		return row, fmt.Errorf("%s: %w", filepath.Base(f.Name), err)
 	}
 	return row, err
+}
+
+// Sheets returns the names of a workbook's sheets, in order, or nil for a
+// text file. For ODS it reads the whole workbook again.
+func (f *File) Sheets() ([]string, error) {
+	if l, ok := f.src.(sheetLister); ok {
+		return l.sheetNames()
+	}
+	return nil, nil
 }
 
 // Close releases the file and any temporary copy made to read it.

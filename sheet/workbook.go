@@ -11,9 +11,12 @@ import (
 // workbook adapts the XLS and ODS readers, which live in packages of their
 // own because of their bulk.
 type workbook struct {
-	read  func() (int, []string, error)
-	close func() error
+	read   func() (int, []string, error)
+	close  func() error
+	sheets func() ([]string, error)
 }
+
+func (w *workbook) sheetNames() ([]string, error) { return w.sheets() }
 
 func (w *workbook) next() (row Row, err error) {
 	defer recoverInto(&err, "workbook")
@@ -28,17 +31,18 @@ func newXLS(r io.ReaderAt, size int64, opt Options) (rowSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &workbook{read: x.Next, close: x.Close}, nil
+	return &workbook{read: x.Next, close: x.Close, sheets: func() ([]string, error) { return x.Sheets(), nil }}, nil
 }
 
 func newODS(r io.ReaderAt, size int64, opt Options) (rowSource, error) {
-	o, err := ods.NewReader(r, size, ods.Options{
+	oo := ods.Options{
 		Sheet:        opt.Sheet,
 		MaxCellBytes: opt.Limits.MaxCellBytes,
 		Limits:       zipguard.Limits{MaxTotal: opt.Limits.MaxUnzipped, MaxRatio: opt.Limits.MaxRatio},
-	})
+	}
+	o, err := ods.NewReader(r, size, oo)
 	if err != nil {
 		return nil, err
 	}
-	return &workbook{read: o.Next, close: o.Close}, nil
+	return &workbook{read: o.Next, close: o.Close, sheets: func() ([]string, error) { return ods.SheetNames(r, size, oo) }}, nil
 }

@@ -19,10 +19,13 @@ import (
 // so that every date format becomes ISO and every decorative number format
 // becomes General (see cellfmt for the rules all formats share).
 type xlsxReader struct {
-	file *excelize.File
-	rows *excelize.Rows
-	num  int
+	file  *excelize.File
+	rows  *excelize.Rows
+	num   int
+	names []string // of the workbook's sheets
 }
+
+func (x *xlsxReader) sheetNames() ([]string, error) { return x.names, nil }
 
 func newXLSX(r io.ReaderAt, size int64, opt Options) (src rowSource, err error) {
 	zr, err := zipguard.Open(r, size, opt.Limits.zip())
@@ -40,7 +43,8 @@ func newXLSX(r io.ReaderAt, size int64, opt Options) (src rowSource, err error) 
 	if err != nil {
 		return nil, fmt.Errorf("not a readable XLSX workbook: %w", err)
 	}
-	name, err := pickSheet(f.GetSheetList(), opt.Sheet)
+	names := f.GetSheetList()
+	name, err := pickSheet(names, opt.Sheet)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -54,7 +58,7 @@ func newXLSX(r io.ReaderAt, size int64, opt Options) (src rowSource, err error) 
 		f.Close()
 		return nil, fmt.Errorf("sheet %q: %w", name, err)
 	}
-	return &xlsxReader{file: f, rows: rows}, nil
+	return &xlsxReader{file: f, rows: rows, names: names}, nil
 }
 
 // checkEntries inflates every entry once through the guard before excelize

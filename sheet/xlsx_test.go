@@ -349,3 +349,31 @@ func TestXLSXNumbersAsOtherProgramsWriteThem(t *testing.T) {
 		t.Errorf("got %q, want %q twice", got, want)
 	}
 }
+
+// TestSheetsNamesAWorkbooksSheets: File.Sheets lists a workbook's sheets in
+// order, in every workbook format, and nothing for a text file.
+func TestSheetsNamesAWorkbooksSheets(t *testing.T) {
+	xlsx := writeFile(t, "two.xlsx", workbook(t, func(f *excelize.File) {
+		f.SetSheetName("Sheet1", "Read me")
+		f.NewSheet("Users")
+	}))
+	for _, c := range []struct {
+		path string
+		want []string
+	}{
+		{xlsx, []string{"Read me", "Users"}},
+		{filepath.Join(messytables, "multilineods.ods"), []string{"Sheet1", "Sheet2", "Sheet3"}},
+		{filepath.Join(fixtures, "wazo-users.xls"), []string{"wazo-users"}},
+		{filepath.Join(fixtures, "wazo-users.csv"), nil},
+	} {
+		f, err := sheet.Open(c.path, sheet.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.Sheets()
+		f.Close()
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("%s: sheets %q (%v), want %q", filepath.Base(c.path), got, err, c.want)
+		}
+	}
+}

@@ -94,11 +94,12 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		a.log.Error("internal error", "err", err)
 		fmt.Fprintln(stderr, "roster: internal error:", err)
 		return exitUnusable
+	case isUsage(err):
+		fmt.Fprintln(stderr, "roster:", err)
+		fmt.Fprintln(stderr, "Run 'roster --help' for usage.")
+		return exitUnusable
 	default:
 		fmt.Fprintln(stderr, "roster:", roster.ErrorMessage(err))
-		if isUsage(err) {
-			fmt.Fprintln(stderr, "Run 'roster --help' for usage.")
-		}
 		return exitUnusable
 	}
 }

@@ -304,3 +304,21 @@ func TestAtomicImportWithoutGeneratedPasswordsWritesNoReports(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, out)
 	}
 }
+
+// TestUsageErrorsSayWhatIsWrong: a wrong flag, command or argument count
+// is named, with the way to the help, and exits 2.
+func TestUsageErrorsSayWhatIsWrong(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "--bogus", "x.csv"}, "unknown flag: --bogus"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"read", "a.csv", "b.csv"}, "accepts 1 arg(s), received 2"},
+	} {
+		_, stderr, code := run(t, "", c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) || !strings.Contains(stderr, "roster --help") {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+}

@@ -126,6 +126,28 @@ func NewReader(r io.ReaderAt, size int64, opt Options) (*Reader, error) {
 	return rd.found(names, ok, err)
 }
 
+// SheetNames returns the names of the workbook's sheets, in order. It reads
+// the whole of content.xml, so it is for when a person needs them, such as
+// after a wrong guess of the sheet, not for every read.
+func SheetNames(r io.ReaderAt, size int64, opt Options) ([]string, error) {
+	opt = opt.withDefaults()
+	zr, err := zipguard.Open(r, size, opt.Limits)
+	if err != nil {
+		return nil, fmt.Errorf("ods: %w", err)
+	}
+	f, err := contentFile(zr)
+	if err != nil {
+		return nil, err
+	}
+	c, err := openContent(f, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	names, _, err := c.seek("", 0) // no table has no name and position 0: every table is passed
+	return names, err
+}
+
 // found finishes NewReader once the seek for the sheet has ended, with the
 // names of the tables it passed, the last being the sheet's if ok.
 func (r *Reader) found(names []string, ok bool, err error) (*Reader, error) {
