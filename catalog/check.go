@@ -249,9 +249,6 @@ func (k *Checker) Prefetch(r *Record) {
 func (k *Checker) Unique(r *Record, probs []roster.Problem) []roster.Problem {
 	p := &problems{row: r.Row, rec: r, list: probs}
 	for key, h := range r.keys {
-		if !h.ok {
-			continue
-		}
 		if first := k.seen[key].claimHashed(h, r.Row); first != r.Row {
 			c := keyColumns[key]
 			p.add(c, r.Values[c.Index], "duplicate of row "+strconv.Itoa(first))

@@ -56,10 +56,13 @@ func (s *keySet) hash(v string) hashed {
 }
 
 // claim records the value for the row unless an earlier row has it, and
-// returns the row that has it first.
+// returns the row that has it first. No value is no claim.
 func (s *keySet) claim(v string, row int) int { return s.claimHashed(s.hash(v), row) }
 
 func (s *keySet) claimHashed(h hashed, row int) int {
+	if !h.ok {
+		return row
+	}
 	if 2*(s.n+1) > len(s.slots) {
 		s.grow()
 	}

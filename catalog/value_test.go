@@ -69,3 +69,21 @@ func TestCellsUnderNoHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestAnEmptyValueIsNoClaim: claiming no value records nothing, so that it
+// can never be "taken" or a duplicate.
+func TestAnEmptyValueIsNoClaim(t *testing.T) {
+	h, err := catalog.ParseHeader([]string{"username", "firstname"}, catalog.HeaderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := catalog.NewChecker(h, catalog.CheckOptions{})
+	k.Claim(catalog.KeyUsername, "", 2)
+	if k.Taken(catalog.KeyUsername, "") {
+		t.Error("the empty username is taken")
+	}
+	k.Claim(catalog.KeyUsername, "ann", 3)
+	if !k.Taken(catalog.KeyUsername, "ann") {
+		t.Error("a claimed username is not taken")
+	}
+}

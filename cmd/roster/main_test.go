@@ -322,3 +322,18 @@ func TestUsageErrorsSayWhatIsWrong(t *testing.T) {
 		}
 	}
 }
+
+// TestSummariesCountInWords: the human summary says "1 row" and "2 rows".
+func TestSummariesCountInWords(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"one.csv": "username,firstname\nann,Ann\n", "two.csv": "username,firstname\nann,Ann\nbob,Bob\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range map[string]string{"one.csv": "one.csv (csv): 1 row: 1 would be created", "two.csv": "two.csv (csv): 2 rows: 2 would be created"} {
+		if out, _, code := run(t, dir, "check", name); code != 0 || !strings.Contains(out, want) {
+			t.Errorf("check %s: exit %d, summary %q; want %q", name, code, out, want)
+		}
+	}
+}

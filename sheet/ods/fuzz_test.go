@@ -42,6 +42,10 @@ func FuzzReader(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		names, err := ods.SheetNames(bytes.NewReader(data), int64(len(data)), ods.Options{})
+		if err == nil && len(names) > 1<<20 {
+			t.Errorf("%d sheet names", len(names))
+		}
 		for _, sheet := range []string{"", "2"} {
 			opt := ods.Options{Sheet: sheet, MaxCellBytes: 1 << 10, MaxCells: 100_000}
 			r, err := ods.NewReader(bytes.NewReader(data), int64(len(data)), opt)

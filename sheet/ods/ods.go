@@ -96,11 +96,7 @@ var errClosed = errors.New("ods: the reader is closed")
 // that opt names.
 func NewReader(r io.ReaderAt, size int64, opt Options) (*Reader, error) {
 	opt = opt.withDefaults()
-	zr, err := zipguard.Open(r, size, opt.Limits)
-	if err != nil {
-		return nil, fmt.Errorf("ods: %w", err)
-	}
-	f, err := contentFile(zr)
+	f, err := contentOf(r, size, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +127,7 @@ func NewReader(r io.ReaderAt, size int64, opt Options) (*Reader, error) {
 // after a wrong guess of the sheet, not for every read.
 func SheetNames(r io.ReaderAt, size int64, opt Options) ([]string, error) {
 	opt = opt.withDefaults()
-	zr, err := zipguard.Open(r, size, opt.Limits)
-	if err != nil {
-		return nil, fmt.Errorf("ods: %w", err)
-	}
-	f, err := contentFile(zr)
+	f, err := contentOf(r, size, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +162,16 @@ func (r *Reader) found(names []string, ok bool, err error) (*Reader, error) {
 	r.name = names[len(names)-1]
 	r.table = r.xml.depth()
 	return r, nil
+}
+
+// contentOf opens the archive in r, within the limits, and finds its
+// content.xml.
+func contentOf(r io.ReaderAt, size int64, opt Options) (*zip.File, error) {
+	zr, err := zipguard.Open(r, size, opt.Limits)
+	if err != nil {
+		return nil, fmt.Errorf("ods: %w", err)
+	}
+	return contentFile(zr)
 }
 
 // contentFile finds content.xml, having checked that the archive does not
