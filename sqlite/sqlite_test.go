@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/directorytest"
 	"github.com/roster-dev/roster/sqlite"
 )
 
@@ -344,4 +346,27 @@ func TestExportStopsAtTheFirstErrorOfItsCaller(t *testing.T) {
 	if err := db.Export(ctx, "", func(*roster.User) error { n++; return nil }); err != nil || n != 2000 {
 		t.Fatalf("the next export: %v after %d users, want 2000", err, n)
 	}
+}
+
+func TestDirectoryContract(t *testing.T) {
+	directorytest.Run(t, directorytest.Store{
+		New: func(t *testing.T) string { return filepath.Join(t.TempDir(), "roster.db") },
+		Open: func(t *testing.T, name string) roster.Directory {
+			db, err := sqlite.Open(t.Context(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		},
+		LockWait: func(d time.Duration) func() {
+			old := sqlite.BusyTimeout
+			sqlite.BusyTimeout = d
+			return func() { sqlite.BusyTimeout = old }
+		},
+		Pending: map[string]string{
+			"ReadersNeverWaitForAWriter": "every transaction, reads too, begins IMMEDIATE and takes the write lock (issue 6, point 11)",
+			"ExportReadsOneSnapshot":     "an export begins IMMEDIATE and holds the write lock (issue 6, point 11)",
+		},
+	})
 }

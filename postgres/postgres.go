@@ -1,0 +1,301 @@
+// Package postgres stores roster's directory in a PostgreSQL database, with
+// the behaviour of the SQLite directory (package sqlite): the same tables
+// and rules, the same reference data, the same sealing of secrets.
+//
+// A directory is one schema of a database: the first of the connection's
+// search_path, "public" unless the URL says otherwise (?search_path=name),
+// so that several directories may share a database. A schema without the
+// directory's tables is migrated and given the default reference data on
+// first use.
+//
+// Writes are one at a time, across processes and machines: Begin takes a
+// transaction-scoped advisory lock of the directory, which PostgreSQL
+// releases at commit, at rollback, or when the connection of a process
+// that died is closed. Readers take no lock and never wait: PostgreSQL
+// gives each statement (or, for an export, each transaction) a snapshot.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/seal"
+)
+
+//go:embed migration/*.sql
+var migrations embed.FS
+
+// LockTimeout is how long a write waits for another one to finish.
+var LockTimeout = 10 * time.Minute
+
+// lockClass is the first half of the directory's advisory lock key ("rost");
+// the second is the oid of the directory's schema, so that directories in
+// other schemas of the database do not wait for each other.
+const lockClass = 0x726f7374
+
+// IsURL says whether a --db value names a PostgreSQL directory.
+func IsURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Redact returns a URL without its password, to be shown to people.
+func Redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "the PostgreSQL directory"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// Options says where a directory's key lives.
+type Options struct {
+	// KeyFile holds the key that seals the directory's secrets. It is
+	// created, mode 0600, when a secret is first sealed; a directory that
+	// has sealed secrets opens only with it.
+	KeyFile string
+}
+
+// DB is a directory in a PostgreSQL schema.
+type DB struct {
+	pool    *pgxpool.Pool
+	name    string // the URL without its password
+	wait    time.Duration
+	schema  int32 // the schema's oid, the second half of the lock key
+	keyFile string
+
+	mu     sync.Mutex
+	sealer *seal.Sealer // nil until a secret is sealed or opened
+}
+
+var _ roster.Directory = (*DB)(nil)
+
+// Open connects to the directory at a postgres:// URL, and creates,
+// migrates and seeds it when needed.
+func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(dbURL)
+	if err != nil {
+		return nil, roster.Errorf(roster.EINVALID, "%s is not a PostgreSQL URL: %v", Redact(dbURL), err)
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "roster"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{pool: pool, name: Redact(dbURL), keyFile: opt.KeyFile, wait: LockTimeout}
+	if err := db.prepare(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// prepare finds the schema, migrates it and checks the key.
+func (db *DB) prepare(ctx context.Context) error {
+	var schema *string
+	var oid *int64
+	err := db.pool.QueryRow(ctx, `SELECT current_schema(), (SELECT oid FROM pg_namespace WHERE nspname = current_schema())::bigint`).Scan(&schema, &oid)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return roster.Errorf(roster.EINVALID, "cannot reach the PostgreSQL directory %s: %v", db.name, err)
+	}
+	if schema == nil || oid == nil {
+		return roster.Errorf(roster.EINVALID, "%s: the search_path names no schema that exists; create it first", db.name)
+	}
+	db.schema = int32(*oid)
+	if err := db.migrate(ctx); err != nil {
+		return err
+	}
+	return db.checkKey(ctx)
+}
+
+// Close closes the directory's connections.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// lock takes the directory's write lock for the transaction, waiting at
+// most LockTimeout (and no longer than ctx allows).
+func (db *DB) lock(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, db.wait.Milliseconds())); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(lockClass), db.schema)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "55P03" { // lock_not_available
+		return roster.Errorf(roster.ECONFLICT, "the directory is busy with another run that did not finish within %s; try again when it has", db.wait)
+	}
+	return err
+}
+
+// migrate applies the embedded migrations not applied yet, in one
+// transaction under the directory's lock, and seeds a new directory with
+// the default reference data. A directory that is up to date is only read:
+// opening it waits for nobody. One that a newer roster migrated is refused.
+func (db *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migration/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	applied, err := appliedMigrations(ctx, db.pool)
+	if err != nil {
+		return err
+	}
+	if done, err := db.upToDate(names, applied); done || err != nil {
+		return err
+	}
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := db.lock(ctx, tx); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS migrations (name text PRIMARY KEY)`); err != nil {
+		return err
+	}
+	// Another process may have migrated while this one waited.
+	if applied, err = appliedMigrations(ctx, tx); err != nil {
+		return err
+	}
+	if done, err := db.upToDate(names, applied); done || err != nil {
+		return err
+	}
+	fresh := false
+	for _, name := range names {
+		if slices.Contains(applied, migrationName(name)) {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, string(body)); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO migrations (name) VALUES ($1)`, migrationName(name)); err != nil {
+			return err
+		}
+		fresh = fresh || strings.HasSuffix(name, "0001_directory.sql")
+	}
+	if fresh {
+		if _, err := setReference(ctx, tx, roster.DefaultReference(), false); err != nil {
+			return err
+		}
+		slog.Debug("created directory", "db", db.name)
+	}
+	return tx.Commit(ctx)
+}
+
+// migrationName is the name a migration is recorded under: its file name.
+func migrationName(path string) string { return strings.TrimPrefix(path, "migration/") }
+
+// upToDate says whether every migration is applied, and refuses a
+// directory that holds migrations this roster does not know.
+func (db *DB) upToDate(names, applied []string) (bool, error) {
+	known := map[string]bool{}
+	for _, n := range names {
+		known[migrationName(n)] = true
+	}
+	for _, a := range applied {
+		if !known[a] {
+			return false, roster.Errorf(roster.EINVALID, "the directory %s was created or migrated by a newer roster (migration %s); use that version or a later one", db.name, a)
+		}
+	}
+	return len(applied) == len(names), nil
+}
+
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// appliedMigrations lists the migrations applied to the schema, none when
+// it has no directory yet.
+func appliedMigrations(ctx context.Context, q querier) ([]string, error) {
+	var exists bool
+	if err := q.QueryRow(ctx, `SELECT to_regclass('migrations') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT name FROM migrations ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// Begin starts a write transaction holding the directory's write lock.
+func (db *DB) Begin(ctx context.Context) (roster.Tx, error) {
+	ptx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.lock(ctx, ptx); err != nil {
+		ptx.Rollback(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	t := &Tx{tx: ptx, db: db}
+	if t.ref, err = loadReference(ctx, ptx); err != nil {
+		ptx.Rollback(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	t.index()
+	return t, nil
+}
+
+// Reference returns the reference data.
+func (db *DB) Reference(ctx context.Context) (*roster.Reference, error) {
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	return loadReference(ctx, tx)
+}
+
+// SetReference applies declared reference data, under the write lock.
+func (db *DB) SetReference(ctx context.Context, ref *roster.Reference, prune bool) ([]string, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := db.lock(ctx, tx); err != nil {
+		return nil, err
+	}
+	changes, err := setReference(ctx, tx, ref, prune)
+	if err != nil {
+		return nil, err
+	}
+	return changes, tx.Commit(ctx)
+}

@@ -1,0 +1,126 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/roster-dev/roster"
+)
+
+// loadReference reads all reference data.
+func loadReference(ctx context.Context, q querier) (*roster.Reference, error) {
+	ref := &roster.Reference{}
+	rows, err := q.Query(ctx, `SELECT id, name, default_role FROM tenants ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]int{}
+	for rows.Next() {
+		var t roster.Tenant
+		if err := rows.Scan(&t.ID, &t.Name, &t.DefaultRole); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		byID[t.ID] = len(ref.Tenants)
+		ref.Tenants = append(ref.Tenants, t)
+	}
+	if rows.Close(); rows.Err() != nil {
+		return nil, rows.Err()
+	}
+	rows, err = q.Query(ctx, `SELECT id, tenant_id, name, kind, ranges FROM contexts ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var c roster.Context
+		var tenant int64
+		var ranges string
+		if err := rows.Scan(&c.ID, &tenant, &c.Name, &c.Kind, &ranges); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if ranges != "" {
+			c.Ranges = strings.Split(ranges, ",")
+		}
+		t := &ref.Tenants[byID[tenant]]
+		t.Contexts = append(t.Contexts, c)
+	}
+	if rows.Close(); rows.Err() != nil {
+		return nil, rows.Err()
+	}
+	rows, err = q.Query(ctx, `SELECT id, tenant_id, kind, name FROM objects ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o roster.Object
+		var tenant int64
+		var kind string
+		if err := rows.Scan(&o.ID, &tenant, &kind, &o.Name); err != nil {
+			return nil, err
+		}
+		t := &ref.Tenants[byID[tenant]]
+		if list := t.Objects(kind); list != nil {
+			*list = append(*list, o)
+		}
+	}
+	return ref, rows.Err()
+}
+
+// setReference applies declared reference data (see roster.ApplyReference).
+func setReference(ctx context.Context, q querier, ref *roster.Reference, prune bool) ([]string, error) {
+	old, err := loadReference(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return roster.ApplyReference(ctx, referenceWriter{q}, old, ref, prune)
+}
+
+// referenceWriter writes reference data in a transaction.
+type referenceWriter struct{ q querier }
+
+func (w referenceWriter) AddTenant(ctx context.Context, name, defaultRole string) (int64, error) {
+	var id int64
+	err := w.q.QueryRow(ctx, `INSERT INTO tenants (name, default_role) VALUES ($1, $2) RETURNING id`, name, defaultRole).Scan(&id)
+	return id, err
+}
+
+func (w referenceWriter) SetDefaultRole(ctx context.Context, tenant int64, role string) error {
+	_, err := w.q.Exec(ctx, `UPDATE tenants SET default_role = $1 WHERE id = $2`, role, tenant)
+	return err
+}
+
+func (w referenceWriter) AddContext(ctx context.Context, tenant int64, c roster.Context) error {
+	_, err := w.q.Exec(ctx, `INSERT INTO contexts (tenant_id, name, kind, ranges) VALUES ($1, $2, $3, $4)`, tenant, c.Name, c.Kind, strings.Join(c.Ranges, ","))
+	return err
+}
+
+func (w referenceWriter) UpdateContext(ctx context.Context, id int64, c roster.Context) error {
+	_, err := w.q.Exec(ctx, `UPDATE contexts SET kind = $1, ranges = $2 WHERE id = $3`, c.Kind, strings.Join(c.Ranges, ","), id)
+	return err
+}
+
+func (w referenceWriter) AddObject(ctx context.Context, tenant int64, kind, name string) error {
+	_, err := w.q.Exec(ctx, `INSERT INTO objects (tenant_id, kind, name) VALUES ($1, $2, $3)`, tenant, kind, name)
+	return err
+}
+
+func (w referenceWriter) Remove(ctx context.Context, kind string, id int64, what string) error {
+	table := "objects"
+	switch kind {
+	case roster.KindTenant:
+		table = "tenants"
+	case roster.KindContext:
+		table = "contexts"
+	}
+	_, err := w.q.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1`, id)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23503" {
+		return roster.Errorf(roster.ECONFLICT, "cannot remove %s: users still use it", what)
+	}
+	return err
+}

@@ -1,0 +1,669 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/seal"
+)
+
+// Tx is a write transaction. It holds the directory's write lock, caches
+// the reference data and the groups and rooms it has seen, and assigns new
+// users their IDs itself, which saves a round trip per user.
+//
+// PostgreSQL aborts a whole transaction at its first failed statement,
+// where SQLite fails only the statement. So that a run goes on checking
+// (and reporting) its other rows after the directory refused a batch, as
+// it does on SQLite, a write that fails outside Try rolls the transaction
+// back and starts a new one for the reads that follow; the Tx is then
+// spoiled, and Commit refuses to commit what is left.
+type Tx struct {
+	tx     pgx.Tx
+	db     *DB
+	ref    *roster.Reference
+	sealer *seal.Sealer
+
+	tenantID   map[string]int64 // lower-case name → id
+	tenant     map[int64]string
+	contextID  map[[2]string]int64 // tenant, lower-case name
+	context    map[int64]string
+	objectID   map[[3]string]int64 // tenant, kind, lower-case name
+	object     map[int64]string
+	objectKind map[int64]string
+	sets       map[[3]string]int64 // tenant, kind, lower-case name
+
+	nextUser              int64
+	groupsMade, roomsMade []string
+	savepoints            int   // Try calls under way
+	spoiled               error // the write that failed outside Try
+}
+
+var _ roster.Tx = (*Tx)(nil)
+
+func (t *Tx) index() {
+	t.tenantID, t.tenant = map[string]int64{}, map[int64]string{}
+	t.contextID, t.context = map[[2]string]int64{}, map[int64]string{}
+	t.objectID, t.object, t.objectKind = map[[3]string]int64{}, map[int64]string{}, map[int64]string{}
+	t.sets = map[[3]string]int64{}
+	for _, tn := range t.ref.Tenants {
+		low := strings.ToLower(tn.Name)
+		t.tenantID[low], t.tenant[tn.ID] = tn.ID, tn.Name
+		for _, c := range tn.Contexts {
+			t.contextID[[2]string{low, strings.ToLower(c.Name)}], t.context[c.ID] = c.ID, c.Name
+		}
+		for _, kind := range roster.ObjectKinds {
+			for _, o := range *tn.Objects(kind) {
+				t.objectID[[3]string{low, kind, strings.ToLower(o.Name)}], t.object[o.ID], t.objectKind[o.ID] = o.ID, o.Name, kind
+			}
+		}
+	}
+}
+
+// Reference returns the reference data as of the transaction's start.
+func (t *Tx) Reference() *roster.Reference { return t.ref }
+
+// Commit makes the transaction's writes permanent.
+func (t *Tx) Commit() error {
+	ctx := context.Background()
+	if t.spoiled != nil {
+		t.tx.Rollback(ctx)
+		return fmt.Errorf("the directory refused a write of this run, which was rolled back: %w", t.spoiled)
+	}
+	return constraint(t.tx.Commit(ctx))
+}
+
+// Rollback discards the transaction's writes.
+func (t *Tx) Rollback() error {
+	err := t.tx.Rollback(context.Background())
+	if errors.Is(err, pgx.ErrTxClosed) {
+		return nil
+	}
+	return err
+}
+
+// Bulk does nothing: PostgreSQL loads a new directory fast enough through
+// COPY with its indexes in place, and dropping them would lock the tables
+// against readers until the end of the load.
+func (t *Tx) Bulk(ctx context.Context) error { return nil }
+
+// Created lists the groups and rooms the transaction created.
+func (t *Tx) Created() (groups, rooms []string) { return t.groupsMade, t.roomsMade }
+
+// wrote ends a write: a failure outside Try spoils the transaction (see Tx).
+func (t *Tx) wrote(ctx context.Context, err error) error {
+	if err == nil || t.savepoints > 0 {
+		return constraint(err)
+	}
+	t.spoiled = err
+	t.tx.Rollback(context.WithoutCancel(ctx))
+	t.forget(0, 0)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	tx, berr := t.db.pool.Begin(ctx)
+	if berr == nil {
+		if berr = t.db.lock(ctx, tx); berr != nil {
+			tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}
+	if berr != nil {
+		return errors.Join(constraint(err), berr)
+	}
+	t.tx = tx
+	return constraint(err)
+}
+
+func (t *Tx) tenantOf(name string) (int64, error) {
+	if name == "" && len(t.ref.Tenants) > 0 {
+		return t.ref.Tenants[0].ID, nil
+	}
+	if id, ok := t.tenantID[strings.ToLower(name)]; ok {
+		return id, nil
+	}
+	return 0, roster.Errorf(roster.ENOTFOUND, "no tenant named %q", name)
+}
+
+func (t *Tx) contextOf(tenant, name string) (int64, error) {
+	low := strings.ToLower(tenant)
+	if tenant == "" && len(t.ref.Tenants) > 0 {
+		low = strings.ToLower(t.ref.Tenants[0].Name)
+	}
+	if id, ok := t.contextID[[2]string{low, strings.ToLower(name)}]; ok {
+		return id, nil
+	}
+	return 0, roster.Errorf(roster.ENOTFOUND, "no context named %q in tenant %s", name, tenant)
+}
+
+// objectOf returns the id of a reference object, or nil for an empty name.
+func (t *Tx) objectOf(tenant, kind, name string) (any, error) {
+	if name == "" {
+		return nil, nil
+	}
+	if tenant == "" && len(t.ref.Tenants) > 0 {
+		tenant = t.ref.Tenants[0].Name
+	}
+	if id, ok := t.objectID[[3]string{strings.ToLower(tenant), kind, strings.ToLower(name)}]; ok {
+		return id, nil
+	}
+	return nil, roster.Errorf(roster.ENOTFOUND, "no %s named %q in tenant %s", kind, name, tenant)
+}
+
+// constraint explains a broken rule of the schema in plain words.
+func constraint(err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	switch pe.Code {
+	case "23505": // unique_violation
+		msg, ok := map[string]string{
+			"users_username":          "the username is already used",
+			"users_email":             "the email address is already used",
+			"users_uuid":              "the uuid is already used",
+			"lines_exten":             "the extension is already used in its context",
+			"lines_sip_username":      "the SIP username is already used",
+			"lines_provisioning_code": "the provisioning code is already used",
+			"incalls_exten":           "the incoming number is already used in its context",
+			"voicemails_number":       "the voicemail number is already used in its context",
+		}[pe.ConstraintName]
+		if !ok {
+			msg = "a value that must be unique is already used"
+		}
+		return roster.Errorf(roster.ECONFLICT, "%s", msg)
+	case "23514": // check_violation
+		if strings.Contains(pe.Message, "protocol cannot change") {
+			return roster.Errorf(roster.ECONFLICT, "a line's protocol cannot change")
+		}
+	}
+	return err
+}
+
+// copyRows writes rows into a table with COPY, PostgreSQL's bulk load:
+// one stream per table and batch instead of a statement per row.
+func (t *Tx) copyRows(ctx context.Context, table string, cols []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+	return err
+}
+
+// Owners returns the users holding each claim.
+func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Claim]int64, error) {
+	type group struct {
+		query   string
+		context int64
+	}
+	groups := map[group]map[string][]roster.Claim{} // by the value as stored
+	for _, c := range claims {
+		g, v := group{}, c.Value
+		switch c.Key {
+		case "uuid":
+			g.query, v = `SELECT uuid, id FROM users WHERE uuid = ANY($1)`, strings.ToLower(v)
+		case "username":
+			g.query, v = `SELECT username_key, id FROM users WHERE username_key = ANY($1)`, roster.FoldIdentity(v)
+		case "email":
+			g.query, v = `SELECT email_key, id FROM users WHERE email_key = ANY($1)`, roster.FoldIdentity(v)
+		case "sip_username":
+			g.query = `SELECT sip_username, user_id FROM lines WHERE sip_username = ANY($1)`
+		case "provisioning_code":
+			g.query = `SELECT provisioning_code, user_id FROM lines WHERE provisioning_code = ANY($1)`
+		case "exten", "incall_exten", "voicemail_number":
+			id, err := t.contextOf(c.Tenant, c.Context)
+			if err != nil {
+				continue // an unknown context holds no numbers
+			}
+			g.context = id
+			g.query = map[string]string{
+				"exten":            `SELECT exten, user_id FROM lines WHERE exten = ANY($1) AND context_id = $2`,
+				"incall_exten":     `SELECT exten, user_id FROM incalls WHERE exten = ANY($1) AND context_id = $2`,
+				"voicemail_number": `SELECT number, user_id FROM voicemails WHERE number = ANY($1) AND context_id = $2`,
+			}[c.Key]
+		default:
+			return nil, fmt.Errorf("unknown claim key %q", c.Key)
+		}
+		if groups[g] == nil {
+			groups[g] = map[string][]roster.Claim{}
+		}
+		groups[g][v] = append(groups[g][v], c)
+	}
+	out := map[roster.Claim]int64{}
+	for g, byValue := range groups {
+		vals := make([]string, 0, len(byValue))
+		for v := range byValue {
+			vals = append(vals, v)
+		}
+		args := []any{vals}
+		if g.context != 0 {
+			args = append(args, g.context)
+		}
+		rows, err := t.tx.Query(ctx, g.query, args...)
+		if err != nil {
+			return nil, err
+		}
+		var v string
+		var id int64
+		_, err = pgx.ForEachRow(rows, []any{&v, &id}, func() error {
+			for _, c := range byValue[v] {
+				out[c] = id
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Numbers returns the numbers used in a context.
+func (t *Tx) Numbers(ctx context.Context, key, tenant, context string) (map[string]bool, error) {
+	id, err := t.contextOf(tenant, context)
+	if err != nil {
+		return nil, err
+	}
+	query := map[string]string{
+		"exten":            `SELECT exten FROM lines WHERE context_id = $1 AND exten IS NOT NULL`,
+		"incall_exten":     `SELECT exten FROM incalls WHERE context_id = $1`,
+		"voicemail_number": `SELECT number FROM voicemails WHERE context_id = $1`,
+	}[key]
+	rows, err := t.tx.Query(ctx, query, id)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	var n string
+	_, err = pgx.ForEachRow(rows, []any{&n}, func() error {
+		out[n] = true
+		return nil
+	})
+	return out, err
+}
+
+var userCols = []string{"id", "uuid", "tenant_id", "firstname", "lastname", "display_name", "username", "username_key",
+	"email", "email_key", "password_hash", "language", "mobile_phone_number", "outgoing_caller_id", "enabled",
+	"supervision_enabled", "call_transfer_enabled", "dtmf_hangup_enabled", "simultaneous_calls", "ring_seconds",
+	"call_permission_password", "role_id", "auth_type", "desk_id", "cti_profile_enabled", "cti_profile_id", "avatar_type", "avatar"}
+
+var lineCols = []string{"user_id", "protocol", "context_id", "exten", "sip_username", "sip_secret", "custom_interface", "provisioning_code"}
+
+var voicemailCols = []string{"user_id", "context_id", "number", "name", "password", "email", "attach_audio", "delete_messages", "ask_password"}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// key is the folded form of a username or email, nil for none.
+func key(s string) any {
+	if s == "" {
+		return nil
+	}
+	return roster.FoldIdentity(s)
+}
+
+// userRow is the users row of a user.
+func (t *Tx) userRow(ctx context.Context, u *roster.User) ([]any, error) {
+	tenant, err := t.tenantOf(u.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	role, err := t.objectOf(u.Tenant, roster.KindRole, u.Role)
+	if err != nil {
+		return nil, err
+	}
+	desk, err := t.objectOf(u.Tenant, roster.KindDesk, u.Desk)
+	if err != nil {
+		return nil, err
+	}
+	var ctiEnabled, cti any
+	if u.CTIProfile != nil {
+		ctiEnabled = u.CTIProfile.Enabled
+		if cti, err = t.objectOf(u.Tenant, roster.KindCTIProfile, u.CTIProfile.Name); err != nil {
+			return nil, err
+		}
+	}
+	var avatarType, avatar any
+	if u.Avatar != nil {
+		avatarType, avatar = u.Avatar.Type, u.Avatar.Data
+	}
+	pin, err := t.seal(ctx, u.CallPermissionPassword)
+	if err != nil {
+		return nil, err
+	}
+	return []any{u.ID, u.UUID, tenant, u.Firstname, u.Lastname, u.DisplayName, nullable(u.Username), key(u.Username),
+		nullable(u.Email), key(u.Email), nullable(u.PasswordHash), u.Language, u.MobilePhoneNumber, u.OutgoingCallerID, u.Enabled,
+		u.SupervisionEnabled, u.CallTransferEnabled, u.DTMFHangupEnabled, int32(u.SimultaneousCalls), int32(u.RingSeconds),
+		pin, role, u.AuthType, desk, ctiEnabled, cti, avatarType, avatar}, nil
+}
+
+// rows of the tables that hang off users, gathered for one batch.
+type related struct {
+	lines, incalls, voicemails, members, objects, tags [][]any
+}
+
+func (t *Tx) relatedRows(ctx context.Context, u *roster.User, r *related) error {
+	if l := u.Line; l != nil {
+		c, err := t.contextOf(u.Tenant, l.Context)
+		if err != nil {
+			return err
+		}
+		secret, err := t.seal(ctx, l.SIPSecret)
+		if err != nil {
+			return err
+		}
+		r.lines = append(r.lines, []any{u.ID, l.Protocol, c, nullable(l.Exten), nullable(l.SIPUsername), secret, l.CustomInterface, l.ProvisioningCode})
+	}
+	for _, in := range u.Incalls {
+		c, err := t.contextOf(u.Tenant, in.Context)
+		if err != nil {
+			return err
+		}
+		var ring any
+		if in.RingSeconds != "" {
+			n, err := strconv.Atoi(in.RingSeconds)
+			if err != nil {
+				return roster.Errorf(roster.EINVALID, "incall ring seconds %q is not a number", in.RingSeconds)
+			}
+			ring = int32(n)
+		}
+		r.incalls = append(r.incalls, []any{u.ID, c, in.Exten, ring})
+	}
+	if v := u.Voicemail; v != nil {
+		c, err := t.contextOf(u.Tenant, v.Context)
+		if err != nil {
+			return err
+		}
+		pin, err := t.seal(ctx, v.Password)
+		if err != nil {
+			return err
+		}
+		r.voicemails = append(r.voicemails, []any{u.ID, c, v.Number, v.Name, pin, v.Email, v.AttachAudio, v.DeleteMessages, v.AskPassword})
+	}
+	for _, set := range []struct {
+		kind  string
+		names []string
+	}{{"group", u.Groups}, {"room", u.Rooms}} {
+		for _, name := range set.names {
+			id, err := t.ensureSet(ctx, set.kind, u.Tenant, name)
+			if err != nil {
+				return err
+			}
+			r.members = append(r.members, []any{id, u.ID})
+		}
+	}
+	for _, o := range []struct {
+		kind  string
+		names []string
+	}{{roster.KindSkillGroup, u.SkillGroups}, {roster.KindCallPermission, u.CallPermissions}} {
+		for _, name := range o.names {
+			id, err := t.objectOf(u.Tenant, o.kind, name)
+			if err != nil {
+				return err
+			}
+			r.objects = append(r.objects, []any{u.ID, id})
+		}
+	}
+	for _, tag := range u.Tags {
+		r.tags = append(r.tags, []any{u.ID, tag})
+	}
+	return nil
+}
+
+func (t *Tx) writeRelated(ctx context.Context, r *related) error {
+	for _, w := range []struct {
+		table string
+		cols  []string
+		rows  [][]any
+	}{
+		{"lines", lineCols, r.lines},
+		{"incalls", []string{"user_id", "context_id", "exten", "ring_seconds"}, r.incalls},
+		{"voicemails", voicemailCols, r.voicemails},
+		{"members", []string{"set_id", "user_id"}, r.members},
+		{"user_objects", []string{"user_id", "object_id"}, r.objects},
+		{"tags", []string{"user_id", "tag"}, r.tags},
+	} {
+		if err := t.copyRows(ctx, w.table, w.cols, w.rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Create stores new users, each table's rows in one COPY.
+func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
+	return t.wrote(ctx, t.create(ctx, users))
+}
+
+func (t *Tx) create(ctx context.Context, users []*roster.User) error {
+	if t.nextUser == 0 {
+		if err := t.tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) + 1 FROM users`).Scan(&t.nextUser); err != nil {
+			return err
+		}
+	}
+	rows := make([][]any, 0, len(users))
+	var rel related
+	for _, u := range users {
+		u.ID = t.nextUser
+		t.nextUser++
+		row, err := t.userRow(ctx, u)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row)
+		if err := t.relatedRows(ctx, u, &rel); err != nil {
+			return err
+		}
+	}
+	if err := t.copyRows(ctx, "users", userCols, rows); err != nil {
+		return err
+	}
+	return t.writeRelated(ctx, &rel)
+}
+
+// Update replaces what is stored of existing users. The statements of a
+// batch go to the server in one round trip (a pipeline), then the rows
+// that hang off the users are written again with COPY.
+func (t *Tx) Update(ctx context.Context, users []*roster.User) error {
+	return t.wrote(ctx, t.update(ctx, users))
+}
+
+func (t *Tx) update(ctx context.Context, users []*roster.User) error {
+	var b pgx.Batch
+	set := make([]string, len(userCols)-1)
+	for i, c := range userCols[1:] {
+		set[i] = fmt.Sprintf("%s = $%d", c, i+1)
+	}
+	updateUser := `UPDATE users SET ` + strings.Join(set, ", ") + fmt.Sprintf(` WHERE id = $%d`, len(userCols))
+	upsertLine := `INSERT INTO lines (` + strings.Join(lineCols, ", ") + `) VALUES (` + placeholders(len(lineCols)) + `)
+		ON CONFLICT (user_id) DO UPDATE SET ` + excluded(lineCols[1:])
+	ids := make([]int64, 0, len(users))
+	var noLine []int64
+	var rel related
+	for _, u := range users {
+		row, err := t.userRow(ctx, u)
+		if err != nil {
+			return err
+		}
+		b.Queue(updateUser, append(row[1:], u.ID)...)
+		ids = append(ids, u.ID)
+		if u.Line == nil {
+			noLine = append(noLine, u.ID)
+		}
+		if err := t.relatedRows(ctx, u, &rel); err != nil {
+			return err
+		}
+	}
+	b.Queue(`DELETE FROM lines WHERE user_id = ANY($1)`, noLine)
+	for _, table := range []string{"incalls", "voicemails", "members", "user_objects", "tags"} {
+		b.Queue(`DELETE FROM `+table+` WHERE user_id = ANY($1)`, ids)
+	}
+	// The line is updated in place, so that the schema sees (and refuses)
+	// a change of protocol.
+	for _, l := range rel.lines {
+		b.Queue(upsertLine, l...)
+	}
+	rel.lines = nil
+	if err := t.tx.SendBatch(ctx, &b).Close(); err != nil {
+		return err
+	}
+	return t.writeRelated(ctx, &rel)
+}
+
+func placeholders(n int) string {
+	p := make([]string, n)
+	for i := range p {
+		p[i] = "$" + strconv.Itoa(i+1)
+	}
+	return strings.Join(p, ", ")
+}
+
+func excluded(cols []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = c + " = excluded." + c
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Delete removes users; their resources and memberships go with them.
+func (t *Tx) Delete(ctx context.Context, ids []int64) error {
+	_, err := t.tx.Exec(ctx, `DELETE FROM users WHERE id = ANY($1)`, ids)
+	return t.wrote(ctx, err)
+}
+
+// ensureSet returns the id of a group or room, creating it when missing.
+func (t *Tx) ensureSet(ctx context.Context, kind, tenant, name string) (int64, error) {
+	key := [3]string{strings.ToLower(tenant), kind, strings.ToLower(name)}
+	if id, ok := t.sets[key]; ok {
+		return id, nil
+	}
+	id, ok, err := t.FindSet(ctx, kind, tenant, name)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		if id, err = t.createSet(ctx, kind, tenant, name); err != nil {
+			return 0, err
+		}
+	}
+	t.sets[key] = id
+	return id, nil
+}
+
+// FindSet finds a group or room by name.
+func (t *Tx) FindSet(ctx context.Context, kind, tenant, name string) (int64, bool, error) {
+	tid, err := t.tenantOf(tenant)
+	if err != nil {
+		return 0, false, err
+	}
+	var id int64
+	err = t.tx.QueryRow(ctx, `SELECT id FROM sets WHERE tenant_id = $1 AND kind = $2 AND lower(name COLLATE "C") = lower($3 COLLATE "C")`, tid, kind, name).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// CreateSet creates a group or room.
+func (t *Tx) CreateSet(ctx context.Context, kind, tenant, name string) (int64, error) {
+	id, err := t.createSet(ctx, kind, tenant, name)
+	return id, t.wrote(ctx, err)
+}
+
+func (t *Tx) createSet(ctx context.Context, kind, tenant, name string) (int64, error) {
+	tid, err := t.tenantOf(tenant)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	if err := t.tx.QueryRow(ctx, `INSERT INTO sets (tenant_id, kind, name) VALUES ($1, $2, $3) RETURNING id`, tid, kind, name).Scan(&id); err != nil {
+		return 0, err
+	}
+	if kind == "group" {
+		t.groupsMade = append(t.groupsMade, name)
+	} else {
+		t.roomsMade = append(t.roomsMade, name)
+	}
+	return id, nil
+}
+
+// DeleteSet deletes a group or room; its memberships go with it.
+func (t *Tx) DeleteSet(ctx context.Context, kind string, id int64) error {
+	_, err := t.tx.Exec(ctx, `DELETE FROM sets WHERE id = $1 AND kind = $2`, id, kind)
+	for k, v := range t.sets {
+		if v == id {
+			delete(t.sets, k)
+		}
+	}
+	return t.wrote(ctx, err)
+}
+
+// Members returns the members of a group or room.
+func (t *Tx) Members(ctx context.Context, kind string, set int64) ([]int64, error) {
+	rows, err := t.tx.Query(ctx, `SELECT user_id FROM members WHERE set_id = $1`, set)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+// AddMembers adds users to a group or room; members already there stay.
+func (t *Tx) AddMembers(ctx context.Context, kind string, set int64, users []int64) error {
+	ids := slices.Compact(slices.Sorted(slices.Values(users)))
+	_, err := t.tx.Exec(ctx, `INSERT INTO members (set_id, user_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`, set, ids)
+	return t.wrote(ctx, err)
+}
+
+// RemoveMembers removes users from a group or room.
+func (t *Tx) RemoveMembers(ctx context.Context, kind string, set int64, users []int64) error {
+	_, err := t.tx.Exec(ctx, `DELETE FROM members WHERE set_id = $1 AND user_id = ANY($2)`, set, users)
+	return t.wrote(ctx, err)
+}
+
+// Try runs fn inside a savepoint.
+func (t *Tx) Try(ctx context.Context, fn func() error) error {
+	if _, err := t.tx.Exec(ctx, `SAVEPOINT try`); err != nil {
+		return err
+	}
+	t.savepoints++
+	groups, rooms := len(t.groupsMade), len(t.roomsMade)
+	err := fn()
+	t.savepoints--
+	if err != nil {
+		t.forget(groups, rooms)
+		if _, rerr := t.tx.Exec(context.WithoutCancel(ctx), `ROLLBACK TO SAVEPOINT try`); rerr != nil {
+			return rerr
+		}
+		t.tx.Exec(context.WithoutCancel(ctx), `RELEASE SAVEPOINT try`)
+		return err
+	}
+	_, err = t.tx.Exec(ctx, `RELEASE SAVEPOINT try`)
+	return err
+}
+
+// forget drops what the transaction knew of writes that were undone: the
+// groups and rooms made since (groups, rooms), the sets it had seen, and
+// whether it had recorded the key's ID.
+func (t *Tx) forget(groups, rooms int) {
+	t.groupsMade, t.roomsMade = t.groupsMade[:groups], t.roomsMade[:rooms]
+	clear(t.sets)
+	t.sealer = nil
+}
+
+// CountUsers counts the users.
+func (t *Tx) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := t.tx.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	return n, err
+}
