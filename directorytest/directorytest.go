@@ -41,6 +41,7 @@ func Run(t *testing.T, s Store) {
 		{"NewDirectoryHoldsTheDefaultReferenceData", newDirectoryHoldsTheDefaultReferenceData},
 		{"ReopeningMigratesNothingTwice", reopeningMigratesNothingTwice},
 		{"UsernamesAndEmailsAreUniqueWhateverTheCase", usernamesAndEmailsAreUniqueWhateverTheCase},
+		{"IdentitiesAreComparedFolded", identitiesAreComparedFolded},
 		{"NumbersAreUniquePerContext", numbersAreUniquePerContext},
 		{"ALineKeepsItsProtocol", aLineKeepsItsProtocol},
 		{"AUserReadsBackAsStored", aUserReadsBackAsStored},
@@ -174,6 +175,40 @@ func usernamesAndEmailsAreUniqueWhateverTheCase(t *testing.T, s Store) {
 	}
 	// Users may have neither a username nor an email.
 	mustCreate(t, db, User(id(4), "", ""), User(id(5), "", ""))
+}
+
+// identitiesAreComparedFolded: usernames and emails are the same when
+// roster.FoldIdentity makes them the same (NFKC and full case folding),
+// both for the schema and for Owners.
+func identitiesAreComparedFolded(t *testing.T, s Store) {
+	db, _ := s.open(t)
+	ctx := t.Context()
+	mustCreate(t, db, User(id(5), "ΣΟΦΙΑ", "josé@example.com"), User(id(6), "ｂｏｂ", ""))
+	for _, u := range []*roster.User{
+		User(id(7), "σοφια", ""),
+		User(id(8), "bob", ""),
+		User(id(9), "", "jose\u0301@example.com"),
+		User(id(9), "", "JOSÉ@EXAMPLE.COM"),
+	} {
+		if err := Create(t, db, u); roster.ErrorCode(err) != roster.ECONFLICT {
+			t.Errorf("%q/%q: got %v, want a conflict", u.Username, u.Email, err)
+		}
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	claims := []roster.Claim{{Key: "username", Value: "σοφια"}, {Key: "username", Value: "BOB"}, {Key: "email", Value: "JOSÉ@example.com"}}
+	owners, err := tx.Owners(ctx, claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int64{1, 2, 1} {
+		if owners[claims[i]] != want {
+			t.Errorf("%+v: owner %d, want %d", claims[i], owners[claims[i]], want)
+		}
+	}
 }
 
 func numbersAreUniquePerContext(t *testing.T, s Store) {

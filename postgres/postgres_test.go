@@ -1,13 +1,23 @@
 package postgres_test
 
 import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/directorytest"
 	"github.com/roster-dev/roster/postgres"
 	"github.com/roster-dev/roster/postgres/postgrestest"
+	"github.com/roster-dev/roster/seal"
 )
 
 func store() directorytest.Store {
@@ -24,4 +34,210 @@ func store() directorytest.Store {
 
 func TestDirectoryContract(t *testing.T) {
 	directorytest.Run(t, store())
+}
+
+// create stores users in one transaction.
+func create(t *testing.T, db roster.Directory, users ...*roster.User) error {
+	t.Helper()
+	return directorytest.Create(t, db, users...)
+}
+
+// raw runs a query on the directory's schema behind roster's back.
+func raw(t *testing.T, dbURL, query string, args ...any) pgx.Rows {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	rows, err := conn.Query(t.Context(), query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func exec(t *testing.T, dbURL, query string, args ...any) {
+	t.Helper()
+	raw(t, dbURL, query, args...).Close()
+}
+
+func TestSecretsAreSealedAtRest(t *testing.T) {
+	db, dbURL := postgrestest.New(t)
+	directorytest.SetTestReference(t, db)
+	if _, err := os.Stat(postgrestest.KeyFile(t, dbURL)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a directory without secrets has a key file: %v", err)
+	}
+	if err := create(t, db, directorytest.Rich("00000000-0000-4000-8000-0000000000bb", "a")); err != nil {
+		t.Fatal(err)
+	}
+	rows := raw(t, dbURL, `SELECT u.call_permission_password, l.sip_secret, v.password
+		FROM users u JOIN lines l ON l.user_id = u.id JOIN voicemails v ON v.user_id = u.id`)
+	stored, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ A, B, C string }])
+	if err != nil || len(stored) != 1 {
+		t.Fatalf("%v %v", stored, err)
+	}
+	for _, s := range []string{stored[0].A, stored[0].B, stored[0].C} {
+		if !strings.HasPrefix(s, seal.Prefix) || strings.Contains(s, "73915") || strings.Contains(s, "Sip-Secret") || strings.Contains(s, "918273645") {
+			t.Errorf("a secret is stored as %q", s)
+		}
+	}
+	st, err := os.Lstat(postgrestest.KeyFile(t, dbURL))
+	if err != nil || st.Mode().Perm() != 0o600 || !st.Mode().IsRegular() {
+		t.Fatalf("key file: %v %v", st, err)
+	}
+}
+
+// TestTheKeyIsTheDirectorys: once a directory holds sealed secrets, it
+// opens only with its own key: neither without one nor with another.
+func TestTheKeyIsTheDirectorys(t *testing.T) {
+	db, dbURL := postgrestest.New(t)
+	u := directorytest.User("00000000-0000-4000-8000-0000000000cc", "a", "")
+	u.Line = &roster.Line{Protocol: "sip", Context: "default", Exten: "1000", SIPSecret: "Sip-Secret-7391", ProvisioningCode: "111111"}
+	if err := create(t, db, u); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(t.TempDir(), "roster.key")
+	if _, err := postgres.Open(t.Context(), dbURL, postgres.Options{KeyFile: missing}); roster.ErrorCode(err) != roster.EINVALID || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("opening without the key: %v", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("opening without the key made one: %v", err)
+	}
+	otherPath := filepath.Join(t.TempDir(), "k")
+	if _, err := seal.CreateKeyFile(otherPath); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := postgres.Open(t.Context(), dbURL, postgres.Options{KeyFile: otherPath}); roster.ErrorCode(err) != roster.EINVALID || !strings.Contains(err.Error(), "not the key") {
+		t.Fatalf("opening with another key: %v", err)
+	}
+	// A symlink to the right key is refused too: a key file is read only
+	// where it is.
+	link := filepath.Join(t.TempDir(), "link.key")
+	if err := os.Symlink(postgrestest.KeyFile(t, dbURL), link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := postgres.Open(t.Context(), dbURL, postgres.Options{KeyFile: link}); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("opening through a symlinked key: %v", err)
+	}
+}
+
+// TestAWriteRefusedOutsideTryCommitsNothing: after PostgreSQL refused a
+// write, the transaction goes on for reads, but commits nothing.
+func TestAWriteRefusedOutsideTryCommitsNothing(t *testing.T) {
+	db, _ := postgrestest.New(t)
+	ctx := t.Context()
+	if err := create(t, db, directorytest.User("00000000-0000-4000-8000-000000000001", "taken", "")); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := tx.Create(ctx, []*roster.User{directorytest.User("00000000-0000-4000-8000-000000000002", "fine", "")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Create(ctx, []*roster.User{directorytest.User("00000000-0000-4000-8000-000000000003", "TAKEN", "")}); roster.ErrorCode(err) != roster.ECONFLICT {
+		t.Fatalf("got %v, want a conflict", err)
+	}
+	if err := tx.Create(ctx, []*roster.User{directorytest.User("00000000-0000-4000-8000-000000000004", "later", "")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err == nil {
+		t.Fatal("a transaction whose write was refused committed")
+	}
+	n := 0
+	db.Export(ctx, "", func(*roster.User) error { n++; return nil })
+	if n != 1 {
+		t.Fatalf("%d users, want the first one only", n)
+	}
+}
+
+func TestANewerSchemaIsRefused(t *testing.T) {
+	_, dbURL := postgrestest.New(t)
+	exec(t, dbURL, `INSERT INTO migrations (name) VALUES ('9999_future.sql')`)
+	_, err := postgres.Open(t.Context(), dbURL, postgres.Options{})
+	if roster.ErrorCode(err) != roster.EINVALID || !strings.Contains(err.Error(), "newer roster") {
+		t.Fatalf("opening a directory of a newer roster: %v", err)
+	}
+}
+
+// TestOpeningAtOnceMigratesOnce: processes that open a new directory at
+// the same moment create it once.
+func TestOpeningAtOnceMigratesOnce(t *testing.T) {
+	dbURL := postgrestest.NewURL(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			db, err := postgres.Open(t.Context(), dbURL, postgres.Options{})
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	rows := raw(t, dbURL, `SELECT count(*) FROM tenants`)
+	if _, err := pgx.ForEachRow(rows, []any{&n}, func() error { return nil }); err != nil || n != 1 {
+		t.Fatalf("%d tenants (%v), want 1", n, err)
+	}
+}
+
+// TestAClosedConnectionLeavesNothing: a process killed in the middle of
+// an import loses its connection, and PostgreSQL rolls its transaction
+// back and releases its lock.
+func TestAClosedConnectionLeavesNothing(t *testing.T) {
+	_, dbURL := postgrestest.New(t)
+	ctx := t.Context()
+	killed, err := postgres.Open(ctx, dbURL, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := killed.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Create(ctx, []*roster.User{directorytest.User("00000000-0000-4000-8000-000000000001", "a", "")}); err != nil {
+		t.Fatal(err)
+	}
+	// The connection goes, without a commit or a rollback: the server ends
+	// the backend that holds the directory's lock.
+	rows := raw(t, dbURL, `SELECT pg_terminate_backend(pid) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND objid = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())`)
+	var ended bool
+	if _, err := pgx.ForEachRow(rows, []any{&ended}, func() error { return nil }); err != nil || !ended {
+		t.Fatalf("ending the importing backend: %v %v", ended, err)
+	}
+	tx.Rollback()
+	killed.Close()
+	db := postgrestest.Open(t, dbURL)
+	tx, err = db.Begin(ctx)
+	if err != nil {
+		t.Fatalf("the lock of a closed connection: %v", err)
+	}
+	defer tx.Rollback()
+	if n, err := tx.CountUsers(ctx); err != nil || n != 0 {
+		t.Fatalf("%d users (%v) after a connection closed mid-import", n, err)
+	}
+}
+
+func TestRedactHidesPasswords(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://roster:s3cret@db:5432/roster":        "postgres://roster:xxxxx@db:5432/roster",
+		"postgres://db/roster?password=s3cret&sslmode=x": "postgres://db/roster?password=xxxxx&sslmode=x",
+		"postgres://db/roster":                           "postgres://db/roster",
+	} {
+		if got := postgres.Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -365,6 +365,7 @@ func TestDirectoryContract(t *testing.T) {
 			return func() { sqlite.BusyTimeout = old }
 		},
 		Pending: map[string]string{
+			"IdentitiesAreComparedFolded": "the schema compares lower() of ASCII letters, not roster.FoldIdentity (issue 6, point 6)",
 			"ReadersNeverWaitForAWriter": "every transaction, reads too, begins IMMEDIATE and takes the write lock (issue 6, point 11)",
 			"ExportReadsOneSnapshot":     "an export begins IMMEDIATE and holds the write lock (issue 6, point 11)",
 		},
