@@ -366,8 +366,8 @@ func TestDirectoryContract(t *testing.T) {
 		},
 		Pending: map[string]string{
 			"IdentitiesAreComparedFolded": "the schema compares lower() of ASCII letters, not roster.FoldIdentity (issue 6, point 6)",
-			"ReadersNeverWaitForAWriter": "every transaction, reads too, begins IMMEDIATE and takes the write lock (issue 6, point 11)",
-			"ExportReadsOneSnapshot":     "an export begins IMMEDIATE and holds the write lock (issue 6, point 11)",
+			"ReadersNeverWaitForAWriter":  "every transaction, reads too, begins IMMEDIATE and takes the write lock (issue 6, point 11)",
+			"ExportReadsOneSnapshot":      "an export begins IMMEDIATE and holds the write lock (issue 6, point 11)",
 		},
 	})
 }
