@@ -120,3 +120,33 @@ func New(t testing.TB) (*postgres.DB, string) {
 	u := NewURL(t)
 	return Open(t, u), u
 }
+
+// UserWrites installs, in the directory at dbURL, a trigger that records
+// every write of a users row, so that a test can tell whether a run wrote
+// a user. It returns a function that reads the count.
+func UserWrites(t testing.TB, dbURL string) func() int {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	for _, q := range []string{
+		`CREATE TABLE test_user_writes (user_id bigint)`,
+		`CREATE FUNCTION test_user_written() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN INSERT INTO test_user_writes VALUES (NEW.id); RETURN NEW; END $$`,
+		`CREATE TRIGGER test_users_written AFTER INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION test_user_written()`,
+	} {
+		if _, err := conn.Exec(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return func() int {
+		t.Helper()
+		var n int
+		if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM test_user_writes`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+}
