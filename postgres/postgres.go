@@ -143,8 +143,16 @@ func (db *DB) Close() error {
 
 // lock takes the directory's write lock for the transaction, waiting at
 // most LockTimeout (and no longer than ctx allows).
+//
+// It also steers the writer's plans to indexes. PostgreSQL plans the
+// foreign-key check of a table once per connection and keeps that plan: made
+// while a new directory's users table holds a page or two, it scans the
+// table, and a load then scans it once per membership, which is quadratic.
+// Every table a writer looks rows up in has an index for it. Compiling
+// plans (JIT), which the cost of a disabled scan would trigger, only slows
+// the small statements of a writer.
 func (db *DB) lock(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, db.wait.Milliseconds())); err != nil {
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d; SET LOCAL enable_seqscan = off; SET LOCAL jit = off`, db.wait.Milliseconds())); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(lockClass), db.schema)

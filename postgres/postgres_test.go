@@ -241,3 +241,22 @@ func TestRedactHidesPasswords(t *testing.T) {
 		}
 	}
 }
+
+// TestCommitChecksTheForeignKeysOfABulkLoad: rows written while triggers
+// were off are checked at Commit, each foreign key with one query.
+func TestCommitChecksTheForeignKeysOfABulkLoad(t *testing.T) {
+	db, _ := postgrestest.New(t)
+	if err := postgres.CheckForeignKeysAfter(t.Context(), db); err != nil {
+		t.Fatalf("a new directory: %v", err)
+	}
+	err := postgres.CheckForeignKeysAfter(t.Context(), db,
+		`INSERT INTO sets (tenant_id, kind, name) VALUES (1, 'group', 'G')`,
+		`INSERT INTO members (set_id, user_id) SELECT id, 42 FROM sets`)
+	if err == nil || !strings.Contains(err.Error(), "members_user_id_fkey") {
+		t.Fatalf("a membership of a user who does not exist: %v", err)
+	}
+	err = postgres.CheckForeignKeysAfter(t.Context(), db, `INSERT INTO users (id, uuid, tenant_id, role_id) VALUES (1, 'u', 1, 99)`)
+	if err == nil || !strings.Contains(err.Error(), "users_role_id_fkey") {
+		t.Fatalf("a user of a role that does not exist: %v", err)
+	}
+}

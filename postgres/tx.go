@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,6 +45,8 @@ type Tx struct {
 	groupsMade, roomsMade []string
 	savepoints            int   // Try calls under way
 	spoiled               error // the write that failed outside Try
+	unchecked             bool  // rows written without their foreign keys checked (see Bulk)
+	replica               bool  // foreign-key triggers are off
 }
 
 var _ roster.Tx = (*Tx)(nil)
@@ -70,12 +73,19 @@ func (t *Tx) index() {
 // Reference returns the reference data as of the transaction's start.
 func (t *Tx) Reference() *roster.Reference { return t.ref }
 
-// Commit makes the transaction's writes permanent.
+// Commit makes the transaction's writes permanent, checking first the
+// foreign keys that Bulk left unchecked.
 func (t *Tx) Commit() error {
 	ctx := context.Background()
 	if t.spoiled != nil {
 		t.tx.Rollback(ctx)
 		return fmt.Errorf("the directory refused a write of this run, which was rolled back: %w", t.spoiled)
+	}
+	if t.unchecked {
+		if err := checkForeignKeys(ctx, t.tx, t.db.schema); err != nil {
+			t.tx.Rollback(ctx)
+			return err
+		}
 	}
 	return constraint(t.tx.Commit(ctx))
 }
@@ -89,10 +99,80 @@ func (t *Tx) Rollback() error {
 	return err
 }
 
-// Bulk does nothing: PostgreSQL loads a new directory fast enough through
-// COPY with its indexes in place, and dropping them would lock the tables
-// against readers until the end of the load.
-func (t *Tx) Bulk(ctx context.Context) error { return nil }
+// Bulk turns off the row-by-row checks of foreign keys until Commit, which
+// checks them all at once, when the directory holds no user: PostgreSQL
+// checks a foreign key with a lookup per row, which would be most of a
+// million-user load (five keys per user, two per membership). The engine
+// has resolved every reference itself by then. Triggers are off for the
+// transaction (session_replication_role = replica), which needs the right
+// to set that parameter (a superuser has it; GRANT SET ON PARAMETER
+// session_replication_role TO the roster role gives it); without it, the
+// load keeps its row-by-row checks. Indexes stay: dropping them would lock
+// the tables against every reader until the load ends.
+func (t *Tx) Bulk(ctx context.Context) error {
+	if t.unchecked {
+		return nil
+	}
+	if n, err := t.CountUsers(ctx); err != nil || n > 0 {
+		return err
+	}
+	if _, err := t.tx.Exec(ctx, `SAVEPOINT bulk`); err != nil {
+		return err
+	}
+	if _, err := t.tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
+		slog.Debug("bulk load with row-by-row foreign key checks", "err", err)
+		_, err = t.tx.Exec(ctx, `ROLLBACK TO SAVEPOINT bulk`)
+		return err
+	}
+	t.unchecked, t.replica = true, true
+	_, err := t.tx.Exec(ctx, `RELEASE SAVEPOINT bulk`)
+	return err
+}
+
+// triggersOn turns the triggers back on before a write that needs them:
+// cascades of deletes, the check of a line's protocol.
+func (t *Tx) triggersOn(ctx context.Context) error {
+	if !t.replica {
+		return nil
+	}
+	if _, err := t.tx.Exec(ctx, `SET LOCAL session_replication_role = origin`); err != nil {
+		return err
+	}
+	t.replica = false
+	return nil
+}
+
+// checkForeignKeys checks every foreign key of the schema's tables at once,
+// with one anti-join each, and names the first one broken.
+func checkForeignKeys(ctx context.Context, tx pgx.Tx, schema int32) error {
+	rows, err := tx.Query(ctx, `SELECT c.conname, format('SELECT EXISTS (SELECT 1 FROM %s r WHERE r.%I IS NOT NULL AND NOT EXISTS (SELECT 1 FROM %s p WHERE p.%I = r.%I))',
+			c.conrelid::regclass, a.attname, c.confrelid::regclass, pa.attname, a.attname)
+		FROM pg_constraint c
+		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = c.confkey[1]
+		WHERE c.contype = 'f' AND c.connamespace = $1::oid`, uint32(schema))
+	if err != nil {
+		return err
+	}
+	var name, query string
+	checks := map[string]string{}
+	if _, err := pgx.ForEachRow(rows, []any{&name, &query}, func() error {
+		checks[name] = query
+		return nil
+	}); err != nil {
+		return err
+	}
+	for name, query := range checks {
+		var broken bool
+		if err := tx.QueryRow(ctx, query).Scan(&broken); err != nil {
+			return err
+		}
+		if broken {
+			return fmt.Errorf("a row refers to one that does not exist (foreign key %s)", name)
+		}
+	}
+	return nil
+}
 
 // Created lists the groups and rooms the transaction created.
 func (t *Tx) Created() (groups, rooms []string) { return t.groupsMade, t.roomsMade }
@@ -105,6 +185,7 @@ func (t *Tx) wrote(ctx context.Context, err error) error {
 	t.spoiled = err
 	t.tx.Rollback(context.WithoutCancel(ctx))
 	t.forget(0, 0)
+	t.replica = false
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -479,6 +560,9 @@ func (t *Tx) Update(ctx context.Context, users []*roster.User) error {
 }
 
 func (t *Tx) update(ctx context.Context, users []*roster.User) error {
+	if err := t.triggersOn(ctx); err != nil {
+		return err
+	}
 	var b pgx.Batch
 	set := make([]string, len(userCols)-1)
 	for i, c := range userCols[1:] {
@@ -538,7 +622,10 @@ func excluded(cols []string) string {
 
 // Delete removes users; their resources and memberships go with them.
 func (t *Tx) Delete(ctx context.Context, ids []int64) error {
-	_, err := t.tx.Exec(ctx, `DELETE FROM users WHERE id = ANY($1)`, ids)
+	err := t.triggersOn(ctx)
+	if err == nil {
+		_, err = t.tx.Exec(ctx, `DELETE FROM users WHERE id = ANY($1)`, ids)
+	}
 	return t.wrote(ctx, err)
 }
 
@@ -600,7 +687,10 @@ func (t *Tx) createSet(ctx context.Context, kind, tenant, name string) (int64, e
 
 // DeleteSet deletes a group or room; its memberships go with it.
 func (t *Tx) DeleteSet(ctx context.Context, kind string, id int64) error {
-	_, err := t.tx.Exec(ctx, `DELETE FROM sets WHERE id = $1 AND kind = $2`, id, kind)
+	err := t.triggersOn(ctx)
+	if err == nil {
+		_, err = t.tx.Exec(ctx, `DELETE FROM sets WHERE id = $1 AND kind = $2`, id, kind)
+	}
 	for k, v := range t.sets {
 		if v == id {
 			delete(t.sets, k)
@@ -644,6 +734,13 @@ func (t *Tx) Try(ctx context.Context, fn func() error) error {
 		t.forget(groups, rooms)
 		if _, rerr := t.tx.Exec(context.WithoutCancel(ctx), `ROLLBACK TO SAVEPOINT try`); rerr != nil {
 			return rerr
+		}
+		if t.unchecked && !t.replica {
+			// The savepoint undid triggersOn too.
+			t.replica = true
+			if rerr := t.triggersOn(context.WithoutCancel(ctx)); rerr != nil {
+				return rerr
+			}
 		}
 		t.tx.Exec(context.WithoutCancel(ctx), `RELEASE SAVEPOINT try`)
 		return err

@@ -75,7 +75,7 @@ func (a *app) initCmd() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			printf(a.stdout, "Directory %s is ready.\n", a.db)
+			printf(a.stdout, "Directory %s is ready.\n", a.dbName())
 			return nil
 		},
 	}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -21,6 +22,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/postgres"
 	"github.com/roster-dev/roster/sqlite"
 )
 
@@ -52,6 +54,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	db             string
+	keyFile        string
 	log            *slog.Logger
 }
 
@@ -125,7 +128,7 @@ the users with their groups, rooms, phone lines, incoming numbers and voicemail,
 at all.
 
 The directory is an SQLite file, roster.db in the current folder unless --db or ROSTER_DB says
-otherwise. It is created on first use.`,
+otherwise, or a PostgreSQL database (--db postgres://…). It is created on first use.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -133,19 +136,36 @@ otherwise. It is created on first use.`,
 	if def == "" {
 		def = "roster.db"
 	}
-	root.PersistentFlags().StringVar(&a.db, "db", def, "the directory: an SQLite file path (env ROSTER_DB)")
+	root.PersistentFlags().StringVar(&a.db, "db", def, "the directory: an SQLite file path or a postgres:// URL (env ROSTER_DB)")
+	root.PersistentFlags().StringVar(&a.keyFile, "key-file", os.Getenv("ROSTER_KEY_FILE"),
+		"for PostgreSQL: the file of the key that seals secrets (env ROSTER_KEY_FILE; default roster/roster.key in the user's config folder)")
 	root.AddCommand(a.readCmd(), a.checkCmd(), a.importCmd(), a.updateCmd(), a.exportCmd(), a.deleteCmd(),
 		a.setCmd("rooms", "room"), a.setCmd("groups", "group"), a.setupCmd(), a.sampleCmd(), a.templateCmd(),
 		a.columnsCmd(), a.initCmd())
 	return root
 }
 
-// open opens the directory, creating it when it does not exist.
-func (a *app) open(ctx context.Context) (*sqlite.DB, error) {
-	if strings.HasPrefix(a.db, "postgres://") || strings.HasPrefix(a.db, "postgresql://") {
-		return nil, roster.Errorf(roster.EINVALID, "PostgreSQL directories are not supported yet; use an SQLite file")
+// open opens the directory, creating it when it does not exist: in
+// PostgreSQL for a postgres:// URL, else in an SQLite file.
+func (a *app) open(ctx context.Context) (roster.Directory, error) {
+	if postgres.IsURL(a.db) {
+		key := a.keyFile
+		if key == "" {
+			if dir, err := os.UserConfigDir(); err == nil {
+				key = filepath.Join(dir, "roster", "roster.key")
+			}
+		}
+		return postgres.Open(ctx, a.db, postgres.Options{KeyFile: key})
 	}
 	return sqlite.Open(ctx, a.db)
+}
+
+// dbName names the directory for people: a PostgreSQL URL without its password.
+func (a *app) dbName() string {
+	if postgres.IsURL(a.db) {
+		return postgres.Redact(a.db)
+	}
+	return a.db
 }
 
 // isTerminal says whether w is a terminal, for colours and progress.

@@ -78,7 +78,6 @@ CREATE TABLE users (
 CREATE UNIQUE INDEX users_uuid ON users (uuid);
 CREATE UNIQUE INDEX users_username ON users (username_key);
 CREATE UNIQUE INDEX users_email ON users (email_key);
-CREATE INDEX users_tenant ON users (tenant_id);
 
 CREATE TABLE lines (
     user_id           bigint PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/roster-dev/roster/postgres/postgrestest"
+)
+
+// TestAPostgreSQLDirectoryThroughTheCommand: --db postgres://… works as an
+// SQLite file does, the key goes where --key-file says, the URL's password
+// is never printed, and an export with secrets moves users from one store
+// to the other unchanged.
+func TestAPostgreSQLDirectoryThroughTheCommand(t *testing.T) {
+	dbURL := postgrestest.NewURL(t)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test server trusts loopback connections: the password is only
+	// there to be hidden.
+	u.User = url.UserPassword(u.User.Username(), "Hunter2-Secret")
+	dbURL = u.String()
+	dir := t.TempDir()
+	key := filepath.Join(dir, "keys", "pg.key")
+	copyFixture(t, dir, "wazo-users.csv")
+	pg := []string{"--db", dbURL, "--key-file", key}
+	out, errOut, code := run(t, dir, append(pg, "init")...)
+	if code != 0 || strings.Contains(out+errOut, "Hunter2") || !strings.Contains(out, "xxxxx") {
+		t.Fatalf("init: exit %d, %q %q", code, out, errOut)
+	}
+	out, errOut, code = run(t, dir, append(pg, "import", "--json", "wazo-users.csv")...)
+	if res := decode(t, out); code != 0 || !res.Applied || *res.Created != 4 {
+		t.Fatalf("import: exit %d, %s %s", code, out, errOut)
+	}
+	if st, err := os.Stat(key); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v %v", st, err)
+	}
+	if _, errOut, code := run(t, dir, append(pg, "export", "--with-secrets", "-o", "pg.csv")...); code != 0 {
+		t.Fatalf("export: %s", errOut)
+	}
+	out, errOut, code = run(t, dir, "--db", "roster.db", "import", "--json", "pg.csv")
+	if res := decode(t, out); code != 0 || *res.Created != 4 {
+		t.Fatalf("import into SQLite: exit %d, %s %s", code, out, errOut)
+	}
+	if _, errOut, code := run(t, dir, "--db", "roster.db", "export", "--with-secrets", "-o", "sqlite.csv"); code != 0 {
+		t.Fatalf("export from SQLite: %s", errOut)
+	}
+	a, _ := os.ReadFile(filepath.Join(dir, "pg.csv"))
+	b, _ := os.ReadFile(filepath.Join(dir, "sqlite.csv"))
+	if string(a) != string(b) || !strings.Contains(string(a), "sip_secret") {
+		t.Fatalf("the export from PostgreSQL:\n%s\nand from SQLite after importing it:\n%s", a, b)
+	}
+	// Without its key, a directory with sealed secrets is refused.
+	_, errOut, code = run(t, dir, "--db", dbURL, "--key-file", filepath.Join(dir, "none.key"), "export")
+	if code != exitUnusable || !strings.Contains(errOut, "key file") || strings.Contains(errOut, "Hunter2") {
+		t.Fatalf("export without the key: exit %d, %q", code, errOut)
+	}
+}
+
+// TestKilledImportIntoPostgreSQLLeavesItAsItWas kills an atomic import into
+// PostgreSQL halfway with SIGKILL: the server rolls its transaction back.
+func TestKilledImportIntoPostgreSQLLeavesItAsItWas(t *testing.T) {
+	dbURL := postgrestest.NewURL(t)
+	dir := t.TempDir()
+	t.Setenv("ROSTER_DB", dbURL)
+	t.Setenv("ROSTER_KEY_FILE", filepath.Join(dir, "roster.key"))
+	copyFixture(t, dir, "wazo-users.csv")
+	if _, errOut, code := run(t, dir, "import", "wazo-users.csv"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if _, errOut, code := run(t, dir, "sample", "--rows", "200000", "--with", "groups,rooms,voicemail", "-o", "big.csv"); code != 0 {
+		t.Fatal(errOut)
+	}
+	before := snapshot(t, dir)
+	cmd := command(t, dir, "import", "big.csv")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitReading(t, cmd, filepath.Join(dir, "big.csv"), 1.5)
+	cmd.Process.Signal(syscall.SIGKILL)
+	if err := cmd.Wait(); err == nil {
+		t.Fatal("the import ended before it could be killed")
+	}
+	if after := snapshot(t, dir); after != before {
+		t.Fatal("the directory changed after a killed import")
+	}
+}
