@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +51,7 @@ func Run(t *testing.T, s Store) {
 		{"SetsAndTheirMembers", setsAndTheirMembers},
 		{"TryUndoesItsWritesAlone", tryUndoesItsWritesAlone},
 		{"ReadsGoOnAfterARefusedWrite", readsGoOnAfterARefusedWrite},
+		{"TwoGoroutinesShareATransaction", twoGoroutinesShareATransaction},
 		{"BulkLoadChecksUniqueness", bulkLoadChecksUniqueness},
 		{"SetReferenceAddsUpdatesAndPrunes", setReferenceAddsUpdatesAndPrunes},
 		{"ExportIsSortedByTenantNameAndUUID", exportIsSortedByTenantNameAndUUID},
@@ -529,6 +531,45 @@ func readsGoOnAfterARefusedWrite(t *testing.T, s Store) {
 	}
 	if got := usernames(all(t, db)); !slices.Equal(got, []string{"taken"}) {
 		t.Fatalf("users %v", got)
+	}
+}
+
+// twoGoroutinesShareATransaction: the engine plans a batch (Owners) on one
+// goroutine while it writes the one before (Create) on another.
+func twoGoroutinesShareATransaction(t *testing.T, s Store) {
+	db, _ := s.open(t)
+	ctx := t.Context()
+	mustCreate(t, db, User(id(1), "first", ""))
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wg.Go(func() {
+		for i := range 20 {
+			if err := tx.Create(ctx, []*roster.User{User(id(100+i), fmt.Sprintf("u%d", i), "")}); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		for range 20 {
+			if _, err := tx.Owners(ctx, []roster.Claim{{Key: "username", Value: "first"}, {Key: "uuid", Value: id(1)}}); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if n, err := tx.CountUsers(ctx); err != nil || n != 21 {
+		t.Fatalf("%d users (%v), want 21", n, err)
 	}
 }
 

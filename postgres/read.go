@@ -12,6 +12,11 @@ import (
 
 // Users loads users by ID, with everything that hangs off them.
 func (t *Tx) Users(ctx context.Context, ids []int64) (map[int64]*roster.User, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil {
+		return nil, err
+	}
 	query, err := userQuery(ctx, t.tx)
 	if err != nil {
 		return nil, err

@@ -72,6 +72,9 @@ func (t *Tx) sealerFor(ctx context.Context) (*seal.Sealer, error) {
 	if t.sealer != nil {
 		return t.sealer, nil
 	}
+	if err := t.wait(ctx); err != nil {
+		return nil, err
+	}
 	id, err := keyID(ctx, t.tx)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -45,8 +46,19 @@ type Tx struct {
 	groupsMade, roomsMade []string
 	savepoints            int   // Try calls under way
 	spoiled               error // the write that failed outside Try
+	bulk                  bool  // a load into an empty directory (see Bulk)
 	unchecked             bool  // rows written without their foreign keys checked (see Bulk)
 	replica               bool  // foreign-key triggers are off
+
+	// The engine plans on one goroutine while it writes on another, and a
+	// connection runs one statement at a time: calls take turns.
+	mu sync.Mutex
+	// New users queue up outside Try, to be written with the rows that
+	// hang off them in large COPYs, while the engine prepares the next
+	// ones (see Create).
+	queued   [][]any
+	queue    related
+	inflight chan error // the result of the COPYs under way, nil when none
 }
 
 var _ roster.Tx = (*Tx)(nil)
@@ -77,9 +89,15 @@ func (t *Tx) Reference() *roster.Reference { return t.ref }
 // foreign keys that Bulk left unchecked.
 func (t *Tx) Commit() error {
 	ctx := context.Background()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil && t.spoiled == nil {
+		t.tx.Rollback(ctx)
+		return err
+	}
 	if t.spoiled != nil {
 		t.tx.Rollback(ctx)
-		return fmt.Errorf("the directory refused a write of this run, which was rolled back: %w", t.spoiled)
+		return roster.Errorf(roster.ErrorCode(t.spoiled), "the directory refused a write of this run, which was rolled back: %s", roster.ErrorMessage(t.spoiled))
 	}
 	if t.unchecked {
 		if err := checkForeignKeys(ctx, t.tx, t.db.schema); err != nil {
@@ -92,6 +110,13 @@ func (t *Tx) Commit() error {
 
 // Rollback discards the transaction's writes.
 func (t *Tx) Rollback() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.inflight != nil {
+		<-t.inflight
+		t.inflight = nil
+	}
+	t.queued, t.queue = nil, related{}
 	err := t.tx.Rollback(context.Background())
 	if errors.Is(err, pgx.ErrTxClosed) {
 		return nil
@@ -110,12 +135,15 @@ func (t *Tx) Rollback() error {
 // load keeps its row-by-row checks. Indexes stay: dropping them would lock
 // the tables against every reader until the load ends.
 func (t *Tx) Bulk(ctx context.Context) error {
-	if t.unchecked {
-		return nil
-	}
-	if n, err := t.CountUsers(ctx); err != nil || n > 0 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil || t.bulk {
 		return err
 	}
+	if n, err := t.countUsers(ctx); err != nil || n > 0 {
+		return err
+	}
+	t.bulk = true
 	if _, err := t.tx.Exec(ctx, `SAVEPOINT bulk`); err != nil {
 		return err
 	}
@@ -142,33 +170,49 @@ func (t *Tx) triggersOn(ctx context.Context) error {
 	return nil
 }
 
-// checkForeignKeys checks every foreign key of the schema's tables at once,
-// with one anti-join each, and names the first one broken.
+// checkForeignKeys checks every foreign key of the schema's tables at once:
+// one scan of each table that has foreign keys, each key's values looked up
+// in a hash of the keys of the table it points at, and names the first key
+// broken.
 func checkForeignKeys(ctx context.Context, tx pgx.Tx, schema int32) error {
-	rows, err := tx.Query(ctx, `SELECT c.conname, format('SELECT EXISTS (SELECT 1 FROM %s r WHERE r.%I IS NOT NULL AND NOT EXISTS (SELECT 1 FROM %s p WHERE p.%I = r.%I))',
-			c.conrelid::regclass, a.attname, c.confrelid::regclass, pa.attname, a.attname)
+	rows, err := tx.Query(ctx, `SELECT c.conrelid::regclass::text, c.conname,
+			format('r.%I NOT IN (SELECT %I FROM %s)', a.attname, pa.attname, c.confrelid::regclass)
 		FROM pg_constraint c
 		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
 		JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = c.confkey[1]
-		WHERE c.contype = 'f' AND c.connamespace = $1::oid`, uint32(schema))
+		WHERE c.contype = 'f' AND c.connamespace = $1::oid
+		ORDER BY 1, 2`, uint32(schema))
 	if err != nil {
 		return err
 	}
-	var name, query string
-	checks := map[string]string{}
-	if _, err := pgx.ForEachRow(rows, []any{&name, &query}, func() error {
-		checks[name] = query
+	var table, name, broken string
+	var tables []string
+	cases, conds := map[string][]string{}, map[string][]string{}
+	if _, err := pgx.ForEachRow(rows, []any{&table, &name, &broken}, func() error {
+		if _, ok := conds[table]; !ok {
+			tables = append(tables, table)
+		}
+		conds[table] = append(conds[table], broken)
+		cases[table] = append(cases[table], fmt.Sprintf("WHEN %s THEN '%s'", broken, name))
 		return nil
 	}); err != nil {
 		return err
 	}
-	for name, query := range checks {
-		var broken bool
-		if err := tx.QueryRow(ctx, query).Scan(&broken); err != nil {
+	// A scan is the fast way through a whole table: let the planner use it
+	// here (lock steered the writer's plans to indexes), with the memory to
+	// hash a million keys.
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = on; SET LOCAL work_mem = '256MB'`); err != nil {
+		return err
+	}
+	for _, table := range tables {
+		var key string
+		err := tx.QueryRow(ctx, fmt.Sprintf(`SELECT CASE %s END FROM %s r WHERE %s LIMIT 1`,
+			strings.Join(cases[table], " "), table, strings.Join(conds[table], " OR "))).Scan(&key)
+		switch {
+		case err == nil:
+			return fmt.Errorf("a row refers to one that does not exist (foreign key %s)", key)
+		case !errors.Is(err, pgx.ErrNoRows):
 			return err
-		}
-		if broken {
-			return fmt.Errorf("a row refers to one that does not exist (foreign key %s)", name)
 		}
 	}
 	return nil
@@ -182,10 +226,11 @@ func (t *Tx) wrote(ctx context.Context, err error) error {
 	if err == nil || t.savepoints > 0 {
 		return constraint(err)
 	}
-	t.spoiled = err
+	t.spoiled = constraint(err)
 	t.tx.Rollback(context.WithoutCancel(ctx))
 	t.forget(0, 0)
 	t.replica = false
+	t.queued, t.queue = nil, related{}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -200,6 +245,48 @@ func (t *Tx) wrote(ctx context.Context, err error) error {
 	}
 	t.tx = tx
 	return constraint(err)
+}
+
+// wait waits for the COPYs under way and returns their error, which
+// spoils the transaction (they run outside Try).
+func (t *Tx) wait(ctx context.Context) error {
+	if t.inflight == nil {
+		return nil
+	}
+	err := <-t.inflight
+	t.inflight = nil
+	return t.wrote(ctx, err)
+}
+
+// settle writes what is queued, so that a call sees every write before it.
+func (t *Tx) settle(ctx context.Context) error {
+	if err := t.wait(ctx); err != nil {
+		return err
+	}
+	return t.flush(ctx, false)
+}
+
+// flush writes the queued users and their rows, at once or (async) on a
+// goroutine of its own, whose result wait collects.
+func (t *Tx) flush(ctx context.Context, async bool) error {
+	if len(t.queued) == 0 {
+		return nil
+	}
+	users, rel := t.queued, t.queue
+	t.queued, t.queue = nil, related{}
+	write := func(ctx context.Context) error {
+		if err := t.copyRows(ctx, "users", userCols, users); err != nil {
+			return err
+		}
+		return t.writeRelated(ctx, &rel)
+	}
+	if !async {
+		return t.wrote(ctx, write(ctx))
+	}
+	done := make(chan error, 1)
+	t.inflight = done
+	go func() { done <- write(ctx) }()
+	return nil
 }
 
 func (t *Tx) tenantOf(name string) (int64, error) {
@@ -279,6 +366,11 @@ func (t *Tx) copyRows(ctx context.Context, table string, cols []string, rows [][
 
 // Owners returns the users holding each claim.
 func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Claim]int64, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil {
+		return nil, err
+	}
 	type group struct {
 		query   string
 		context int64
@@ -347,6 +439,11 @@ func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Clai
 
 // Numbers returns the numbers used in a context.
 func (t *Tx) Numbers(ctx context.Context, key, tenant, context string) (map[string]bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil {
+		return nil, err
+	}
 	id, err := t.contextOf(tenant, context)
 	if err != nil {
 		return nil, err
@@ -521,19 +618,52 @@ func (t *Tx) writeRelated(ctx context.Context, r *related) error {
 	return nil
 }
 
-// Create stores new users, each table's rows in one COPY.
+// queueSize is how many new users are written together: a COPY of a few
+// thousand rows costs PostgreSQL less per row than many small ones.
+const queueSize = 8192
+
+// Create stores new users, each table's rows with COPY, before it returns.
+// In a bulk load (see Bulk) outside Try, the users queue up instead and
+// are written a few thousand at a time, on a goroutine of their own while
+// the engine prepares the next ones: the error of such a write comes back
+// from a later call or from Commit, and spoils the transaction, which an
+// atomic run does not commit anyway.
 func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
-	return t.wrote(ctx, t.create(ctx, users))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	queue := t.bulk && t.savepoints == 0
+	if !queue {
+		if err := t.settle(ctx); err != nil {
+			return err
+		}
+	}
+	if err := t.create(ctx, users); err != nil {
+		return t.wrote(ctx, err)
+	}
+	if !queue {
+		return t.flush(ctx, false)
+	}
+	if len(t.queued) < queueSize {
+		return nil
+	}
+	if err := t.wait(ctx); err != nil {
+		return err
+	}
+	return t.flush(ctx, true)
 }
 
+// create turns users into rows and queues them.
 func (t *Tx) create(ctx context.Context, users []*roster.User) error {
 	if t.nextUser == 0 {
+		if err := t.wait(ctx); err != nil {
+			return err
+		}
 		if err := t.tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) + 1 FROM users`).Scan(&t.nextUser); err != nil {
 			return err
 		}
 	}
 	rows := make([][]any, 0, len(users))
-	var rel related
+	rel := &t.queue
 	for _, u := range users {
 		u.ID = t.nextUser
 		t.nextUser++
@@ -542,20 +672,23 @@ func (t *Tx) create(ctx context.Context, users []*roster.User) error {
 			return err
 		}
 		rows = append(rows, row)
-		if err := t.relatedRows(ctx, u, &rel); err != nil {
+		if err := t.relatedRows(ctx, u, rel); err != nil {
 			return err
 		}
 	}
-	if err := t.copyRows(ctx, "users", userCols, rows); err != nil {
-		return err
-	}
-	return t.writeRelated(ctx, &rel)
+	t.queued = append(t.queued, rows...)
+	return nil
 }
 
 // Update replaces what is stored of existing users. The statements of a
 // batch go to the server in one round trip (a pipeline), then the rows
 // that hang off the users are written again with COPY.
 func (t *Tx) Update(ctx context.Context, users []*roster.User) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil {
+		return err
+	}
 	return t.wrote(ctx, t.update(ctx, users))
 }
 
@@ -622,6 +755,11 @@ func excluded(cols []string) string {
 
 // Delete removes users; their resources and memberships go with them.
 func (t *Tx) Delete(ctx context.Context, ids []int64) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil {
+		return err
+	}
 	err := t.triggersOn(ctx)
 	if err == nil {
 		_, err = t.tx.Exec(ctx, `DELETE FROM users WHERE id = ANY($1)`, ids)
@@ -635,7 +773,10 @@ func (t *Tx) ensureSet(ctx context.Context, kind, tenant, name string) (int64, e
 	if id, ok := t.sets[key]; ok {
 		return id, nil
 	}
-	id, ok, err := t.FindSet(ctx, kind, tenant, name)
+	if err := t.wait(ctx); err != nil {
+		return 0, err
+	}
+	id, ok, err := t.findSet(ctx, kind, tenant, name)
 	if err != nil {
 		return 0, err
 	}
@@ -650,6 +791,15 @@ func (t *Tx) ensureSet(ctx context.Context, kind, tenant, name string) (int64, e
 
 // FindSet finds a group or room by name.
 func (t *Tx) FindSet(ctx context.Context, kind, tenant, name string) (int64, bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil {
+		return 0, false, err
+	}
+	return t.findSet(ctx, kind, tenant, name)
+}
+
+func (t *Tx) findSet(ctx context.Context, kind, tenant, name string) (int64, bool, error) {
 	tid, err := t.tenantOf(tenant)
 	if err != nil {
 		return 0, false, err
@@ -664,6 +814,11 @@ func (t *Tx) FindSet(ctx context.Context, kind, tenant, name string) (int64, boo
 
 // CreateSet creates a group or room.
 func (t *Tx) CreateSet(ctx context.Context, kind, tenant, name string) (int64, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil {
+		return 0, err
+	}
 	id, err := t.createSet(ctx, kind, tenant, name)
 	return id, t.wrote(ctx, err)
 }
@@ -687,6 +842,11 @@ func (t *Tx) createSet(ctx context.Context, kind, tenant, name string) (int64, e
 
 // DeleteSet deletes a group or room; its memberships go with it.
 func (t *Tx) DeleteSet(ctx context.Context, kind string, id int64) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil {
+		return err
+	}
 	err := t.triggersOn(ctx)
 	if err == nil {
 		_, err = t.tx.Exec(ctx, `DELETE FROM sets WHERE id = $1 AND kind = $2`, id, kind)
@@ -701,6 +861,11 @@ func (t *Tx) DeleteSet(ctx context.Context, kind string, id int64) error {
 
 // Members returns the members of a group or room.
 func (t *Tx) Members(ctx context.Context, kind string, set int64) ([]int64, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := t.tx.Query(ctx, `SELECT user_id FROM members WHERE set_id = $1`, set)
 	if err != nil {
 		return nil, err
@@ -710,6 +875,11 @@ func (t *Tx) Members(ctx context.Context, kind string, set int64) ([]int64, erro
 
 // AddMembers adds users to a group or room; members already there stay.
 func (t *Tx) AddMembers(ctx context.Context, kind string, set int64, users []int64) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil {
+		return err
+	}
 	ids := slices.Compact(slices.Sorted(slices.Values(users)))
 	_, err := t.tx.Exec(ctx, `INSERT INTO members (set_id, user_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`, set, ids)
 	return t.wrote(ctx, err)
@@ -717,35 +887,51 @@ func (t *Tx) AddMembers(ctx context.Context, kind string, set int64, users []int
 
 // RemoveMembers removes users from a group or room.
 func (t *Tx) RemoveMembers(ctx context.Context, kind string, set int64, users []int64) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil {
+		return err
+	}
 	_, err := t.tx.Exec(ctx, `DELETE FROM members WHERE set_id = $1 AND user_id = ANY($2)`, set, users)
 	return t.wrote(ctx, err)
 }
 
-// Try runs fn inside a savepoint.
+// Try runs fn inside a savepoint. It holds the Tx only around the
+// savepoint's statements, since fn calls the Tx itself.
 func (t *Tx) Try(ctx context.Context, fn func() error) error {
-	if _, err := t.tx.Exec(ctx, `SAVEPOINT try`); err != nil {
+	t.mu.Lock()
+	err := t.settle(ctx)
+	if err == nil {
+		_, err = t.tx.Exec(ctx, `SAVEPOINT try`)
+	}
+	if err != nil {
+		t.mu.Unlock()
 		return err
 	}
 	t.savepoints++
 	groups, rooms := len(t.groupsMade), len(t.roomsMade)
-	err := fn()
+	t.mu.Unlock()
+	err = fn()
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.savepoints--
-	if err != nil {
-		t.forget(groups, rooms)
-		if _, rerr := t.tx.Exec(context.WithoutCancel(ctx), `ROLLBACK TO SAVEPOINT try`); rerr != nil {
-			return rerr
-		}
-		if t.unchecked && !t.replica {
-			// The savepoint undid triggersOn too.
-			t.replica = true
-			if rerr := t.triggersOn(context.WithoutCancel(ctx)); rerr != nil {
-				return rerr
-			}
-		}
-		t.tx.Exec(context.WithoutCancel(ctx), `RELEASE SAVEPOINT try`)
+	if err == nil {
+		_, err = t.tx.Exec(ctx, `RELEASE SAVEPOINT try`)
 		return err
 	}
-	_, err = t.tx.Exec(ctx, `RELEASE SAVEPOINT try`)
+	t.forget(groups, rooms)
+	ctx = context.WithoutCancel(ctx)
+	if _, rerr := t.tx.Exec(ctx, `ROLLBACK TO SAVEPOINT try`); rerr != nil {
+		return rerr
+	}
+	if t.unchecked && !t.replica {
+		// The savepoint undid triggersOn too.
+		t.replica = true
+		if rerr := t.triggersOn(ctx); rerr != nil {
+			return rerr
+		}
+	}
+	t.tx.Exec(ctx, `RELEASE SAVEPOINT try`)
 	return err
 }
 
@@ -760,6 +946,15 @@ func (t *Tx) forget(groups, rooms int) {
 
 // CountUsers counts the users.
 func (t *Tx) CountUsers(ctx context.Context) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil {
+		return 0, err
+	}
+	return t.countUsers(ctx)
+}
+
+func (t *Tx) countUsers(ctx context.Context) (int, error) {
 	var n int
 	err := t.tx.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n)
 	return n, err

@@ -39,12 +39,12 @@ var fixturesDir = func() string {
 func fixture(name string) string { return filepath.Join(fixturesDir, name) }
 
 // newDB opens a new directory and returns it with its name: an SQLite file
-// in a temporary folder, or, when ROSTER_TEST_POSTGRES names a server, a
-// schema of its own there (its URL), so that every rule of the engine is
-// proven on both stores.
+// in a temporary folder or, with ROSTER_TEST_STORE=postgres, a schema of
+// its own in the server ROSTER_TEST_POSTGRES names (its URL), so that every
+// rule of the engine is proven on both stores.
 func newDB(t *testing.T) (roster.Directory, string) {
 	t.Helper()
-	if postgrestest.Enabled() {
+	if postgrestest.Chosen() {
 		return postgrestest.New(t)
 	}
 	path := filepath.Join(t.TempDir(), "roster.db")

@@ -102,10 +102,12 @@ start() {
 	fi
 	local port
 	port=$(free_port)
-	# Loopback only, the socket in our folder; a larger log between
-	# checkpoints so that a million-row load is not cut into checkpoints.
+	# Loopback only, the socket in our folder. Sized as a database server
+	# is (PostgreSQL's defaults fit a small machine of long ago): a buffer
+	# cache that holds a million users with their indexes, and a log large
+	# enough that a million-row load is not cut by checkpoints.
 	as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-		-o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_wal_size=4GB -c max_connections=200" start >/dev/null ||
+		-o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c shared_buffers=1GB -c max_wal_size=4GB -c max_connections=200" start >/dev/null ||
 		die "the server did not start; see $dir/server.log"
 	as_server tee "$dir/port" >/dev/null <<<"$port"
 	as_server "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qAtc \

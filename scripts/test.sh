@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 
 fuzztime=${FUZZTIME:-10s}
 
+# The PostgreSQL directory is tested on a real server: a throwaway one,
+# installed when missing, started here and stopped at the end.
+ROSTER_TEST_POSTGRES=$(./scripts/postgres.sh start)
+export ROSTER_TEST_POSTGRES
+trap './scripts/postgres.sh stop' EXIT
+
 echo "== go vet"
 go vet ./...
 
@@ -21,6 +27,9 @@ if [ "$(go env CGO_ENABLED)" = 1 ]; then
 	echo "== go test -race"
 	go test -race -count=1 ./provision/ ./sqlite/ ./catalog/
 fi
+
+echo "== go test, the engine on PostgreSQL"
+ROSTER_TEST_STORE=postgres go test -count=1 ./provision/
 
 echo "== go test, pure-Go SQLite"
 CGO_ENABLED=0 go test -count=1 ./sqlite/ ./provision/ ./cmd/...

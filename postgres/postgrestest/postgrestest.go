@@ -2,7 +2,8 @@
 // server, the one ROSTER_TEST_POSTGRES names (scripts/postgres.sh starts
 // one and prints its URL; scripts/test.sh sets the variable). Each
 // directory is a schema of its own, dropped when its test ends, so that
-// tests run in parallel on one database.
+// tests run in parallel on one database. ROSTER_TEST_STORE=postgres makes
+// the engine's tests, which use SQLite otherwise, use PostgreSQL.
 package postgrestest
 
 import (
@@ -24,8 +25,12 @@ import (
 // Env names the environment variable that holds the server's URL.
 const Env = "ROSTER_TEST_POSTGRES"
 
-// Enabled says whether tests run against PostgreSQL.
-func Enabled() bool { return os.Getenv(Env) != "" }
+// StoreEnv names the environment variable that chooses the store of the
+// engine's tests: "postgres", or SQLite when unset.
+const StoreEnv = "ROSTER_TEST_STORE"
+
+// Chosen says whether the engine's tests run against PostgreSQL.
+func Chosen() bool { return os.Getenv(StoreEnv) == "postgres" }
 
 var (
 	once    sync.Once
@@ -38,7 +43,10 @@ var (
 // test PostgreSQL never passes without it.
 func server(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	if !Enabled() {
+	if os.Getenv(Env) == "" {
+		if Chosen() {
+			t.Fatalf("%s=postgres, and %s names no server", StoreEnv, Env)
+		}
 		t.Skipf("%s is not set: run ./scripts/postgres.sh start and set it to the URL it prints", Env)
 	}
 	once.Do(func() {
