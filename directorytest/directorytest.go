@@ -5,6 +5,7 @@
 package directorytest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -53,6 +54,7 @@ func Run(t *testing.T, s Store) {
 		{"ReadsGoOnAfterARefusedWrite", readsGoOnAfterARefusedWrite},
 		{"TwoGoroutinesShareATransaction", twoGoroutinesShareATransaction},
 		{"BulkLoadChecksUniqueness", bulkLoadChecksUniqueness},
+		{"AWriteOutlivesTheContextOfItsCall", aWriteOutlivesTheContextOfItsCall},
 		{"SetReferenceAddsUpdatesAndPrunes", setReferenceAddsUpdatesAndPrunes},
 		{"ExportIsSortedByTenantNameAndUUID", exportIsSortedByTenantNameAndUUID},
 		{"ExportStopsAtTheFirstErrorOfItsCaller", exportStopsAtTheFirstErrorOfItsCaller},
@@ -611,6 +613,40 @@ func bulkLoadChecksUniqueness(t *testing.T, s Store) {
 	tx.Rollback()
 	if n := len(all(t, db2)); n != 0 {
 		t.Fatalf("%d users after a failed bulk load", n)
+	}
+}
+
+// aWriteOutlivesTheContextOfItsCall: the engine's writer calls Create with
+// the context of its pipeline, which ends before Commit; what Create wrote
+// (or queued) is committed all the same.
+func aWriteOutlivesTheContextOfItsCall(t *testing.T, s Store) {
+	db, _ := s.open(t)
+	ctx := t.Context()
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := tx.Bulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	call, cancel := context.WithCancel(ctx)
+	for b := range 25 {
+		var users []*roster.User
+		for i := range 512 {
+			n := b*512 + i
+			users = append(users, User(id(n), fmt.Sprintf("u%05d", n), fmt.Sprintf("u%05d@example.com", n)))
+		}
+		if err := tx.Create(call, users); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	if err := tx.Commit(); err != nil {
+		t.Fatalf("commit after the calls' context ended: %v", err)
+	}
+	if n := len(all(t, db)); n != 25*512 {
+		t.Fatalf("%d users, want %d", n, 25*512)
 	}
 }
 

@@ -272,7 +272,7 @@ func (db *DB) Begin(ctx context.Context) (roster.Tx, error) {
 		ptx.Rollback(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	t := &Tx{tx: ptx, db: db}
+	t := &Tx{tx: ptx, ctx: ctx, db: db}
 	if t.ref, err = loadReference(ctx, ptx); err != nil {
 		ptx.Rollback(context.WithoutCancel(ctx))
 		return nil, err
