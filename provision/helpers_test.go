@@ -18,6 +18,7 @@ import (
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
+	"github.com/roster-dev/roster/directorytest"
 	"github.com/roster-dev/roster/postgres"
 	"github.com/roster-dev/roster/postgres/postgrestest"
 	"github.com/roster-dev/roster/provision"
@@ -505,15 +506,7 @@ func writeCounter(t *testing.T, path string) func() int {
 // default tenant.
 func setTestReference(t *testing.T, db roster.Directory) {
 	t.Helper()
-	ref := &roster.Reference{Tenants: []roster.Tenant{{
-		Name:            "default",
-		CallPermissions: []roster.Object{{Name: "intl"}, {Name: "national"}},
-		SkillGroups:     []roster.Object{{Name: "support"}, {Name: "sales"}},
-		Desks:           []roster.Object{{Name: "D1"}},
-	}}}
-	if _, err := db.SetReference(t.Context(), ref, false); err != nil {
-		t.Fatalf("setting reference data: %v", err)
-	}
+	directorytest.SetTestReference(t, db)
 }
 
 // exists says whether a path exists.
