@@ -260,3 +260,44 @@ func TestCommitChecksTheForeignKeysOfABulkLoad(t *testing.T) {
 		t.Fatalf("a user of a role that does not exist: %v", err)
 	}
 }
+
+// TestABadURLHidesItsPassword: a URL that cannot be read is named without
+// its password (pgx's parser redacts it in its message, which Open
+// repeats; this keeps it so).
+func TestABadURLHidesItsPassword(t *testing.T) {
+	for _, u := range []string{"postgres://roster:S3cret-Pw@db:notaport/roster", "postgres://roster:S3cret-Pw@db/roster?sslmode=nonsense"} {
+		_, err := postgres.Open(t.Context(), u, postgres.Options{})
+		if roster.ErrorCode(err) != roster.EINVALID || strings.Contains(err.Error(), "S3cret") {
+			t.Errorf("%s: %v", postgres.Redact(u), err)
+		}
+	}
+}
+
+// TestAWriterWaitsNoLongerThanItsContext: Begin's wait for the lock ends
+// with its context, whatever the lock timeout.
+func TestAWriterWaitsNoLongerThanItsContext(t *testing.T) {
+	db, dbURL := postgrestest.New(t)
+	other := postgrestest.Open(t, dbURL)
+	tx, err := db.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	if tx2, err := other.Begin(ctx); err == nil {
+		tx2.Rollback()
+		t.Fatal("a second writer began while the first held the lock")
+	}
+	if ctx.Err() == nil {
+		t.Fatal("Begin gave up before its context ended")
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	tx2, err := other.Begin(t.Context())
+	if err != nil {
+		t.Fatalf("after the first writer: %v", err)
+	}
+	tx2.Rollback()
+}
