@@ -55,6 +55,7 @@ func Run(t *testing.T, s Store) {
 		{"TwoGoroutinesShareATransaction", twoGoroutinesShareATransaction},
 		{"BulkLoadChecksUniqueness", bulkLoadChecksUniqueness},
 		{"AWriteOutlivesTheContextOfItsCall", aWriteOutlivesTheContextOfItsCall},
+		{"ABulkLoadKeepsEveryRule", aBulkLoadKeepsEveryRule},
 		{"SetReferenceAddsUpdatesAndPrunes", setReferenceAddsUpdatesAndPrunes},
 		{"ExportIsSortedByTenantNameAndUUID", exportIsSortedByTenantNameAndUUID},
 		{"ExportStopsAtTheFirstErrorOfItsCaller", exportStopsAtTheFirstErrorOfItsCaller},
@@ -647,6 +648,54 @@ func aWriteOutlivesTheContextOfItsCall(t *testing.T, s Store) {
 	}
 	if n := len(all(t, db)); n != 25*512 {
 		t.Fatalf("%d users, want %d", n, 25*512)
+	}
+}
+
+// aBulkLoadKeepsEveryRule: what a store turns off for a bulk load (index
+// upkeep, row-by-row checks) does not let a rule break in the same
+// transaction: a line keeps its protocol, and deletes cascade.
+func aBulkLoadKeepsEveryRule(t *testing.T, s Store) {
+	db, _ := s.open(t)
+	ctx := t.Context()
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := tx.Bulk(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, b := User(id(1), "a", ""), User(id(2), "b", "")
+	a.Line = &roster.Line{Protocol: "sip", Context: "default", Exten: "1000", ProvisioningCode: "111111"}
+	b.Line = &roster.Line{Protocol: "sip", Context: "default", Exten: "1001", ProvisioningCode: "222222"}
+	a.Groups, b.Groups = []string{"G"}, []string{"G"}
+	if err := tx.Create(ctx, []*roster.User{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Delete(ctx, []int64{b.ID}); err != nil {
+		t.Fatal(err)
+	}
+	used, err := tx.Numbers(ctx, "exten", "", "default")
+	if err != nil || !reflect.DeepEqual(used, map[string]bool{"1000": true}) {
+		t.Fatalf("extensions after deleting b: %v, %v", used, err)
+	}
+	set, _, err := tx.FindSet(ctx, "group", "", "G")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids, err := tx.Members(ctx, "group", set); err != nil || !slices.Equal(ids, []int64{a.ID}) {
+		t.Fatalf("members of G after deleting b: %v, %v", ids, err)
+	}
+	a.Line.Protocol = "sccp"
+	err = tx.Try(ctx, func() error { return tx.Update(ctx, []*roster.User{a}) })
+	if err == nil || !strings.Contains(err.Error(), "protocol") {
+		t.Fatalf("changing a protocol in a bulk load: %v, want it refused", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := all(t, db); len(got) != 1 || got[0].Line.Protocol != "sip" || !slices.Equal(got[0].Groups, []string{"G"}) {
+		t.Fatalf("after the load: %+v", got)
 	}
 }
 
