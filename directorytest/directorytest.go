@@ -88,6 +88,18 @@ func User(uuid, username, email string) *roster.User {
 
 func id(n int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", n) }
 
+// begin starts a write transaction, rolled back when the test ends unless
+// it committed.
+func begin(t *testing.T, db roster.Directory) roster.Tx {
+	t.Helper()
+	tx, err := db.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback() })
+	return tx
+}
+
 // Create stores users in one transaction and returns its error.
 func Create(t *testing.T, db roster.Directory, users ...*roster.User) error {
 	t.Helper()
@@ -199,11 +211,7 @@ func identitiesAreComparedFolded(t *testing.T, s Store) {
 			t.Errorf("%q/%q: got %v, want a conflict", u.Username, u.Email, err)
 		}
 	}
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, db)
 	claims := []roster.Claim{{Key: "username", Value: "σοφια"}, {Key: "username", Value: "BOB"}, {Key: "email", Value: "JOSÉ@example.com"}}
 	owners, err := tx.Owners(ctx, claims)
 	if err != nil {
@@ -250,11 +258,7 @@ func aLineKeepsItsProtocol(t *testing.T, s Store) {
 	u := User(id(20), "a", "")
 	u.Line = &roster.Line{Protocol: "sip", Context: "default", Exten: "1000", ProvisioningCode: "111111"}
 	mustCreate(t, db, u)
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, db)
 	u.Line.Protocol = "sccp"
 	if err := tx.Update(ctx, []*roster.User{u}); err == nil || !strings.Contains(err.Error(), "protocol") {
 		t.Fatalf("got %v, want the protocol refused", err)
@@ -303,11 +307,7 @@ func aUserReadsBackAsStored(t *testing.T, s Store) {
 	SetTestReference(t, db)
 	want := Rich(id(30), "zoe")
 	mustCreate(t, db, want.Clone())
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, db)
 	got, err := tx.Users(ctx, []int64{1, 999})
 	tx.Rollback()
 	if err != nil {
@@ -328,11 +328,7 @@ func ownersFindTheHoldersOfClaims(t *testing.T, s Store) {
 	ctx := t.Context()
 	SetTestReference(t, db)
 	mustCreate(t, db, Rich(id(40), "zoe"))
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, db)
 	held := []roster.Claim{
 		{Key: "uuid", Value: strings.ToUpper(id(40))},
 		{Key: "username", Value: "ZOE"},
@@ -378,11 +374,7 @@ func updateReplacesAndDeleteCascades(t *testing.T, s Store) {
 	plain := Rich(id(51), "max")
 	plain.Line, plain.Voicemail, plain.Incalls = nil, nil, nil
 	mustCreate(t, db, Rich(id(50), "zoe"), plain)
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, db)
 	users, err := tx.Users(ctx, []int64{1, 2})
 	if err != nil {
 		t.Fatal(err)
@@ -428,11 +420,7 @@ func setsAndTheirMembers(t *testing.T, s Store) {
 	db, _ := s.open(t)
 	ctx := t.Context()
 	mustCreate(t, db, User(id(60), "a", ""), User(id(61), "b", ""), User(id(62), "c", ""))
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, db)
 	if _, ok, err := tx.FindSet(ctx, "room", "", "Atlas"); ok || err != nil {
 		t.Fatalf("a room that does not exist: %v %v", ok, err)
 	}
@@ -477,11 +465,7 @@ func tryUndoesItsWritesAlone(t *testing.T, s Store) {
 	db, _ := s.open(t)
 	ctx := t.Context()
 	mustCreate(t, db, User(id(70), "taken", ""))
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, db)
 	good := User(id(71), "good", "")
 	good.Groups = []string{"Kept"}
 	if err := tx.Try(ctx, func() error { return tx.Create(ctx, []*roster.User{good}) }); err != nil {
@@ -514,11 +498,7 @@ func readsGoOnAfterARefusedWrite(t *testing.T, s Store) {
 	db, _ := s.open(t)
 	ctx := t.Context()
 	mustCreate(t, db, User(id(80), "taken", ""))
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, db)
 	if err := tx.Create(ctx, []*roster.User{User(id(81), "Taken", "")}); roster.ErrorCode(err) != roster.ECONFLICT {
 		t.Fatalf("got %v, want a conflict", err)
 	}
@@ -543,11 +523,7 @@ func twoGoroutinesShareATransaction(t *testing.T, s Store) {
 	db, _ := s.open(t)
 	ctx := t.Context()
 	mustCreate(t, db, User(id(1), "first", ""))
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, db)
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
 	wg.Go(func() {
@@ -623,11 +599,7 @@ func bulkLoadChecksUniqueness(t *testing.T, s Store) {
 func aWriteOutlivesTheContextOfItsCall(t *testing.T, s Store) {
 	db, _ := s.open(t)
 	ctx := t.Context()
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, db)
 	if err := tx.Bulk(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -657,11 +629,7 @@ func aWriteOutlivesTheContextOfItsCall(t *testing.T, s Store) {
 func aBulkLoadKeepsEveryRule(t *testing.T, s Store) {
 	db, _ := s.open(t)
 	ctx := t.Context()
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := begin(t, db)
 	if err := tx.Bulk(ctx); err != nil {
 		t.Fatal(err)
 	}
