@@ -447,10 +447,13 @@ func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Clai
 				continue // an unknown context holds no numbers
 			}
 			g.context = id
+			// One index lookup per number: a plan made while the
+			// table was small would otherwise read the whole context
+			// and test each row against every number.
 			g.query = map[string]string{
-				"exten":            `SELECT exten, user_id FROM lines WHERE exten = ANY($1) AND context_id = $2`,
-				"incall_exten":     `SELECT exten, user_id FROM incalls WHERE exten = ANY($1) AND context_id = $2`,
-				"voicemail_number": `SELECT number, user_id FROM voicemails WHERE number = ANY($1) AND context_id = $2`,
+				"exten":            `SELECT t.exten, t.user_id FROM unnest($1::text[]) k (v) JOIN lines t ON t.context_id = $2 AND t.exten = k.v COLLATE "C"`,
+				"incall_exten":     `SELECT t.exten, t.user_id FROM unnest($1::text[]) k (v) JOIN incalls t ON t.context_id = $2 AND t.exten = k.v COLLATE "C"`,
+				"voicemail_number": `SELECT t.number, t.user_id FROM unnest($1::text[]) k (v) JOIN voicemails t ON t.context_id = $2 AND t.number = k.v COLLATE "C"`,
 			}[c.Key]
 		default:
 			return nil, fmt.Errorf("unknown claim key %q", c.Key)
