@@ -29,7 +29,7 @@ import (
 // spoiled, and Commit refuses to commit what is left.
 type Tx struct {
 	tx     pgx.Tx
-	ctx    context.Context // Begin's: the run's, which the queued writes outlive the calls in
+	ctx    context.Context // Begin's (the run's): queued writes run on it, as they outlive the calls that queue them
 	db     *DB
 	ref    *roster.Reference
 	sealer *seal.Sealer
