@@ -6,7 +6,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/roster-dev/roster/sheet/internal/cellfmt"
 )
@@ -31,7 +30,7 @@ func cellText(c *cellAttrs, shown []byte) string {
 			return cellfmt.Format{Kind: cellfmt.Percent}.Value(v, false)
 		}
 	case "date":
-		if s, ok := dateText(c.date); ok {
+		if s, ok := cellfmt.ISODate(c.date); ok {
 			return s
 		}
 	case "time":
@@ -65,28 +64,6 @@ func zeroPadded(shown []byte, v float64) bool {
 		digits = strconv.FormatInt(int64(v), 10)
 	}
 	return string(bytes.TrimLeft(shown, "0")) == digits
-}
-
-// dateLayouts are the forms of office:date-value: an xsd:date or an
-// xsd:dateTime, with or without a time zone. Parsing accepts fractions of a
-// second without their being in the layout.
-var dateLayouts = []string{"2006-01-02", "2006-01-02T15:04:05", "2006-01-02T15:04:05Z07:00"}
-
-// dateText writes a date as YYYY-MM-DD, and a date with a time of day as
-// YYYY-MM-DD HH:MM:SS, rounded to the second as the other formats are.
-func dateText(s string) (string, bool) {
-	for _, layout := range dateLayouts {
-		t, err := time.Parse(layout, s)
-		if err != nil {
-			continue
-		}
-		t = t.Round(time.Second)
-		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
-			return t.Format("2006-01-02"), true
-		}
-		return t.Format("2006-01-02 15:04:05"), true
-	}
-	return "", false
 }
 
 // durationText writes an office:time-value, an ISO 8601 duration such as
