@@ -10,42 +10,43 @@ import (
 	"github.com/roster-dev/roster/sheet/internal/cellfmt"
 )
 
-// cellText is the text of a cell: its value, written the way every
-// spreadsheet format in roster writes it, or else the text the cell
-// displays, which is also what a malformed value falls back to.
-func cellText(c *cellAttrs, shown []byte) string {
+// cellValue is the text of a cell's value, written the way every
+// spreadsheet format in roster writes it. It is not ok for a cell whose
+// text is the one it displays: a string, a zero-padded number, or a
+// malformed value.
+func cellValue(c *cellAttrs, shown []byte) (string, bool) {
 	switch c.valueType {
 	case "float":
 		// A "0000" format shows 42 as 0042; the zeros are the point of
 		// it, as in phone extensions, so the displayed text is kept.
 		if v, ok := number(c.value); ok && !zeroPadded(shown, v) {
-			return cellfmt.Number(v)
+			return cellfmt.Number(v), true
 		}
 	case "currency":
 		if v, ok := number(c.value); ok {
-			return cellfmt.Number(v)
+			return cellfmt.Number(v), true
 		}
 	case "percentage":
 		if v, ok := number(c.value); ok {
-			return cellfmt.Format{Kind: cellfmt.Percent}.Value(v, false)
+			return cellfmt.Format{Kind: cellfmt.Percent}.Value(v, false), true
 		}
 	case "date":
 		if s, ok := cellfmt.ISODate(c.date); ok {
-			return s
+			return s, true
 		}
 	case "time":
 		if s, ok := durationText(c.time); ok {
-			return s
+			return s, true
 		}
 	case "boolean":
 		switch c.boolean {
 		case "true", "1":
-			return "TRUE"
+			return "TRUE", true
 		case "false", "0":
-			return "FALSE"
+			return "FALSE", true
 		}
 	}
-	return string(shown)
+	return "", false
 }
 
 func number(s string) (float64, bool) {

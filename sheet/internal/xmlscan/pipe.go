@@ -53,10 +53,7 @@ func (p *pipe) run(r io.Reader) {
 				return
 			}
 		}
-		n, err := io.ReadFull(r, b[:cap(b)])
-		if err == io.ErrUnexpectedEOF {
-			err = io.EOF
-		}
+		n, err := fill(r, b[:cap(b)])
 		select {
 		case p.out <- chunk{b[:n], err}:
 		case <-p.done:
@@ -99,4 +96,24 @@ func (p *pipe) stop() {
 	close(p.done)
 	for range p.out {
 	}
+}
+
+// fill reads into b until it is full or r fails, as io.ReadFull does but
+// with r's own error: a truncated deflate stream's io.ErrUnexpectedEOF
+// must not pass for the end of the document.
+func fill(r io.Reader, b []byte) (int, error) {
+	n, empty := 0, 0
+	for n < len(b) {
+		m, err := r.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		if m == 0 {
+			if empty++; empty == 100 {
+				return n, io.ErrNoProgress
+			}
+		}
+	}
+	return n, nil
 }

@@ -259,6 +259,9 @@ func (s *Scanner) more() error {
 	b, err := s.pipe.next()
 	s.buf = append(s.buf, b...)
 	s.pipe.release(b)
+	if err == io.ErrUnexpectedEOF {
+		err = s.syntax(len(s.buf)-s.pos, "unexpected EOF")
+	}
 	if err != nil {
 		s.srcErr = err
 		if len(b) == 0 {
