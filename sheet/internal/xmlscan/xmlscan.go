@@ -79,6 +79,7 @@ type Scanner struct {
 	textHi  int
 	attrs   []span
 	self    bool // the Start is an empty-element tag, whose End is next
+	tagLen  int  // of the start tag parseStart read
 	pop     bool // the last token was an End: its element closes now
 	scratch []byte
 
@@ -339,35 +340,6 @@ func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\
 // endsName are the bytes that end a name.
 var endsName = [256]bool{' ': true, '\n': true, '\t': true, '\r': true, '/': true, '>': true, '=': true, '<': true}
 
-// nameEnd returns the offset of the end of a name that starts at off.
-func (s *Scanner) nameEnd(off int) (int, error) {
-	for {
-		for i, c := range s.buf[s.pos+off:] {
-			if endsName[c] {
-				return off + i, nil
-			}
-		}
-		off = len(s.buf) - s.pos
-		if err := s.more(); err != nil {
-			return 0, s.eof(off, err)
-		}
-	}
-}
-
-func (s *Scanner) skipSpace(off int) (int, error) {
-	for {
-		for i, c := range s.buf[s.pos+off:] {
-			if !isSpace(c) {
-				return off + i, nil
-			}
-		}
-		off = len(s.buf) - s.pos
-		if err := s.more(); err != nil {
-			return 0, s.eof(off, err)
-		}
-	}
-}
-
 // finish makes the n bytes from the next token's start the current token.
 // The limit on a token's length holds whether or not the token came in
 // one read.
@@ -499,108 +471,157 @@ func (s *Scanner) bang() (Kind, error) {
 	}
 }
 
+// endTag reads an end tag. Like startTag, it parses what the buffer holds
+// and, when the tag goes on past it, reads more and starts again: tags are
+// short, so this happens about once per chunk.
 func (s *Scanner) endTag() (Kind, error) {
-	end, err := s.nameEnd(2)
-	if err != nil {
-		return 0, err
+	for {
+		n, err := s.parseEnd(s.buf[s.pos:])
+		if err != nil {
+			return 0, err
+		}
+		if n > 0 {
+			s.pop = true
+			return End, s.finish(n)
+		}
+		if err := s.more(); err != nil {
+			return 0, s.eof(len(s.buf)-s.pos, err)
+		}
 	}
-	name := s.buf[s.pos+2 : s.pos+end]
-	off, err := s.skipSpace(end)
-	if err != nil {
-		return 0, err
-	}
-	if c, _ := s.at(off); c != '>' {
-		return 0, s.syntax(off, "invalid characters between </%s and >", s.buf[s.pos+2:s.pos+end])
-	}
-	name = s.buf[s.pos+2 : s.pos+end] // buf may have moved
-	if len(s.ends) == 0 || !bytes.Equal(name, s.top()) {
-		return 0, s.syntax(0, "</%s> does not close the element open there", name)
-	}
-	if err := s.finish(off + 1); err != nil {
-		return 0, err
-	}
-	s.nameLo, s.nameHi = 2, end
-	s.pop = true
-	return End, nil
 }
 
+// parseEnd parses the end tag at the start of b and returns its length, or
+// 0 if b holds only part of it.
+func (s *Scanner) parseEnd(b []byte) (int, error) {
+	i := 2
+	for i < len(b) && !endsName[b[i]] {
+		i++
+	}
+	end := i
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	if i == len(b) {
+		return 0, nil
+	}
+	if b[i] != '>' {
+		return 0, s.syntax(i, "invalid characters between </%s and >", b[2:end])
+	}
+	if len(s.ends) == 0 || !bytes.Equal(b[2:end], s.top()) {
+		return 0, s.syntax(0, "</%s> does not close the element open there", b[2:end])
+	}
+	s.nameLo, s.nameHi = 2, end
+	return i + 1, nil
+}
+
+// startTag reads a start tag or an empty-element tag.
 func (s *Scanner) startTag() (Kind, error) {
-	end, err := s.nameEnd(1)
-	if err != nil {
-		return 0, err
-	}
-	if end == 1 {
-		return 0, s.syntax(1, "expected element name after <")
-	}
-	s.attrs = s.attrs[:0]
-	off := end
 	for {
-		spaced := false
-		if c, _ := s.at(off); isSpace(c) {
-			spaced = true
-		}
-		if off, err = s.skipSpace(off); err != nil {
-			return 0, err
-		}
-		c, _ := s.at(off)
-		if c == '>' {
-			off++
-			break
-		}
-		if c == '/' {
-			if c, err := s.at(off + 1); err != nil || c != '>' {
-				return 0, s.syntax(off+1, "expected /> in element")
-			}
-			off += 2
-			s.self = true
-			break
-		}
-		if !spaced {
-			return 0, s.syntax(off, "expected space before an attribute of <%s>", s.buf[s.pos+1:s.pos+end])
-		}
-		var a span
-		a.name = int32(off)
-		if off, err = s.nameEnd(off); err != nil {
-			return 0, err
-		}
-		a.nameEnd = int32(off)
-		if a.nameEnd == a.name {
-			return 0, s.syntax(off, "expected attribute name in element")
-		}
-		if off, err = s.skipSpace(off); err != nil {
-			return 0, err
-		}
-		if c, _ := s.at(off); c != '=' {
-			return 0, s.syntax(off, "attribute name without = in element")
-		}
-		if off, err = s.skipSpace(off + 1); err != nil {
-			return 0, err
-		}
-		quote, _ := s.at(off)
-		if quote != '"' && quote != '\'' {
-			return 0, s.syntax(off, "unquoted or missing attribute value in element")
-		}
-		valEnd, err := s.index(quote, off+1)
+		n, err := s.parseStart(s.buf[s.pos:])
 		if err != nil {
-			return 0, s.eof(off, err)
+			return 0, err
 		}
-		if i := bytes.IndexByte(s.buf[s.pos+off+1:s.pos+valEnd], '<'); i >= 0 {
-			return 0, s.syntax(off+1+i, "unescaped < inside quoted string")
+		if n > 0 {
+			break
 		}
-		a.val, a.valEnd = int32(off+1), int32(valEnd)
-		s.attrs = append(s.attrs, a)
-		off = valEnd + 1
+		if err := s.more(); err != nil {
+			return 0, s.eof(len(s.buf)-s.pos, err)
+		}
 	}
 	if len(s.ends) == s.maxDepth {
 		return 0, s.syntax(0, "elements nested more than %d deep", s.maxDepth)
 	}
-	if err := s.finish(off); err != nil {
+	if err := s.finish(s.tagLen); err != nil {
 		return 0, err
 	}
-	s.nameLo, s.nameHi = 1, end
-	s.names = append(s.names, s.buf[s.tok+1:s.tok+end]...)
+	s.names = append(s.names, s.buf[s.tok+s.nameLo:s.tok+s.nameHi]...)
 	s.ends = append(s.ends, len(s.names))
 	return Start, nil
+}
+
+// parseStart parses the start tag at the start of b into the name, the
+// attributes and tagLen, and returns its length, or 0 if b holds only part
+// of it.
+func (s *Scanner) parseStart(b []byte) (int, error) {
+	i := 1
+	for i < len(b) && !endsName[b[i]] {
+		i++
+	}
+	if i == len(b) {
+		return 0, nil
+	}
+	if i == 1 {
+		return 0, s.syntax(1, "expected element name after <")
+	}
+	s.nameLo, s.nameHi = 1, i
+	s.attrs, s.self = s.attrs[:0], false
+	for {
+		spaced := i
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+		if i == len(b) {
+			return 0, nil
+		}
+		switch b[i] {
+		case '>':
+			s.tagLen = i + 1
+			return s.tagLen, nil
+		case '/':
+			if i+1 == len(b) {
+				return 0, nil
+			}
+			if b[i+1] != '>' {
+				return 0, s.syntax(i+1, "expected /> in element")
+			}
+			s.self = true
+			s.tagLen = i + 2
+			return s.tagLen, nil
+		}
+		if i == spaced {
+			return 0, s.syntax(i, "expected space before an attribute of <%s>", b[1:s.nameHi])
+		}
+		var a span
+		a.name = int32(i)
+		for i < len(b) && !endsName[b[i]] {
+			i++
+		}
+		a.nameEnd = int32(i)
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+		if i == len(b) {
+			return 0, nil
+		}
+		if a.nameEnd == a.name {
+			return 0, s.syntax(i, "expected attribute name in element")
+		}
+		if b[i] != '=' {
+			return 0, s.syntax(i, "attribute name without = in element")
+		}
+		i++
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+		if i == len(b) {
+			return 0, nil
+		}
+		quote := b[i]
+		if quote != '"' && quote != '\'' {
+			return 0, s.syntax(i, "unquoted or missing attribute value in element")
+		}
+		i++
+		end := bytes.IndexByte(b[i:], quote)
+		if end < 0 {
+			return 0, nil
+		}
+		if lt := bytes.IndexByte(b[i:i+end], '<'); lt >= 0 {
+			return 0, s.syntax(i+lt, "unescaped < inside quoted string")
+		}
+		a.val, a.valEnd = int32(i), int32(i+end)
+		s.attrs = append(s.attrs, a)
+		i += end + 1
+	}
 }
 
 // decode appends raw, an attribute value or text off bytes from the
