@@ -91,9 +91,6 @@ func (c *content) token() (xmlscan.Kind, error) {
 // opened, an end element's before it closes.
 func (c *content) depth() int { return c.s.Depth() }
 
-// name is the name of the last start or end element, as written.
-func (c *content) name() string { return string(c.s.Name()) }
-
 // attr is the value of the last start element's attribute of that name,
 // or "".
 func (c *content) attr(name string) (string, error) {
