@@ -384,24 +384,33 @@ func (r *Reader) startCell() error {
 		if err != nil {
 			return r.xml.xmlError(err)
 		}
-		*to = valueTypes[string(v)]
-		if *to == "" {
-			*to = string(v)
-		}
+		*to = text(v)
 	}
 	r.cell = r.xml.depth()
 	r.text = r.text[:0]
 	return nil
 }
 
-// valueTypes are the values of office:value-type, so that reading one
-// costs no allocation.
-var valueTypes = map[string]string{}
-
-func init() {
-	for _, t := range []string{"float", "percentage", "currency", "date", "time", "boolean", "string", "void"} {
-		valueTypes[t] = t
+// text is v as a string, without an allocation for the values of
+// office:value-type, which every cell has.
+func text(v []byte) string {
+	switch string(v) {
+	case "string":
+		return "string"
+	case "float":
+		return "float"
+	case "percentage":
+		return "percentage"
+	case "currency":
+		return "currency"
+	case "date":
+		return "date"
+	case "time":
+		return "time"
+	case "boolean":
+		return "boolean"
 	}
+	return string(v)
 }
 
 // startInCell handles the elements of a cell's content: paragraphs and

@@ -198,11 +198,7 @@ func (s *Scanner) AttrValue(i int) ([]byte, error) {
 
 // AppendText appends the decoded text of a Text or CData token to dst.
 func (s *Scanner) AppendText(dst []byte) ([]byte, error) {
-	raw := s.buf[s.tok+s.textLo : s.tok+s.textHi]
-	if plain(raw) {
-		return append(dst, raw...), nil
-	}
-	return s.decode(dst, raw, s.textLo, s.kind == CData)
+	return s.decode(dst, s.buf[s.tok+s.textLo:s.tok+s.textHi], s.textLo, s.kind == CData)
 }
 
 // RawText is the text of a Text or CData token as written, undecoded.
