@@ -400,7 +400,16 @@ func (s *Scanner) next() (Kind, error) {
 }
 
 func (s *Scanner) text() (Kind, error) {
-	end, err := s.index('<', 0)
+	// Most text in a sheet is a short value: look at it before calling
+	// IndexByte.
+	b := s.buf[s.pos:min(len(s.buf), s.pos+16)]
+	for i, c := range b {
+		if c == '<' {
+			s.textLo, s.textHi = 0, i
+			return Text, s.finish(i)
+		}
+	}
+	end, err := s.index('<', len(b))
 	if err == io.EOF {
 		end = len(s.buf) - s.pos
 	} else if err != nil {
@@ -607,16 +616,20 @@ func (s *Scanner) parseStart(b []byte) (int, error) {
 			return 0, s.syntax(i, "unquoted or missing attribute value in element")
 		}
 		i++
-		end := bytes.IndexByte(b[i:], quote)
-		if end < 0 {
+		// Values are short: a loop beats two calls of IndexByte.
+		end := i
+		for end < len(b) && b[end] != quote {
+			if b[end] == '<' {
+				return 0, s.syntax(end, "unescaped < inside quoted string")
+			}
+			end++
+		}
+		if end == len(b) {
 			return 0, nil
 		}
-		if lt := bytes.IndexByte(b[i:i+end], '<'); lt >= 0 {
-			return 0, s.syntax(i+lt, "unescaped < inside quoted string")
-		}
-		a.val, a.valEnd = int32(i), int32(i+end)
+		a.val, a.valEnd = int32(i), int32(end)
 		s.attrs = append(s.attrs, a)
-		i += end + 1
+		i = end + 1
 	}
 }
 
