@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/roster-dev/roster/sheet/internal/cellfmt"
 	"github.com/roster-dev/roster/sheet/internal/xmlscan"
 	"github.com/roster-dev/roster/sheet/internal/zipguard"
 )
@@ -486,7 +487,7 @@ func (r *Reader) endCell() error {
 		return nil
 	}
 	if r.col+n > maxCols {
-		return r.rowError(r.rowNum, "data right of column %s, the last column a spreadsheet can have", columnName(maxCols))
+		return r.rowError(r.rowNum, "data right of column %s, the last column a spreadsheet can have", cellfmt.ColumnName(maxCols))
 	}
 	if int64(r.col+n) > r.cellsLeft {
 		return r.cellError("the sheet has more than %d cells, too many to read", r.opt.MaxCells)
@@ -522,14 +523,5 @@ func (r *Reader) rowError(row int, format string, args ...any) error {
 }
 
 func (r *Reader) cellError(format string, args ...any) error {
-	return fmt.Errorf("ods: sheet %q row %d column %s: %s", r.name, r.rowNum, columnName(r.col+1), fmt.Sprintf(format, args...))
-}
-
-// columnName writes a 1-based column number as letters: 1 is A, 27 is AA.
-func columnName(n int) string {
-	var b []byte
-	for ; n > 0; n = (n - 1) / 26 {
-		b = append([]byte{byte('A' + (n-1)%26)}, b...)
-	}
-	return string(b)
+	return fmt.Errorf("ods: sheet %q row %d column %s: %s", r.name, r.rowNum, cellfmt.ColumnName(r.col+1), fmt.Sprintf(format, args...))
 }

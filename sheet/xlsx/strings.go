@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/roster-dev/roster/sheet/internal/xmlscan"
-	"github.com/roster-dev/roster/sheet/internal/zipguard"
 )
 
 // sharedStrings is the workbook's table of strings, which cells refer to by
@@ -35,17 +34,15 @@ func (ss *sharedStrings) bounds(i int) (start, end int, ok bool) {
 // readSharedStrings reads sharedStrings.xml: the text of each string item
 // (si), plain or in rich-text runs (r), without its phonetic guides (rPh).
 func (wb *workbook) readSharedStrings(name string, opt Options) error {
-	f := wb.files[name]
-	if f == nil {
+	s, closePart, err := wb.open(name, opt)
+	if err == errNoPart {
 		return nil
 	}
-	rc, err := zipguard.OpenEntry(f, opt.Limits.MaxTotal)
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
-	s := xmlscan.New(rc, xmlscan.Options{})
-	defer s.Close()
+	defer closePart()
+	size := wb.files[name].UncompressedSize64
 	var (
 		text      strings.Builder
 		ends      []uint32
@@ -69,7 +66,7 @@ func (wb *workbook) readSharedStrings(name string, opt Options) error {
 		case xmlscan.Start:
 			switch n := string(local(s.Name())); {
 			case n == "sst":
-				text.Grow(sizeHint(f.UncompressedSize64, attr(s, "uniqueCount"), max))
+				text.Grow(sizeHint(size, attr(s, "uniqueCount"), max))
 			case n == "si" && !inSI:
 				inSI, item = true, item[:0]
 			case n == "rPh" && inSI && skip == 0:

@@ -10,18 +10,17 @@ import (
 
 	"github.com/roster-dev/roster/sheet/internal/cellfmt"
 	"github.com/roster-dev/roster/sheet/internal/xmlscan"
-	"github.com/roster-dev/roster/sheet/internal/zipguard"
 )
 
 // Reader reads the rows of one worksheet.
 type Reader struct {
-	wb    *workbook
-	opt   Options
-	name  string // the sheet's
-	part  string // its worksheet part
-	close io.Closer
-	s     *xmlscan.Scanner
-	err   error
+	wb        *workbook
+	opt       Options
+	name      string // the sheet's
+	part      string // its worksheet part
+	closePart func() error
+	s         *xmlscan.Scanner
+	err       error
 
 	data   int // depth of sheetData, once in it
 	inRow  bool
@@ -54,18 +53,14 @@ type span struct {
 
 func newSheetReader(wb *workbook, i int, opt Options) (*Reader, error) {
 	r := &Reader{wb: wb, opt: opt, name: wb.names[i], part: wb.targets[i]}
-	f := wb.files[r.part]
-	if f == nil {
+	s, closePart, err := wb.open(r.part, opt)
+	if err == errNoPart {
 		return nil, fmt.Errorf("sheet %q: the workbook has no worksheet for it", r.name)
 	}
-	rc, err := zipguard.OpenEntry(f, opt.Limits.MaxTotal)
 	if err != nil {
 		return nil, err
 	}
-	r.close = rc
-	// The longest token allowed: a cell's text written with entities
-	// (&quot; is six bytes for one) or a tag with long attributes.
-	r.s = xmlscan.New(rc, xmlscan.Options{MaxToken: max(16<<20, 8*opt.MaxCellBytes)})
+	r.s, r.closePart = s, closePart
 	return r, nil
 }
 
@@ -77,12 +72,11 @@ func (r *Reader) Close() error {
 	if r.s == nil {
 		return nil
 	}
-	r.s.Close()
 	r.s = nil
 	if r.err == nil {
 		r.err = errors.New("xlsx: the reader is closed")
 	}
-	return r.close.Close()
+	return r.closePart()
 }
 
 // Next returns the next row that has at least one non-empty cell: its
@@ -260,7 +254,7 @@ func (r *Reader) startCell() error {
 		case 's':
 			n, ok := number(v)
 			if !ok {
-				return r.rowError(r.row, "the style %q of cell %s is not a number", v, columnName(col+1))
+				return r.rowError(r.row, "the style %q of cell %s is not a number", v, cellfmt.ColumnName(col+1))
 			}
 			c.style = n
 		case 't':
@@ -268,7 +262,7 @@ func (r *Reader) startCell() error {
 		}
 	}
 	if col >= maxCols {
-		return r.rowError(r.row, "data right of column %s, the last column a spreadsheet can have", columnName(maxCols))
+		return r.rowError(r.row, "data right of column %s, the last column a spreadsheet can have", cellfmt.ColumnName(maxCols))
 	}
 	r.col, r.inCell = col, true
 	return nil
@@ -396,14 +390,5 @@ func (r *Reader) rowError(row int, format string, args ...any) error {
 }
 
 func (r *Reader) cellError(format string, args ...any) error {
-	return fmt.Errorf("sheet %q cell %s%d: %s", r.name, columnName(r.col+1), r.row, fmt.Sprintf(format, args...))
-}
-
-// columnName writes a 1-based column number as letters: 1 is A, 27 is AA.
-func columnName(n int) string {
-	var b []byte
-	for ; n > 0; n = (n - 1) / 26 {
-		b = append([]byte{byte('A' + (n-1)%26)}, b...)
-	}
-	return string(b)
+	return fmt.Errorf("sheet %q cell %s%d: %s", r.name, cellfmt.ColumnName(r.col+1), r.row, fmt.Sprintf(format, args...))
 }

@@ -222,17 +222,11 @@ var errNoPart = errors.New("no such part")
 // scan calls start for each start tag of a small part, and stops at the
 // end of an element named in stopAfter's first element, if given.
 func (wb *workbook) scan(name string, opt Options, start func(*xmlscan.Scanner) error, stopAfter ...string) error {
-	f := wb.files[name]
-	if f == nil {
-		return errNoPart
-	}
-	rc, err := zipguard.OpenEntry(f, opt.Limits.MaxTotal)
+	s, closePart, err := wb.open(name, opt)
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
-	s := xmlscan.New(rc, xmlscan.Options{})
-	defer s.Close()
+	defer closePart()
 	for {
 		k, err := s.Next()
 		if err == io.EOF {
@@ -252,6 +246,26 @@ func (wb *workbook) scan(name string, opt Options, start func(*xmlscan.Scanner) 
 			}
 		}
 	}
+}
+
+// open starts scanning a part, or returns errNoPart. The function it
+// returns releases the part.
+func (wb *workbook) open(name string, opt Options) (*xmlscan.Scanner, func() error, error) {
+	f := wb.files[name]
+	if f == nil {
+		return nil, nil, errNoPart
+	}
+	rc, err := zipguard.OpenEntry(f, opt.Limits.MaxTotal)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The longest token allowed: a cell's text written with entities
+	// (&quot; is six bytes for one) or a tag with long attributes.
+	s := xmlscan.New(rc, xmlscan.Options{MaxToken: max(16<<20, 8*opt.MaxCellBytes)})
+	return s, func() error {
+		s.Close()
+		return rc.Close()
+	}, nil
 }
 
 // partError names the part an error comes from, unless it already does.

@@ -254,3 +254,13 @@ func ISODate(s string) (string, bool) {
 	}
 	return "", false
 }
+
+// ColumnName writes a 1-based column number as letters, as every
+// spreadsheet program names columns in messages: 1 is A, 27 is AA.
+func ColumnName(n int) string {
+	var b []byte
+	for ; n > 0; n = (n - 1) / 26 {
+		b = append([]byte{byte('A' + (n-1)%26)}, b...)
+	}
+	return string(b)
+}
