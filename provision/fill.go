@@ -16,6 +16,7 @@ func (r *run) generate(it *item) {
 	u := it.user
 	create := it.action == roster.Create
 	if create && r.opt.GenerateUsername && u.Username == "" {
+		r.prime()
 		r.newUsername(it)
 	}
 	if create && r.opt.GeneratePassword && u.Password == "" && u.PasswordHash == "" {
@@ -28,6 +29,7 @@ func (r *run) generate(it *item) {
 	}
 	lineIsNew := it.old == nil || it.old.Line == nil
 	if l.Exten == "auto" || l.Exten == "" && r.opt.GenerateExten && lineIsNew {
+		r.prime()
 		n, ok := r.freeNumber(it, "exten", u.Tenant, l.Context)
 		if !ok {
 			it.fail("exten", l.Exten, fmt.Sprintf("no free number left in context %s", l.Context))

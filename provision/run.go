@@ -66,6 +66,10 @@ type run struct {
 	plansOnly bool
 	rowsRead  atomic.Int64
 	reserved  bool
+	path      string // of the file, read again by prime
+	checkedTo int    // the last row whose values the checker has claimed
+	primed    bool
+	primeErr  error
 	wrote     bool // something was written
 	genCount  int  // secrets generated for written users
 }
@@ -100,7 +104,7 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, opt: opt, command: command, update: command == "update",
+	r := &run{ctx: ctx, opt: opt, command: command, update: command == "update", path: path,
 		numbers: map[[3]string]map[string]bool{}, cursor: map[[3]string]int{}}
 	zero := func() *int { return new(int) }
 	r.res = &roster.Result{Command: command, File: path, DryRun: opt.DryRun, Mode: opt.Mode,
@@ -155,9 +159,6 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 		r.reports = newReports(opt, command, r.file, r.header)
 		defer r.reports.abandon()
 	}
-	if err := r.prime(path); err != nil {
-		return nil, err
-	}
 	r.hasher = newHasher()
 	defer r.hasher.close()
 	if err := r.pipeline(); err != nil {
@@ -187,30 +188,38 @@ func (r *run) checkHeader() error {
 	return nil
 }
 
-// prime reads the file once before the real pass when numbers or usernames
-// are generated, so that generated values avoid those of later rows.
-func (r *run) prime(path string) error {
-	exten := catalog.Lookup("exten")
-	if !(r.opt.GenerateExten || r.opt.GenerateUsername || r.header.Has(exten)) {
-		return nil
+// prime records the explicit usernames and extensions of the rows not yet
+// checked, so that numbers and usernames generated for earlier rows avoid
+// the ones later rows give. It reads the file again, so it is called only
+// when the first value is generated: a file that generates nothing is read
+// once.
+func (r *run) prime() {
+	if r.primed {
+		return
 	}
-	f, err := sheet.Open(path, r.opt.Sheet)
+	r.primed = true
+	f, err := sheet.Open(r.path, r.opt.Sheet)
 	if err != nil {
-		return unreadable(err)
+		r.primeErr = unreadable(err)
+		return
 	}
 	defer f.Close()
 	if _, err := f.Next(); err != nil {
-		return unreadable(err)
+		r.primeErr = unreadable(err)
+		return
 	}
 	for {
 		row, err := f.Next()
 		if err == io.EOF {
-			return nil
+			return
 		}
 		if err != nil {
-			return unreadable(err)
+			r.primeErr = unreadable(err)
+			return
 		}
-		r.checker.Prime(row.Cells, row.Num)
+		if row.Num > r.checkedTo {
+			r.checker.Prime(row.Cells, row.Num)
+		}
 	}
 }
 
@@ -233,6 +242,7 @@ func (r *run) plan(b *batch) error {
 		if !it.skipped {
 			it.problems = r.checker.Unique(it.record(), it.problems)
 		}
+		r.checkedTo = it.row
 	}
 	if err := r.identify(b); err != nil {
 		return err
@@ -262,6 +272,9 @@ func (r *run) plan(b *batch) error {
 			r.generate(it)
 			r.requireLogin(it)
 		}
+	}
+	if r.primeErr != nil {
+		return r.primeErr
 	}
 	if err := r.claims(b); err != nil {
 		return err

@@ -5,7 +5,7 @@
 # BENCH_DIR (default a temporary folder).
 #
 #   ./scripts/bench.sh            all measurements
-#   ./scripts/bench.sh check      one of: check import import-lines generate update update-passwords export read
+#   ./scripts/bench.sh check      one of: check import import-lines generate update update-passwords export read read1m
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
@@ -100,13 +100,37 @@ if [[ $what == all || $what == export ]]; then
 	measure "roster export (1M users, CSV)" : "$roster" --db "$dir/exp.db" export -o "$dir/export.csv"
 fi
 
-if [[ $what == all || $what == read ]]; then
-	sample 100000 groups users100k.csv
-	for f in xlsx ods; do
-		[ -f "$dir/users100k.$f" ] || "$roster" sample --rows 100000 --with groups -o "$dir/users100k.$f" 2>/dev/null
-	done
+# workbook ROWS EXT: the ROWS-row sample saved as EXT by LibreOffice, as HR
+# would send it (shared strings in XLSX, styled rows), or by roster's own
+# writer when LibreOffice is not installed.
+workbook() {
+	local csv="$dir/users$1.csv" out="$dir/users$1.$2"
+	[ -f "$out" ] && return
+	if command -v soffice >/dev/null; then
+		soffice --headless --infilter="CSV:44,34,76,1" --convert-to "$2" --outdir "$dir" "$csv" >/dev/null 2>&1
+	else
+		echo "(no LibreOffice: users$1.$2 written by roster sample)"
+		"$roster" sample --rows "$1" --with groups -o "$out" 2>/dev/null
+	fi
+}
+
+# read ROWS: roster read and check of the same rows as CSV, XLSX and ODS.
+read_case() {
+	local n=$1
+	sample "$n" groups "users$n.csv"
+	workbook "$n" xlsx
+	workbook "$n" ods
 	for f in csv xlsx ods; do
-		measure "roster read (100k rows, $f)" : "$roster" read "$dir/users100k.$f"
+		measure "roster read ($n rows, $f)" : "$roster" read "$dir/users$n.$f"
+		measure "roster check --json ($n rows, $f)" : "$roster" check --json "$dir/users$n.$f"
 	done
+}
+
+if [[ $what == all || $what == read ]]; then
+	read_case 100000
 	echo "xls: go test -run '^\$' -bench BenchmarkRead100k ./sheet/xls/ (no XLS writer: the benchmark builds its own file)"
+fi
+
+if [[ $what == all || $what == read1m ]]; then
+	read_case 1000000
 fi

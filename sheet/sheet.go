@@ -109,8 +109,8 @@ func (l Limits) withDefaults() Limits {
 }
 
 // check holds a row of any format to the limits, whether its reader checks
-// them as it reads (CSV, and the cells of ODS and XLS) or not (XLSX, whose
-// rows excelize reads whole).
+// them as it reads or not: the workbook readers bound a row by the width of
+// a spreadsheet, which may be more than MaxColumns.
 func (l Limits) check(row Row) error {
 	if len(row.Cells) > l.MaxColumns {
 		return fmt.Errorf("row %d: more than %d cells in one row", row.Num, l.MaxColumns)
