@@ -39,6 +39,9 @@ type Tx interface {
 	Owners(ctx context.Context, claims []Claim) (map[Claim]int64, error)
 	// Users loads users with all their resources and memberships.
 	Users(ctx context.Context, ids []int64) (map[int64]*User, error)
+	// UserNames loads only what names users (uuid, tenant, names, username,
+	// email), for listing them.
+	UserNames(ctx context.Context, ids []int64) (map[int64]*User, error)
 	// Numbers returns the numbers used in a context for a key (exten,
 	// incall_exten or voicemail_number), for generating free ones.
 	Numbers(ctx context.Context, key, tenant, context string) (map[string]bool, error)

@@ -97,6 +97,10 @@ func (a *app) change(ctx context.Context, f *changeFlags, file string, question 
 	if err != nil {
 		return err
 	}
+	defer p.Release()
+	if f.dryRun || question != nil && !f.yes {
+		p.Release() // nobody waits for the lock while a person reads the plan
+	}
 	res := p.Result
 	res.File, res.DryRun = file, f.dryRun
 	if !f.json {
@@ -123,7 +127,7 @@ func (a *app) change(ctx context.Context, f *changeFlags, file string, question 
 	if err := out.result(res); err != nil {
 		return err
 	}
-	if res.NotFound != nil && len(*res.NotFound) > 0 {
+	if res.Failed > 0 {
 		return rowsFailed
 	}
 	return nil
