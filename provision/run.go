@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -445,8 +444,7 @@ func (r *run) finish() (*roster.Result, error) {
 	if r.reports != nil {
 		rep, err := r.reports.finish(applied, res.Failed > 0 || len(res.NotApplied) > 0, r.genCount > 0)
 		if err != nil {
-			slog.Error("writing reports", "err", err)
-			return nil, fmt.Errorf("writing the reports: %w", err)
+			return nil, fmt.Errorf("writing the reports: %w", err) // the caller logs it, once
 		}
 		res.Reports = rep
 	}
