@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -137,15 +138,27 @@ func TestOnlyDryRunsSayWouldBe(t *testing.T) {
 	}
 }
 
-// TestErrorsArePrintedOnce: a failure that is no application error (here
-// a directory file that is not a database) is printed once, not logged and
-// then printed again.
+// TestErrorsArePrintedOnce: a failure that is no application error (a
+// directory file that is not a database, a report folder that cannot be
+// made) is printed once, not logged and then printed again.
 func TestErrorsArePrintedOnce(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "roster.db", strings.Repeat("not a database\n", 512))
 	_, errOut, code := run(t, dir, "export")
 	if lines := strings.Split(strings.TrimSpace(errOut), "\n"); code != 2 || len(lines) != 1 || lines[0] == "" {
-		t.Errorf("exit %d, stderr:\n%s", code, errOut)
+		t.Errorf("export: exit %d, stderr:\n%s", code, errOut)
+	}
+	// The engine's own logging goes to the process's stderr: run the
+	// command in a process of its own.
+	dir = t.TempDir()
+	writeFile(t, dir, "users.csv", "username,firstname,email\ndave,Dave,dave@\n")
+	writeFile(t, dir, "afile", "")
+	var stderr bytes.Buffer
+	cmd := command(t, dir, "import", "--report-dir", "afile/reports", "users.csv")
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if lines := strings.Split(strings.TrimSpace(stderr.String()), "\n"); cmd.ProcessState.ExitCode() != 2 || len(lines) != 1 || lines[0] == "" {
+		t.Errorf("import: %v, stderr:\n%s", err, stderr.String())
 	}
 }
 
