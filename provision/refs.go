@@ -176,7 +176,7 @@ func resolve(ctx context.Context, tx roster.Tx, refs []Ref) (*resolved, error) {
 		for j, id := range ids {
 			parts[j] = fmt.Sprintf("the %s of %s", strings.Join(keys[id], " and "), users[id].UUID)
 		}
-		res.ambiguous[i].Message = fmt.Sprintf("names %d users, so nothing was changed: it is %s; name the user by its uuid, or put the list under a username or email header",
+		res.ambiguous[i].Message = fmt.Sprintf("names %d users: it is %s; nothing is changed while a reference is unclear (name the user by its uuid, or list the users under a username or email header)",
 			len(ids), strings.Join(parts, ", and "))
 	}
 	return res, nil

@@ -103,7 +103,7 @@ func (a *app) change(ctx context.Context, f *changeFlags, file string, question 
 	}
 	res := p.Result
 	res.File, res.DryRun = file, f.dryRun
-	if !f.json {
+	if !f.json && (f.dryRun || !p.Empty()) { // the users it will change, or would
 		for _, u := range p.Users {
 			printf(a.stdout, "  %s  %s  %s  %s\n", u.UUID, orDash(u.Username), orDash(u.Email), u.DisplayName)
 		}
