@@ -104,9 +104,11 @@ func (a *app) change(ctx context.Context, f *changeFlags, file string, question 
 	res := p.Result
 	res.File, res.DryRun = file, f.dryRun
 	if !f.json && (f.dryRun || !p.Empty()) { // the users it will change, or would
+		w := bufio.NewWriter(a.stdout) // one write, not one per user
 		for _, u := range p.Users {
-			printf(a.stdout, "  %s  %s  %s  %s\n", u.UUID, orDash(u.Username), orDash(u.Email), u.DisplayName)
+			printf(w, "  %s  %s  %s  %s\n", u.UUID, orDash(u.Username), orDash(u.Email), u.DisplayName)
 		}
+		w.Flush()
 	}
 	if !f.dryRun && !p.Empty() {
 		if question != nil {
