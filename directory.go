@@ -13,11 +13,20 @@ type Directory interface {
 	// Begin starts a write transaction. Only one runs at a time: Begin
 	// waits for the other one, or fails with ECONFLICT when it waits too long.
 	Begin(ctx context.Context) (Tx, error)
+	// Sets lists the groups (kind "group") or rooms ("room") of a tenant
+	// (the default tenant when empty), by name, with their member counts.
+	Sets(ctx context.Context, kind, tenant string) ([]Set, error)
 	// Export calls fn for every user of the tenant (all tenants when
 	// empty), sorted by tenant, lastname, firstname, then uuid, from one
 	// consistent snapshot.
 	Export(ctx context.Context, tenant string, fn func(*User) error) error
 	Close() error
+}
+
+// Set is a group or a room, with how many members it has.
+type Set struct {
+	Name    string `json:"name"`
+	Members int    `json:"members"`
 }
 
 // Claim is a value that only one user may hold: a username, an email, a
@@ -39,6 +48,9 @@ type Tx interface {
 	Owners(ctx context.Context, claims []Claim) (map[Claim]int64, error)
 	// Users loads users with all their resources and memberships.
 	Users(ctx context.Context, ids []int64) (map[int64]*User, error)
+	// UserNames loads only what names users (uuid, tenant, names, username,
+	// email), for listing them.
+	UserNames(ctx context.Context, ids []int64) (map[int64]*User, error)
 	// Numbers returns the numbers used in a context for a key (exten,
 	// incall_exten or voicemail_number), for generating free ones.
 	Numbers(ctx context.Context, key, tenant, context string) (map[string]bool, error)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -250,14 +249,13 @@ func (r *run) plan(b *batch) error {
 	r.comparePasswords(b)
 	for _, it := range b.items {
 		if !it.ok() {
+			r.recheck(it)
 			continue
 		}
 		switch it.action {
 		case roster.Create:
 			if r.opt.OnExisting == OnExistingUpdate {
-				catalog.Required(it.values, it.failed, func(c *catalog.Column, value, message string) {
-					it.fail(c.Name, value, message)
-				})
+				r.requireNew(it)
 				if !it.ok() {
 					continue
 				}
@@ -317,7 +315,7 @@ func (r *run) identify(b *batch) error {
 	if r.empty && !r.update {
 		// Nobody exists yet: every row creates.
 		for _, it := range b.items {
-			if it.ok() {
+			if r.looksUp(it) {
 				it.action = roster.Create
 			}
 		}
@@ -329,7 +327,7 @@ func (r *run) identify(b *batch) error {
 	}
 	var claims []roster.Claim
 	for _, it := range b.items {
-		if !it.ok() {
+		if !r.looksUp(it) {
 			continue
 		}
 		for _, k := range keys {
@@ -347,11 +345,12 @@ func (r *run) identify(b *batch) error {
 	}
 	var need []int64
 	for _, it := range b.items {
-		if !it.ok() {
+		if !r.looksUp(it) {
 			continue
 		}
 		var ids []int64
 		var first *catalog.Column // the key that found the user
+		conflict := false
 		for _, k := range keys {
 			v := it.values[k.Index]
 			id, ok := owners[roster.Claim{Key: k.Name, Value: v}]
@@ -360,6 +359,7 @@ func (r *run) identify(b *batch) error {
 			}
 			if len(ids) > 0 && !slices.Contains(ids, id) {
 				it.fail(k.Name, v, fmt.Sprintf("belongs to another user than the %s of this row", first.Name))
+				conflict = true
 				break
 			}
 			if len(ids) == 0 {
@@ -367,7 +367,7 @@ func (r *run) identify(b *batch) error {
 			}
 			ids = append(ids, id)
 		}
-		if !it.ok() {
+		if conflict {
 			continue
 		}
 		switch {
@@ -387,7 +387,7 @@ func (r *run) identify(b *batch) error {
 		if it.ok() && it.action != roster.Create {
 			it.user = nil // built in advance for a create
 		}
-		if it.ok() && it.action == roster.Update {
+		if it.action == roster.Update {
 			it.old = &roster.User{ID: ids[0]}
 			need = append(need, ids[0])
 		}
@@ -457,8 +457,7 @@ func (r *run) finish() (*roster.Result, error) {
 	if r.reports != nil {
 		rep, err := r.reports.finish(applied, res.Failed > 0 || len(res.NotApplied) > 0, r.genCount > 0)
 		if err != nil {
-			slog.Error("writing reports", "err", err)
-			return nil, fmt.Errorf("writing the reports: %w", err)
+			return nil, fmt.Errorf("writing the reports: %w", err) // the caller logs it, once
 		}
 		res.Reports = rep
 	}

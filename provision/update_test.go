@@ -589,7 +589,7 @@ func TestMembersFromASheetWithAnEmailColumn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []provision.Ref{{Row: 2, Value: "alpha@example.com"}, {Row: 3, Value: "DELTA@example.com"}, {Row: 4, Value: "ghost@example.com"}}
+	want := []provision.Ref{{Row: 2, Key: "email", Value: "alpha@example.com"}, {Row: 3, Key: "email", Value: "DELTA@example.com"}, {Row: 4, Key: "email", Value: "ghost@example.com"}}
 	if !slices.Equal(refs, want) {
 		t.Fatalf("refs %+v, want %+v", refs, want)
 	}

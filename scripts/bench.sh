@@ -5,7 +5,7 @@
 # BENCH_DIR (default a temporary folder).
 #
 #   ./scripts/bench.sh            all measurements
-#   ./scripts/bench.sh check      one of: check import import-lines generate update update-passwords export read read1m
+#   ./scripts/bench.sh check      one of: check import import-lines generate update update-passwords export read read1m refs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
@@ -19,7 +19,8 @@ if ! command -v sqlite3 >/dev/null; then
 fi
 
 # measure LABEL SETUP COMMAND...: runs SETUP (untimed) then COMMAND, RUNS
-# times, and prints the median wall time and the median peak memory.
+# times, and prints the median wall time and the median peak memory. The
+# median is left in t, for ratios.
 measure() {
 	local label=$1 setup=$2
 	shift 2
@@ -32,7 +33,7 @@ measure() {
 		times+=("${out% *}")
 		mems+=("${out#* }")
 	done
-	local t m
+	local m
 	t=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 	m=$(printf '%s\n' "${mems[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 	printf '%-44s %8.2f s %8d MB   (runs: %s)\n' "$label" "$t" "$((m / 1024))" "${times[*]}"
@@ -133,4 +134,18 @@ fi
 
 if [[ $what == all || $what == read1m ]]; then
 	read_case 1000000
+fi
+
+if [[ $what == all || $what == refs ]]; then
+	# Delete and membership commands against the import of the same users,
+	# named by a file with a username column.
+	sample 30000 groups users30k.csv
+	cut -d, -f1 "$dir/users30k.csv" >"$dir/names30k.csv"
+	fill="rm -f $dir/refs.db*; $roster --db $dir/refs.db import $dir/users30k.csv >/dev/null"
+	measure "roster import (30k), the baseline below" "rm -f $dir/refs.db*" "$roster" --db "$dir/refs.db" import "$dir/users30k.csv"
+	base=$t
+	measure "roster delete users --yes (30k)" "$fill" "$roster" --db "$dir/refs.db" delete users --yes "$dir/names30k.csv"
+	echo "  ratio to the import: $(awk -v a="$t" -v b="$base" 'BEGIN {printf "%.2f", a / b}')"
+	measure "roster rooms add --create (30k)" "$fill" "$roster" --db "$dir/refs.db" rooms add Everyone --create "$dir/names30k.csv"
+	echo "  ratio to the import: $(awk -v a="$t" -v b="$base" 'BEGIN {printf "%.2f", a / b}')"
 fi

@@ -249,10 +249,12 @@ func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Clai
 		switch c.Key {
 		case "uuid":
 			g.query = `SELECT uuid, id FROM users WHERE uuid IN (%s)`
+		// "IS NOT NULL" lets SQLite use the partial indexes on these
+		// columns; without it, every chunk scans the whole table.
 		case "username":
-			g.query = `SELECT lower(username), id FROM users WHERE lower(username) IN (%s)`
+			g.query = `SELECT lower(username), id FROM users WHERE username IS NOT NULL AND lower(username) IN (%s)`
 		case "email":
-			g.query = `SELECT lower(email), id FROM users WHERE lower(email) IN (%s)`
+			g.query = `SELECT lower(email), id FROM users WHERE email IS NOT NULL AND lower(email) IN (%s)`
 		case "sip_username":
 			g.query = `SELECT sip_username, user_id FROM lines WHERE sip_username IN (%s)`
 		case "provisioning_code":
@@ -274,7 +276,9 @@ func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Clai
 		groups[g] = append(groups[g], c)
 	}
 	for g, cs := range groups {
-		byValue := map[string]roster.Claim{}
+		// Claims by the value the query returns, so that each row finds
+		// its claims at once (a loop over all claims per row is quadratic).
+		byValue := map[string][]roster.Claim{}
 		vals := make([]any, 0, len(cs))
 		for _, c := range cs {
 			v := c.Value
@@ -284,7 +288,7 @@ func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Clai
 			if _, dup := byValue[v]; !dup {
 				vals = append(vals, v)
 			}
-			byValue[v] = c
+			byValue[v] = append(byValue[v], c)
 		}
 		err := chunks(vals, func(part []any) error {
 			rows, err := t.tx.QueryContext(ctx, fmt.Sprintf(g.query, placeholders(len(part))), part...)
@@ -298,10 +302,9 @@ func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Clai
 				if err := rows.Scan(&v, &id); err != nil {
 					return err
 				}
-				for _, c := range cs {
-					if strings.EqualFold(c.Value, v) {
-						out[c] = id
-					}
+				// IN compares bytes: v is one of vals exactly.
+				for _, c := range byValue[v] {
+					out[c] = id
 				}
 			}
 			return rows.Err()

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -70,7 +71,14 @@ var rowsFailed = &exitError{code: exitRowsFailed}
 // Main runs roster with the given arguments and returns its exit status.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
-	a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// The log is the command's stderr, read by a person: no timestamps.
+	a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn,
+		ReplaceAttr: func(groups []string, at slog.Attr) slog.Attr {
+			if len(groups) == 0 && at.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return at
+		}}))
 	root := a.root()
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -91,8 +99,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintln(stderr, "roster: interrupted; nothing was written")
 		return exitInterrupted
 	case roster.ErrorCode(err) == roster.EINTERNAL && !isUsage(err):
-		a.log.Error("internal error", "err", err)
-		fmt.Fprintln(stderr, "roster: internal error:", err)
+		// Logged once, in full: a failure of the machine or a bug.
+		a.log.Error("roster: internal error", "err", err)
 		return exitUnusable
 	case isUsage(err):
 		fmt.Fprintln(stderr, "roster:", err)
@@ -128,6 +136,7 @@ The directory is an SQLite file, roster.db in the current folder unless --db or 
 otherwise. It is created on first use.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
 	def := os.Getenv("ROSTER_DB")
 	if def == "" {
@@ -138,6 +147,16 @@ otherwise. It is created on first use.`,
 		a.setCmd("rooms", "room"), a.setCmd("groups", "group"), a.setupCmd(), a.sampleCmd(), a.templateCmd(),
 		a.columnsCmd(), a.initCmd())
 	return root
+}
+
+// version is the module version roster was built from ("go install
+// …@v1.2.0"), or "devel" for a build from a working copy.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
+		return "devel"
+	}
+	return info.Main.Version
 }
 
 // open opens the directory, creating it when it does not exist.

@@ -38,13 +38,18 @@ func (o *output) step(s roster.Step) {
 	if !o.withPlan {
 		return
 	}
-	o.steps++
 	if !o.json {
-		if len(o.shown) < maxShownSteps {
-			o.shown = append(o.shown, s)
+		// A failed row's line would be empty: its problems are listed
+		// with the errors.
+		if s.Action != roster.Failed {
+			o.steps++
+			if len(o.shown) < maxShownSteps {
+				o.shown = append(o.shown, s)
+			}
 		}
 		return
 	}
+	o.steps++
 	if o.spool == nil {
 		var err error
 		if o.spool, err = os.CreateTemp("", "roster-plan-*"); err != nil {
@@ -133,29 +138,42 @@ func (o *output) summary(res *roster.Result) {
 	if res.Format != "" {
 		what += " (" + res.Format + ")"
 	}
-	verb := map[bool]string{true: "would be ", false: ""}[res.DryRun || !res.Applied]
+	if what != "" {
+		what += ": " // runs on --user references name no file
+	}
+	// A dry run says what would be done; a real run that wrote nothing
+	// (a failed atomic run) says what was to be done, never "would be".
+	did := func(verb, done string) string {
+		switch {
+		case res.DryRun:
+			return "would be " + done
+		case res.Applied:
+			return done
+		}
+		return "to " + verb
+	}
 	var parts []string
-	add := func(n *int, word string) {
+	add := func(n *int, verb, done string) {
 		if n != nil && *n > 0 {
-			parts = append(parts, group(*n)+" "+verb+word)
+			parts = append(parts, group(*n)+" "+did(verb, done))
 		}
 	}
-	add(res.Created, "created")
-	add(res.Updated, "updated")
-	add(res.Added, "added")
-	add(res.Removed, "removed")
-	add(res.Deleted, "deleted")
+	add(res.Created, "create", "created")
+	add(res.Updated, "update", "updated")
+	add(res.Added, "add", "added")
+	add(res.Removed, "remove", "removed")
+	add(res.Deleted, "delete", "deleted")
 	if res.Unchanged > 0 {
 		parts = append(parts, group(res.Unchanged)+" unchanged")
 	}
-	add(res.Skipped, "skipped")
+	add(res.Skipped, "skip", "skipped")
 	if res.Failed > 0 {
 		parts = append(parts, group(res.Failed)+" failed")
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "nothing to do")
 	}
-	printf(w, "%s: %s: %s\n", what, count(res.Rows, "row"), strings.Join(parts, ", "))
+	printf(w, "%s%s: %s\n", what, count(res.Rows, "row"), strings.Join(parts, ", "))
 	for _, ig := range res.IgnoredColumns {
 		hint := ""
 		if ig.Hint != "" {
@@ -164,10 +182,10 @@ func (o *output) summary(res *roster.Result) {
 		printf(w, "Ignored column %q%s\n", ig.Column, hint)
 	}
 	if len(res.GroupsCreated) > 0 {
-		printf(w, "Groups %screated: %s\n", verb, strings.Join(res.GroupsCreated, ", "))
+		printf(w, "Groups %s: %s\n", did("create", "created"), strings.Join(res.GroupsCreated, ", "))
 	}
 	if len(res.RoomsCreated) > 0 {
-		printf(w, "Rooms %screated: %s\n", verb, strings.Join(res.RoomsCreated, ", "))
+		printf(w, "Rooms %s: %s\n", did("create", "created"), strings.Join(res.RoomsCreated, ", "))
 	}
 	if len(o.shown) > 0 {
 		printf(w, "\n")
@@ -190,14 +208,18 @@ func (o *output) summary(res *roster.Result) {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ROW\tCOLUMN\tVALUE\tPROBLEM")
 		for _, p := range res.Errors {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", p.Row, p.Column, shorten(p.Value), p.Message)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rowName(p.Row), p.Column, shorten(p.Value), p.Message)
 		}
 		tw.Flush()
 	}
 	if res.NotFound != nil && len(*res.NotFound) > 0 {
 		printf(w, "\nNot found:\n")
 		for _, nf := range *res.NotFound {
-			printf(w, "  row %d: %s\n", nf.Row, nf.Value)
+			if nf.Row == 0 {
+				printf(w, "  --user %s\n", nf.Value)
+			} else {
+				printf(w, "  row %d: %s\n", nf.Row, nf.Value)
+			}
 		}
 	}
 	if len(res.NotApplied) > 0 {
@@ -221,6 +243,15 @@ func (o *output) summary(res *roster.Result) {
 			printf(w, "Written users and generated passwords: %s\n", *r.Success)
 		}
 	}
+}
+
+// rowName is a row's number, or --user for a reference given on the
+// command line (row 0).
+func rowName(row int) string {
+	if row == 0 {
+		return "--user"
+	}
+	return strconv.Itoa(row)
 }
 
 func shorten(s string) string {
