@@ -171,14 +171,46 @@ func mustBeEmpty(r *os.Root, path string) error {
 		return fmt.Errorf("%s: %w", path, pathless(err))
 	}
 	defer d.Close()
+	return empty(d, path)
+}
+
+func empty(d *os.File, path string) error {
 	names, err := d.Readdirnames(1)
 	switch {
 	case len(names) > 0:
-		return fmt.Errorf("%s already holds files: name a new or empty folder for the reports", path)
+		return fmt.Errorf("%s already holds files: name a new or empty folder, so that no report is mixed with another run's", path)
 	case err != nil && !errors.Is(err, io.EOF):
 		return fmt.Errorf("%s: %w", path, pathless(err))
 	}
 	return nil
+}
+
+// Check tells before a run whether a NewFolder can take its reports, so
+// that a person learns it before the work rather than after: the folder
+// must not exist, or be an empty folder that is not a symbolic link. It
+// makes nothing; Create checks again.
+func (f *Folder) Check() error {
+	if f.unique {
+		return nil
+	}
+	path := filepath.Join(f.base, f.parts[0])
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("%s: %w", path, pathless(err))
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symbolic link: reports are never written through one", path)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a folder", path)
+	}
+	d, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, pathless(err))
+	}
+	defer d.Close()
+	return empty(d, path)
 }
 
 // pathless drops the path from an error of the os package, since the

@@ -90,7 +90,7 @@ func (a *app) runFile(ctx context.Context, command, arg string, f *runFlags, eng
 	defer cleanup()
 	out := newOutput(a, f.json, f.verbose || opt.DryRun || command == "check")
 	defer out.close()
-	opt.Step = out.step
+	opt.Step, opt.Problem = out.step, out.problem
 	if engine != nil && !opt.DryRun {
 		folder, err := reportFolder(command, opt.ReportDir, time.Now())
 		if err != nil {
