@@ -167,11 +167,16 @@ func (o *output) writeJSON(res *roster.Result) error {
 	body := bytes.TrimSpace(buf.Bytes())
 	w.Write(body[:len(body)-1])
 	w.WriteString(`,"errors":[`)
-	if o.streamed {
+	// Should a spool have failed (a full temporary folder), the object
+	// stays whole: the kept problems, no plan, and a warning.
+	if o.streamed && o.problems.err == nil {
 		if err := o.problems.copyTo(w); err != nil {
 			return err
 		}
 	} else {
+		if o.problems.err != nil {
+			printf(o.a.stderr, "roster: warning: the JSON lists only the first %s problems: %v\n", group(len(res.Errors)), o.problems.err)
+		}
 		for i, p := range res.Errors {
 			if i > 0 {
 				w.WriteByte(',')
@@ -184,7 +189,9 @@ func (o *output) writeJSON(res *roster.Result) error {
 		}
 	}
 	w.WriteByte(']')
-	if o.withPlan {
+	if o.plan.err != nil {
+		printf(o.a.stderr, "roster: warning: the JSON has no plan: %v\n", o.plan.err)
+	} else if o.withPlan {
 		w.WriteString(`,"plan":[`)
 		if err := o.plan.copyTo(w); err != nil {
 			return err

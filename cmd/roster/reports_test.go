@@ -119,4 +119,16 @@ func TestJSONListsEveryProblem(t *testing.T) {
 	if !strings.Contains(out, "… and 500 more problems (--json lists them all)") {
 		t.Errorf("the summary does not say how many problems it leaves out:\n%s", out[len(out)-300:])
 	}
+
+	// With no temporary folder to spool to, the JSON stays one object,
+	// with the kept problems, and a warning says so.
+	t.Setenv("TMPDIR", filepath.Join(dir, "missing"))
+	out, errOut, _ := run(t, dir, "check", "--json", "users.csv")
+	res.Errors = nil
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Errors) != provision.KeptProblems {
+		t.Errorf("%d errors (%v), want the %d kept", len(res.Errors), err, provision.KeptProblems)
+	}
+	if !strings.Contains(errOut, "warning: the JSON lists only the first 1,000 problems") {
+		t.Errorf("no warning: %q", errOut)
+	}
 }
