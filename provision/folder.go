@@ -148,11 +148,8 @@ func enter(parent *os.Root, dir, name string) (*os.Root, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, pathless(err))
 	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		return nil, fmt.Errorf("%s is a symbolic link: reports are never written through one", path)
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("%s is not a folder", path)
+	if err := realFolder(fi, path); err != nil {
+		return nil, err
 	}
 	r, err := parent.OpenRoot(name)
 	if err != nil {
@@ -163,6 +160,18 @@ func enter(parent *os.Root, dir, name string) (*os.Root, error) {
 		return nil, fmt.Errorf("%s changed while it was opened", path)
 	}
 	return r, nil
+}
+
+// realFolder refuses what Lstat found when it is not a folder, or is a
+// symbolic link to one.
+func realFolder(fi fs.FileInfo, path string) error {
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symbolic link: reports are never written through one", path)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a folder", path)
+	}
+	return nil
 }
 
 func mustBeEmpty(r *os.Root, path string) error {
@@ -200,10 +209,9 @@ func (f *Folder) Check() error {
 		return nil
 	case err != nil:
 		return fmt.Errorf("%s: %w", path, pathless(err))
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return fmt.Errorf("%s is a symbolic link: reports are never written through one", path)
-	case !fi.IsDir():
-		return fmt.Errorf("%s is not a folder", path)
+	}
+	if err := realFolder(fi, path); err != nil {
+		return err
 	}
 	d, err := os.Open(path)
 	if err != nil {

@@ -81,7 +81,7 @@ func (f *runFlags) add(c *cobra.Command, command string) {
 	fl.IntVar(&f.maxErrors, "max-errors", 0, "stop after this many failed rows (0: never)")
 	fl.StringArrayVar(&f.generate, "generate", nil, "generate what rows leave empty: password, exten, username (repeatable or comma-separated)")
 	fl.BoolVar(&f.passwordDigits, "password-digits", false, "generate passwords of 10 digits, for phones that only take digits")
-	fl.StringVar(&f.reportDir, "report-dir", "", "where to write errors and success reports (default: roster-reports/<command>-<time>/)")
+	fl.StringVar(&f.reportDir, "report-dir", "", "a new or empty folder for the errors and success reports (default: a new roster-reports/<command>-<time>/)")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object instead of a summary")
 	fl.BoolVar(&f.verbose, "verbose", false, "include the plan of every row")
 	c.RegisterFlagCompletionFunc("mode", fixed(provision.Atomic, provision.Partial))
