@@ -293,3 +293,18 @@ func TestReportsAreNeverWrittenThroughALink(t *testing.T) {
 		t.Errorf("%s was written through a link", left[0].Name())
 	}
 }
+
+// TestGeneratedPasswordsNeedAPlaceForReports: the engine writes nowhere it
+// was not told to (not the current folder); a run that would generate
+// passwords with no place for success.csv is refused, and writes nothing.
+func TestGeneratedPasswordsNeedAPlaceForReports(t *testing.T) {
+	db, _ := newDB(t)
+	path := writeCSV(t, t.TempDir(), "users.csv", [][]string{{"username", "firstname"}, {"ann", "Ann"}})
+	res, err := provision.Import(t.Context(), db, path, provision.Options{GeneratePassword: true})
+	if roster.ErrorCode(err) != roster.EINVALID {
+		t.Fatalf("result %+v, error %v: want the run refused", res, err)
+	}
+	if n := countUsers(t, db); n != 0 {
+		t.Errorf("%d users written, want none", n)
+	}
+}

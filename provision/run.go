@@ -100,6 +100,9 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
+	if opt.GeneratePassword && !opt.DryRun && opt.Reports == nil && opt.ReportDir == "" {
+		return nil, roster.Errorf(roster.EINVALID, "generated passwords need a place for success.csv: give the run a report folder")
+	}
 	r := &run{ctx: ctx, opt: opt, command: command, update: command == "update",
 		numbers: map[[3]string]map[string]bool{}, cursor: map[[3]string]int{}}
 	zero := func() *int { return new(int) }
@@ -155,8 +158,6 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 	if !opt.DryRun {
 		if r.reports = newReports(opt, r.file, r.header, r.guard, path); r.reports != nil {
 			defer r.reports.close()
-		} else if opt.GeneratePassword {
-			return nil, roster.Errorf(roster.EINVALID, "generated passwords need a place for success.csv: give the run a report folder")
 		}
 	}
 	if err := r.prime(path); err != nil {
