@@ -16,7 +16,8 @@ import (
 // created new, with mode 0600, and never replace a file; neither they nor
 // the folders Folder makes or enters are reached through a symbolic link,
 // so that a link planted beside the reports cannot send passwords
-// elsewhere. Saving a file syncs it and its folder.
+// elsewhere. Saving a file syncs it and its folder; folders made are synced
+// into their parents at once.
 type Folder struct {
 	base   string   // followed as given
 	parts  []string // under base: made when missing, never symbolic links
@@ -26,7 +27,6 @@ type Folder struct {
 	root   *os.Root // the folder
 	dir    string   // the folder's path, as results name it
 	made   bool     // the folder was made for this run
-	synced bool     // the parent has been synced since the folder was made
 	live   int      // files created and not discarded
 }
 
@@ -90,7 +90,11 @@ func (f *Folder) open() error {
 	dir := f.base
 	last := len(f.parts) - 1
 	for _, p := range f.parts[:last] {
-		if err := parent.Mkdir(p, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		err := parent.Mkdir(p, 0o700)
+		if err == nil {
+			err = syncRoot(parent) // a folder made is kept, even after a crash
+		}
+		if err != nil && !errors.Is(err, fs.ErrExist) {
 			parent.Close()
 			return fmt.Errorf("making %s: %w", filepath.Join(dir, p), pathless(err))
 		}
@@ -102,20 +106,20 @@ func (f *Folder) open() error {
 		parent, dir = sub, filepath.Join(dir, p)
 	}
 	name, made, err := f.makeLast(parent, dir)
+	var root *os.Root
 	if err == nil {
-		f.root, err = enter(parent, dir, name)
+		root, err = enter(parent, dir, name)
 	}
 	if err == nil && !made {
-		err = mustBeEmpty(f.root, filepath.Join(dir, name))
-		if err != nil {
-			f.root.Close()
+		if err = mustBeEmpty(root, filepath.Join(dir, name)); err != nil {
+			root.Close()
 		}
 	}
 	if err != nil {
 		parent.Close()
 		return err
 	}
-	f.parent, f.dir, f.made = parent, filepath.Join(dir, name), made
+	f.parent, f.root, f.dir, f.made = parent, root, filepath.Join(dir, name), made
 	return nil
 }
 
@@ -126,6 +130,9 @@ func (f *Folder) makeLast(parent *os.Root, dir string) (name string, made bool, 
 	name = last
 	for n := 2; ; n++ {
 		err := parent.Mkdir(name, 0o700)
+		if err == nil {
+			err = syncRoot(parent)
+		}
 		switch {
 		case err == nil:
 			return name, true, nil
@@ -231,21 +238,6 @@ func pathless(err error) error {
 	return err
 }
 
-// syncDir makes the folder's entries durable, and the folder's own entry
-// in its parent when this run made it.
-func (f *Folder) syncDir() error {
-	if err := syncRoot(f.root); err != nil {
-		return fmt.Errorf("syncing %s: %w", f.dir, err)
-	}
-	if f.made && !f.synced {
-		if err := syncRoot(f.parent); err != nil {
-			return fmt.Errorf("syncing the folder of %s: %w", f.dir, err)
-		}
-		f.synced = true
-	}
-	return nil
-}
-
 func syncRoot(r *os.Root) error {
 	d, err := r.Open(".")
 	if err != nil {
@@ -282,8 +274,8 @@ func (ff *folderFile) Save() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", path, pathless(err))
 	}
-	if err := ff.f.syncDir(); err != nil {
-		return "", err
+	if err := syncRoot(ff.f.root); err != nil {
+		return "", fmt.Errorf("syncing %s: %w", ff.f.dir, err)
 	}
 	return path, nil
 }
