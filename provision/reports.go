@@ -358,13 +358,12 @@ func (g *guard) suspects(cells []string, failed bool) []int {
 		return g.buf
 	}
 	g.h.Stray(cells, add)
-	last := len(cells) - 1
-	for last >= 0 && strings.TrimSpace(cells[last]) == "" {
-		last--
-	}
+	// A CSV row keeps every field, and a spreadsheet row ends at its last
+	// non-empty cell: either way, cells past the header's width are extra
+	// ones, even empty (a row that ended in an empty cell before the shift).
 	width := len(g.h.Cells)
 	for _, p := range g.secret {
-		for k := 1; k <= last+1-width; k++ {
+		for k := 1; k <= len(cells)-width; k++ {
 			add(p + k) // moved right by extra separators
 		}
 		for k := 1; g.text && k <= width-len(cells); k++ {

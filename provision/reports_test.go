@@ -33,36 +33,39 @@ func noFileHolds(t *testing.T, dir string, except string, secrets ...string) {
 
 // TestShiftedPasswordIsLeftOutOfTheErrorReport: a name with an unquoted
 // comma moves every later cell one column right, the password into exten
-// and the extension past the header. Neither the error report nor the
-// problems show the password; the note names what to enter again.
+// and the extension past the header (or an empty last cell, for carol).
+// Neither the error report nor the problems show the password; the note
+// names what to enter again.
 func TestShiftedPasswordIsLeftOutOfTheErrorReport(t *testing.T) {
 	db, _ := newDB(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "users.csv")
 	os.WriteFile(path, []byte("username,firstname,lastname,password,exten,context,line_protocol\n"+
 		"alice,Alice,Smith,Secret-Alice-1,1000,default,sip\n"+
-		"bob,Bob,Smith, Jr,Secret-Bob-2,1001,default,sip\n"), 0o644)
+		"bob,Bob,Smith, Jr,Secret-Bob-2,1001,default,sip\n"+
+		"carol,Carol,Smith, Jr,Secret-Carol-3,1002,default,\n"), 0o644)
 	opt := options(t)
 	opt.Mode = provision.Partial
 	var streamed []roster.Problem
 	opt.Problem = func(p roster.Problem) { streamed = append(streamed, p) }
 	res := importFile(t, db, path, opt)
-	if res.Failed != 1 || res.Reports.Errors == nil {
-		t.Fatalf("failed %d, reports %+v: want bob's row failed and reported", res.Failed, res.Reports)
+	if res.Failed != 2 || res.Reports.Errors == nil {
+		t.Fatalf("failed %d, reports %+v: want bob's and carol's rows failed and reported", res.Failed, res.Reports)
 	}
 	for _, p := range append(res.Errors, streamed...) {
 		if strings.Contains(p.Value, "Secret") {
 			t.Errorf("problem %+v shows the password", p)
 		}
 	}
-	noFileHolds(t, filepath.Dir(*res.Reports.Errors), "", "Secret-Bob-2", "Secret-Alice-1")
+	noFileHolds(t, filepath.Dir(*res.Reports.Errors), "", "Secret-Bob-2", "Secret-Alice-1", "Secret-Carol-3")
 	report := readCSV(t, *res.Reports.Errors)
-	if len(report) != 2 {
-		t.Fatalf("report %q, want the header and bob's row", report)
+	if len(report) != 3 {
+		t.Fatalf("report %q, want the header, bob's and carol's rows", report)
 	}
-	note := report[1][7]
-	if !strings.HasSuffix(note, "password, exten: "+catalog.LeftOut) {
-		t.Errorf("errors cell %q, want it to end by naming password and exten to enter again", note)
+	for _, row := range report[1:] {
+		if note := row[7]; !strings.HasSuffix(note, "password, exten: "+catalog.LeftOut) {
+			t.Errorf("errors cell %q, want it to end by naming password and exten to enter again", note)
+		}
 	}
 }
 
