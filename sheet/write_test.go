@@ -300,7 +300,7 @@ func TestWritersLeaveNoTemporaryFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for range 40_000 { // about 25 MiB of sheet XML
+		for range 20_000 { // about 20 MiB of sheet XML
 			if err := w.Write(row); err != nil {
 				t.Fatal(err)
 			}
