@@ -135,7 +135,7 @@ func (r *run) report(it *item) {
 	case !it.ok():
 		r.failed++
 		res.Failed++
-		res.Errors = append(res.Errors, it.problems...)
+		r.problems(it)
 		step.Action = roster.Failed
 		if r.reports != nil {
 			r.reports.failure(it, "")
@@ -151,6 +151,9 @@ func (r *run) report(it *item) {
 			res.Unchanged++
 		case roster.Skip:
 			res.Skipped = inc(res.Skipped)
+		}
+		if r.reports != nil {
+			r.reports.passed(it)
 		}
 		switch {
 		case it.user != nil:

@@ -55,6 +55,7 @@ type run struct {
 	cursor  map[[3]string]int             // where the search for a free number resumes
 	res     *roster.Result
 	reports *reports
+	guard   *guard
 	failed  int         // rows failed so far, in row order
 	stopped atomic.Bool // --max-errors was reached
 	free    chan *batch // applied batches, for reuse
@@ -102,6 +103,9 @@ func (it *item) ok() bool { return len(it.problems) == 0 && !it.skipped }
 func start(ctx context.Context, dir roster.Directory, path string, opt Options, command string) (res *roster.Result, err error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
+	}
+	if opt.GeneratePassword && !opt.DryRun && opt.Reports == nil && opt.ReportDir == "" {
+		return nil, roster.Errorf(roster.EINVALID, "generated passwords need a place for success.csv: give the run a report folder")
 	}
 	r := &run{ctx: ctx, opt: opt, command: command, update: command == "update", path: path,
 		numbers: map[[3]string]map[string]bool{}, cursor: map[[3]string]int{}}
@@ -154,9 +158,11 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 	r.plansOnly = opt.DryRun && r.empty && !opt.GenerateExten && !opt.GenerateUsername && !opt.GeneratePassword &&
 		!resourceTouched(r.header, catalog.Line) && !resourceTouched(r.header, catalog.CTIProfile)
 	r.checker = catalog.NewChecker(r.header, catalog.CheckOptions{Reference: r.ref, Assets: r.file.Assets, Update: mayUpdate})
+	r.guard = newGuard(r.header, r.file.Format)
 	if !opt.DryRun {
-		r.reports = newReports(opt, command, r.file, r.header)
-		defer r.reports.abandon()
+		if r.reports = newReports(opt, r.file, r.header, r.guard, path); r.reports != nil {
+			defer r.reports.close()
+		}
 	}
 	r.hasher = newHasher()
 	defer r.hasher.close()
@@ -431,7 +437,8 @@ func (r *run) newUser(it *item) *roster.User {
 	return u
 }
 
-// finish commits or rolls back and completes the result.
+// finish writes the reports, commits or rolls back, and completes the
+// result.
 func (r *run) finish() (*roster.Result, error) {
 	res := r.res
 	if r.tx != nil {
@@ -439,11 +446,7 @@ func (r *run) finish() (*roster.Result, error) {
 		res.GroupsCreated, res.RoomsCreated = groups, rooms
 	}
 	applied := r.wrote && !r.opt.DryRun && (r.opt.Mode == Partial || res.Failed == 0)
-	if applied {
-		if err := r.tx.Commit(); err != nil {
-			return nil, err
-		}
-	} else {
+	if !applied {
 		res.GroupsCreated, res.RoomsCreated = nil, nil
 	}
 	res.Applied = applied
@@ -455,11 +458,23 @@ func (r *run) finish() (*roster.Result, error) {
 	}
 	res.Reports = &roster.Reports{} // a dry run writes none
 	if r.reports != nil {
-		rep, err := r.reports.finish(applied, res.Failed > 0 || len(res.NotApplied) > 0, r.genCount > 0)
+		// Before the commit: generated passwords are on disk before the
+		// users they open exist, and a run whose reports cannot be
+		// written writes nothing.
+		failures := res.Failed > 0 || len(res.NotApplied) > 0
+		rep, err := r.reports.save(failures, applied && (failures || r.genCount > 0))
 		if err != nil {
-			return nil, fmt.Errorf("writing the reports: %w", err) // the caller logs it, once
+			return nil, roster.Errorf(roster.EUNWRITABLE, "the reports could not be written, so nothing was written to the directory: %v", err)
 		}
 		res.Reports = rep
+	}
+	if applied {
+		if err := r.tx.Commit(); err != nil {
+			if r.reports != nil {
+				r.reports.abandon()
+			}
+			return nil, err
+		}
 	}
 	return res, nil
 }

@@ -2,6 +2,8 @@ package sheet_test
 
 import (
 	"bytes"
+	"io"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -254,6 +256,60 @@ func TestLimitsHoldInEveryFormat(t *testing.T) {
 				continue
 			}
 			wantErrorSaying(t, err, "big."+string(format), c.says)
+		}
+	}
+}
+
+// TestXLSXWriterKeepsWhatXMLCannotHold: control characters, which XML 1.0
+// cannot hold, are written as OOXML's _xHHHH_ escapes, text that looks
+// like such an escape has its underscore escaped, and a carriage return
+// survives XML's line-end handling: each reads back as it was.
+func TestXLSXWriterKeepsWhatXMLCannotHold(t *testing.T) {
+	rows := [][]string{
+		{"what", "value"},
+		{"controls", "a\x01b\x1fc\x00d"},
+		{"escape-like text", "_x0041_ and _x005F_ and _x12_ and _xZZZZ_"},
+		{"carriage return", "one\r\ntwo\rthree"},
+		{"noncharacters", "a\uFFFEb\uFFFFc"},
+	}
+	data := write(t, sheet.XLSX, sheet.WriteOptions{}, rows)
+	got, err := readData(t, data, "x.xlsx", sheet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cellsOf(got), rows) {
+		t.Errorf("read back %q, want %q", cellsOf(got), rows)
+	}
+}
+
+// TestWritersLeaveNoTemporaryFile writes a sheet far larger than the 16 MiB
+// after which excelize's StreamWriter spilled to a temporary file: while it
+// is being written (when a kill would leave it behind), nothing is in the
+// temporary folder, since an export with secrets or an error report would
+// leave its passwords there.
+func TestWritersLeaveNoTemporaryFile(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	secret := "Secret-" + strings.Repeat("x", 40)
+	row := make([]string, 12)
+	for i := range row {
+		row[i] = secret
+	}
+	for _, format := range []sheet.Format{sheet.XLSX, sheet.ODS, sheet.CSV} {
+		w, err := sheet.NewWriter(io.Discard, format, sheet.WriteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 20_000 { // about 20 MiB of sheet XML
+			if err := w.Write(row); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if left, _ := os.ReadDir(tmp); len(left) > 0 {
+			t.Errorf("%s: while writing, the temporary folder holds %s", format, left[0].Name())
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
