@@ -213,12 +213,10 @@ func (k *Checker) leftOut(cells []string, p *problems) {
 	}
 }
 
-// keyValue is the value of a row that must be unique under a key: names
-// without regard to case, numbers within their context.
+// keyValue is the value of a row that must be unique under a key:
+// usernames and emails as identities, numbers within their context.
 func keyValue(key Key, v []string) string {
 	switch key {
-	case KeyUUID, KeyUsername, KeyEmail:
-		return strings.ToLower(v[keyColumns[key].Index])
 	case KeyExten:
 		if e := v[colExten.Index]; e != "auto" {
 			return scoped(v[colContext.Index], e)
@@ -229,7 +227,7 @@ func keyValue(key Key, v []string) string {
 	case KeyVoicemailNumber:
 		return scoped(v[colVMContext.Index], v[colVMNumber.Index])
 	}
-	return v[keyColumns[key].Index]
+	return identity(key, v[keyColumns[key].Index])
 }
 
 // Prefetch reads ahead the memory that Unique will look at for r. The
@@ -381,10 +379,19 @@ func (k *Checker) Reserve(rows int) {
 
 // Taken says whether a row of the file uses a value of a key, so that
 // generated values can avoid it. Extension keys are ScopedKey(context, n).
-func (k *Checker) Taken(key Key, val string) bool { return k.seen[key].has(val) }
+func (k *Checker) Taken(key Key, val string) bool { return k.seen[key].has(identity(key, val)) }
 
 // Claim records a generated value as used by a row.
-func (k *Checker) Claim(key Key, val string, row int) { k.seen[key].claim(val, row) }
+func (k *Checker) Claim(key Key, val string, row int) { k.seen[key].claim(identity(key, val), row) }
+
+// identity is the form in which a key's values are compared: usernames and
+// emails as roster.FoldIdentity says, the other keys as they are.
+func identity(key Key, val string) string {
+	if key == KeyUsername || key == KeyEmail {
+		return roster.FoldIdentity(val)
+	}
+	return val
+}
 
 // ScopedKey is the key of a number in a context.
 func ScopedKey(context, number string) string { return scoped(context, number) }
@@ -395,7 +402,7 @@ func ScopedKey(context, number string) string { return scoped(context, number) }
 func (k *Checker) Prime(cells []string, row int) {
 	if c := k.h.Cell(cells, colUsername); c != "" {
 		if v, msg := colUsername.Normalize(c); msg == "" {
-			k.prime(KeyUsername, strings.ToLower(v), row)
+			k.Claim(KeyUsername, v, row)
 		}
 	}
 	exten, _ := colExten.Normalize(k.h.Cell(cells, colExten))
@@ -406,12 +413,10 @@ func (k *Checker) Prime(cells []string, row int) {
 	tenantRef, _ := colTenant.Normalize(k.h.Cell(cells, colTenant))
 	if t := k.opt.Reference.Tenant(tenantRef); t != nil {
 		if ctx := t.Context(ctxName); ctx != nil {
-			k.prime(KeyExten, scoped(ctx.Name, exten), row)
+			k.Claim(KeyExten, scoped(ctx.Name, exten), row)
 		}
 	}
 }
-
-func (k *Checker) prime(key Key, val string, row int) { k.seen[key].claim(val, row) }
 
 // picture reads and checks the file an avatar cell names.
 func (k *Checker) picture(name string) (*roster.Picture, string) {

@@ -25,6 +25,16 @@ func (c *Column) Normalize(cell string) (string, string) {
 		return "", ""
 	}
 	switch c.Type {
+	case Text, Email, List, Ref:
+		// What a person types: NFC, every character visible. Emails are
+		// identities, in which even a joiner between letters would make
+		// two addresses that look the same.
+		var msg string
+		if v, msg = cleanText(v, c.Type != Email, c.Secret); msg != "" {
+			return "", msg
+		}
+	}
+	switch c.Type {
 	case Text:
 		n := utf8.RuneCountInString(v)
 		if c.Min > 0 && n < c.Min || c.Max > 0 && n > c.Max {
