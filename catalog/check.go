@@ -348,8 +348,8 @@ func Required(values []string, failed []bool, add func(c *Column, value, message
 			}
 		}
 	}
-	if !has(colFirstname) && !has(colDisplayName) {
-		add(colFirstname, "", "required: give firstname or display_name")
+	if !has(colFirstname) && !has(colDisplayName) && !has(colUsername) {
+		add(colFirstname, "", "required: give firstname, display_name or username")
 	}
 	if values[colProtocol.Index] == "custom" && !has(colCustom) {
 		add(colCustom, "", "required for a custom line")
