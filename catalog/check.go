@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/gif" // pictures may be GIF
@@ -9,7 +10,6 @@ import (
 	_ "image/png"
 	"io"
 	"io/fs"
-	"net/http"
 	"path"
 	"slices"
 	"strconv"
@@ -64,7 +64,12 @@ type Checker struct {
 	seen [numKeys]*keySet
 	rec  *Record
 	sink int32 // what Prefetch read, kept so that the reads are not dropped
+	// decoding holds a place for each picture being decoded.
+	decoding chan struct{}
 }
+
+// pictureKinds are the formats of pictures, as package image names them.
+var pictureKinds = []string{"png", "jpeg", "gif", "webp"}
 
 // keyColumns are the columns whose values make each key.
 var keyColumns = [numKeys]*Column{KeyUUID: colUUID, KeyUsername: colUsername, KeyEmail: colEmail,
@@ -98,7 +103,7 @@ func NewChecker(h *Header, opt CheckOptions) *Checker {
 	if opt.Reference == nil {
 		opt.Reference = roster.DefaultReference()
 	}
-	k := &Checker{h: h, opt: opt, rec: NewRecord()}
+	k := &Checker{h: h, opt: opt, rec: NewRecord(), decoding: make(chan struct{}, 2)}
 	for i := range k.seen {
 		k.seen[i] = newKeySet()
 	}
@@ -443,25 +448,31 @@ func (k *Checker) picture(name string) (*roster.Picture, string) {
 	if len(data) > MaxPictureBytes {
 		return nil, "the picture is larger than 1 MiB"
 	}
-	var kind string
-	switch http.DetectContentType(data) {
-	case "image/png":
-		kind = "png"
-	case "image/jpeg":
-		kind = "jpeg"
-	case "image/gif":
-		kind = "gif"
-	case "image/webp":
-		kind = "webp"
-	default:
+	// The dimensions first, from the header, so that a picture that
+	// declares more pixels than allowed is refused before they are
+	// allocated; then the whole picture, so that its data is checked too,
+	// not only its first bytes.
+	cfg, kind, err := image.DecodeConfig(bytes.NewReader(data))
+	switch {
+	case errors.Is(err, image.ErrFormat) || err == nil && !slices.Contains(pictureKinds, kind):
 		return nil, "not a PNG, JPEG, GIF or WebP picture"
+	case err != nil:
+		return nil, "the picture is damaged: " + err.Error()
+	case cfg.Width < 1 || cfg.Height < 1:
+		return nil, "the picture is empty: it has no pixels"
+	case cfg.Width > MaxPictureSide || cfg.Height > MaxPictureSide:
+		return nil, fmt.Sprintf("the picture is %d×%d; at most %d×%d is allowed", cfg.Width, cfg.Height, MaxPictureSide, MaxPictureSide)
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	// A picture of 4096×4096 takes up to 128 MiB decoded: a few at a
+	// time, however many rows are checked at once.
+	k.decoding <- struct{}{}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	<-k.decoding
 	if err != nil {
 		return nil, "the picture is damaged: " + err.Error()
 	}
-	if cfg.Width > MaxPictureSide || cfg.Height > MaxPictureSide {
-		return nil, fmt.Sprintf("the picture is %d×%d; at most 4096×4096 is allowed", cfg.Width, cfg.Height)
+	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		return nil, fmt.Sprintf("the picture is damaged: its header says %d×%d, its data %d×%d", cfg.Width, cfg.Height, b.Dx(), b.Dy())
 	}
 	return &roster.Picture{Type: kind, Data: data}, ""
 }
