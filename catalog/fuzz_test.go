@@ -87,8 +87,11 @@ func FuzzPicture(f *testing.F) {
 			t.Fatalf("picture taken as %+v", rec.Avatar)
 		}
 		img, kind, err := image.Decode(bytes.NewReader(rec.Avatar.Data))
-		if err != nil || kind != rec.Avatar.Type || img.Bounds().Dx() > catalog.MaxPictureSide || img.Bounds().Dy() > catalog.MaxPictureSide {
-			t.Fatalf("picture taken: %s %v, %v", kind, img, err)
+		if err != nil {
+			t.Fatalf("a %s picture taken: %v", kind, err)
+		}
+		if b := img.Bounds(); kind != rec.Avatar.Type || b.Dx() > catalog.MaxPictureSide || b.Dy() > catalog.MaxPictureSide {
+			t.Fatalf("a %s picture of %v taken as %s", kind, b, rec.Avatar.Type)
 		}
 	})
 }
