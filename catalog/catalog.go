@@ -9,7 +9,6 @@ package catalog
 
 import (
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -379,9 +378,10 @@ func splitList(v, sep string) []string {
 		return nil
 	}
 	var out []string
+	var seen repeats
 	for item := range strings.SplitSeq(v, sep) {
 		item = strings.TrimSpace(item)
-		if item == "" || slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, item) }) {
+		if item == "" || seen.repeat(item) {
 			continue
 		}
 		out = append(out, item)
