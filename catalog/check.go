@@ -436,6 +436,11 @@ func (k *Checker) picture(name string) (*roster.Picture, string) {
 	if k.opt.Assets == nil {
 		return nil, "pictures can only be read beside a file on disk or inside a ZIP"
 	}
+	// Only a regular file: opening a named pipe would wait for a writer
+	// for ever.
+	if st, err := fs.Stat(k.opt.Assets, clean); err != nil || !st.Mode().IsRegular() {
+		return nil, "no such picture beside the file"
+	}
 	f, err := k.opt.Assets.Open(clean)
 	if err != nil {
 		return nil, "no such picture beside the file"
