@@ -23,6 +23,7 @@ func FuzzCheck(f *testing.F) {
 	f.Add("E-Mail,Virtual Extension,ring_seconds,enabled,uuid,password_hash", "x@Y.COM,auto,15,yes,3F2B6F0E-8F5D-4C8E-9A57-1B0F2F1F2D4A,$2b$10$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyz01234")
 	f.Add("display_name,call_permissions,incall_exten,incall_context,voicemail_number,voicemail_context,voicemail_name", "Bob,intl;premium,2050,from-extern,1000,default,vm")
 	f.Add("username,firstname,password,,errors", "a,A,,note,email: bad; password: "+catalog.LeftOut+",extra")
+	f.Add("firstname,email,groups,display_name,tags", "Jose\u0301,ΣΟΦΙΑΣ@x.gr,Ve\u0301lo;a\u200bb,👩\u200d💻 مهدی\u200cزاده,x\u202e")
 	f.Fuzz(func(t *testing.T, header, row string) {
 		h, err := catalog.ParseHeader(strings.Split(header, ","), catalog.HeaderOptions{})
 		if err != nil {
