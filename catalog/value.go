@@ -86,7 +86,7 @@ func (c *Column) Normalize(cell string) (string, string) {
 			return "", lengthMessage(c.Min, c.Max, "digits")
 		}
 	case Email:
-		if utf8.RuneCountInString(v) > maxEmail {
+		if len(v) > maxEmail && utf8.RuneCountInString(v) > maxEmail {
 			return "", fmt.Sprintf("must be at most %d characters long", maxEmail)
 		}
 		e, ok := email(v)
