@@ -16,7 +16,8 @@ import (
 )
 
 // commpeakOptions are the options a CommPeak user passes: generated
-// passwords and extensions, and the values CommPeak files lack.
+// passwords and extensions, and the line CommPeak files lack. The display
+// name defaults to the username.
 func commpeakOptions(t *testing.T) provision.Options {
 	opt := options(t)
 	opt.GeneratePassword = true
@@ -24,7 +25,6 @@ func commpeakOptions(t *testing.T) provision.Options {
 	opt.Header.Set = map[string]string{
 		"line_protocol": "webrtc",
 		"context":       "default",
-		"display_name":  "{username}",
 	}
 	return opt
 }

@@ -429,7 +429,7 @@ func (r *run) newUser(it *item) *roster.User {
 		u.Role = tenant.DefaultRole
 	}
 	if u.DisplayName == "" {
-		u.DisplayName = strings.TrimSpace(u.Firstname + " " + u.Lastname)
+		u.DisplayName = catalog.DisplayName(u.Firstname, u.Lastname, u.Username)
 	}
 	if u.UUID == "" {
 		u.UUID = newUUID()

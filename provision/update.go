@@ -77,6 +77,11 @@ func (r *run) merge(it *item) {
 	if !it.ok() {
 		return
 	}
+	if u.DisplayName == "" {
+		// Emptied, it takes its default again, as a new user's would: the
+		// export of an empty one would import as the default.
+		u.DisplayName = catalog.DisplayName(u.Firstname, u.Lastname, u.Username)
+	}
 	it.user = u
 	it.changes = changes(h, old, u)
 	if len(it.changes) == 0 {

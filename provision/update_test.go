@@ -110,7 +110,7 @@ func TestUpdateClearingARequiredValueFails(t *testing.T) {
 		row    []string
 		at     string
 	}{
-		{"firstname without display_name", []string{"uuid", "firstname", "display_name"}, []string{john, "", ""}, "2:firstname"},
+		{"firstname without display_name or username", []string{"uuid", "firstname", "display_name", "username"}, []string{john, "", "", ""}, "2:firstname"},
 		{"line context", []string{"uuid", "line_protocol", "context", "exten"}, []string{john, "sip", "", "1000"}, "2:context"},
 		{"line protocol", []string{"uuid", "line_protocol", "context", "exten"}, []string{john, "", "default", "1000"}, "2:line_protocol"},
 		{"voicemail number", []string{"uuid", "voicemail_name", "voicemail_number", "voicemail_context"}, []string{john, "John VM", "", "default"}, "2:voicemail_number"},

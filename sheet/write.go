@@ -30,7 +30,9 @@ type WriteOptions struct {
 	// read accents right.
 	BOM bool
 	// EscapeFormulas writes a CSV cell starting with = + - or @ after a
-	// "'", so that a spreadsheet program shows it instead of running it.
+	// "'", so that a spreadsheet program shows it instead of running it (and
+	// one starting with "'" then one of those, so that reading gives it
+	// back as it was).
 	EscapeFormulas bool
 	// Sheet names the sheet of an XLSX or ODS file.
 	Sheet string
@@ -78,7 +80,7 @@ func (c *csvWriter) Write(cells []string) error {
 	}
 	c.buf = c.buf[:0]
 	for _, v := range cells {
-		if v != "" && strings.IndexByte("=+-@", v[0]) >= 0 {
+		if formulaLike(v) {
 			v = "'" + v
 		}
 		c.buf = append(c.buf, v)
