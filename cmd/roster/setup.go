@@ -26,7 +26,11 @@ in the same format, as a starting point.`,
 			if show == (len(args) == 1) {
 				return roster.Errorf(roster.EINVALID, "give a FILE to apply, or --show")
 			}
-			db, err := a.open(c.Context())
+			open := a.openOrCreate
+			if show {
+				open = a.open
+			}
+			db, err := open(c.Context())
 			if err != nil {
 				return err
 			}
