@@ -123,6 +123,9 @@ func (db *DB) start(ctx context.Context, path string, create bool) error {
 		"PRAGMA foreign_keys = ON",
 		"PRAGMA cache_size = -65536",
 		"PRAGMA temp_store = MEMORY",
+		// A commit is durable when it returns, in either journal mode:
+		// the reports written before it name users that exist.
+		"PRAGMA synchronous = FULL",
 	} {
 		if _, err := db.db.ExecContext(ctx, pragma); err != nil {
 			return explain(path, err)
@@ -402,7 +405,7 @@ func (db *DB) Close() error {
 	if db.fresh {
 		// Leave the directory in WAL mode for whoever opens it next;
 		// when another run holds it, the next writer switches it.
-		db.setJournal(context.Background(), "WAL")
+		db.setJournal(context.Background(), "wal")
 	}
 	return errors.Join(err, db.db.Close())
 }
@@ -416,8 +419,7 @@ func (db *DB) Close() error {
 // there, every page of a bulk load is written once into the file, where
 // WAL writes it twice (to the log, then to the file), which is a sixth of
 // a million-user import; its readers may wait, but they have no user to
-// read. Both are atomic and survive a crash; the rollback journal syncs
-// fully to also survive a power cut.
+// read. Both are atomic, and a commit survives a crash and a power cut.
 func (db *DB) Begin(ctx context.Context) (roster.Tx, error) {
 	stx, err := db.beginWrite(ctx)
 	if err != nil {
@@ -433,65 +435,53 @@ func (db *DB) Begin(ctx context.Context) (roster.Tx, error) {
 }
 
 func (db *DB) beginWrite(ctx context.Context) (*sql.Tx, error) {
-	var users bool
-	if err := db.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&users); err != nil {
-		return nil, busy(err)
-	}
-	want := "WAL"
-	if !users {
-		want = "DELETE"
-	}
-	mode, err := db.setJournal(ctx, want)
-	if err != nil {
-		return nil, err
-	}
-	db.fresh = db.fresh || mode == "delete"
-	stx, err := db.begin(ctx)
-	if err != nil || mode == "wal" {
-		return stx, err
-	}
-	// Another run may have imported users while this one waited for the
-	// lock: then their readers must not wait for this one.
-	if err := stx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&users); err != nil {
+	for switched := false; ; switched = true {
+		stx, err := db.begin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var users bool
+		var mode string
+		if err := stx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&users); err != nil {
+			stx.Rollback()
+			return nil, err
+		}
+		if err := stx.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+			stx.Rollback()
+			return nil, err
+		}
+		want := "wal"
+		if !users {
+			want = "delete"
+		}
+		// The mode can change only outside a transaction, and only when no
+		// other run has the file open: one try, then the file's mode is
+		// kept (as safe, only slower, or its readers may wait).
+		if mode = strings.ToLower(mode); mode == want || switched {
+			db.fresh = db.fresh || mode == "delete"
+			return stx, nil
+		}
 		stx.Rollback()
-		return nil, err
+		if err := db.setJournal(ctx, want); err != nil {
+			return nil, err
+		}
 	}
-	if !users {
-		return stx, nil
-	}
-	stx.Rollback()
-	if _, err := db.setJournal(ctx, "WAL"); err != nil {
-		return nil, err
-	}
-	return db.begin(ctx)
 }
 
-// setJournal switches the writer's journal mode without waiting, since a
-// switch needs the file to itself (when another run holds it, the mode it
-// has is as safe, only slower), and sets the sync level that goes with the
-// mode. It returns the mode the file has then.
-func (db *DB) setJournal(ctx context.Context, mode string) (string, error) {
+// setJournal switches the journal mode without waiting: a switch needs the
+// file to itself, and when another run holds it, the mode stays.
+func (db *DB) setJournal(ctx context.Context, mode string) error {
 	if _, err := db.db.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
-		return "", err
+		return err
 	}
-	var got string
-	err := db.db.QueryRowContext(ctx, `PRAGMA journal_mode = `+mode).Scan(&got)
+	_, err := db.db.ExecContext(ctx, `PRAGMA journal_mode = `+mode)
+	if isBusy(err) {
+		err = nil
+	}
 	if _, rerr := db.db.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", BusyTimeout.Milliseconds())); err == nil {
 		err = rerr
 	}
-	if isBusy(err) {
-		err = db.db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&got)
-	}
-	if err != nil {
-		return "", err
-	}
-	got = strings.ToLower(got)
-	sync := "NORMAL" // enough for WAL to survive a power cut
-	if got != "wal" {
-		sync = "FULL"
-	}
-	_, err = db.db.ExecContext(ctx, `PRAGMA synchronous = `+sync)
-	return got, err
+	return err
 }
 
 // Snapshot starts a read-only transaction on one state of the directory, on
