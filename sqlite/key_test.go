@@ -284,3 +284,38 @@ func TestADirectorySealedBeforeKeysWereRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAKeyFileLeftWithoutARecord: a directory that has sealed nothing yet
+// uses a valid key file already there (left by a run that did not commit),
+// refuses a damaged one, saying that it may be removed, and never writes
+// through a link put where its key would go.
+func TestAKeyFileLeftWithoutARecord(t *testing.T) {
+	db, path := MustOpenDB(t)
+	other := sealedDirectory(t)
+	b, _ := os.ReadFile(other + ".key")
+	os.WriteFile(path+".key", b, 0o600)
+	if err := create(t, db, withSecrets(1)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path + ".key"); string(got) != string(b) {
+		t.Fatal("the key file left there was replaced")
+	}
+
+	db, path = MustOpenDB(t)
+	os.WriteFile(path+".key", []byte("half a ke"), 0o600)
+	if err := create(t, db, withSecrets(1)); err == nil || !strings.Contains(err.Error(), "remove it") {
+		t.Fatalf("a damaged key file: %v", err)
+	}
+
+	db, path = MustOpenDB(t)
+	target := filepath.Join(t.TempDir(), "elsewhere")
+	if err := os.Symlink(target, path+".key"); err != nil {
+		t.Fatal(err)
+	}
+	if err := create(t, db, withSecrets(1)); err == nil || !strings.Contains(err.Error(), "is a link") {
+		t.Fatalf("a link where the key goes: %v", err)
+	}
+	if _, err := os.Lstat(target); !os.IsNotExist(err) {
+		t.Fatalf("a key was written through the link: %v", err)
+	}
+}

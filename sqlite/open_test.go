@@ -150,6 +150,8 @@ func TestOnlyARosterDirectoryOpens(t *testing.T) {
 	execSQL(t, other, `CREATE TABLE things (x)`)
 	empty := filepath.Join(dir, "empty.db")
 	os.WriteFile(empty, nil, 0o644)
+	dangling := filepath.Join(dir, "dangling.db")
+	os.Symlink(filepath.Join(dir, "nowhere.db"), dangling)
 	text := filepath.Join(dir, "users.csv")
 	os.WriteFile(text, []byte("username,firstname\nalice,Alice\n"+strings.Repeat("x", 200)+"\n"), 0o644)
 	for _, c := range []struct {
@@ -164,6 +166,7 @@ func TestOnlyARosterDirectoryOpens(t *testing.T) {
 		{text, true, "not an SQLite database"},
 		{filepath.Join(dir, "no", "such", "folder.db"), true, "there is no folder"},
 		{dir, true, "is a folder"},
+		{dangling, true, "a link to a file that does not exist"},
 	} {
 		open := sqlite.OpenExisting
 		if c.create {
@@ -183,7 +186,9 @@ func TestOnlyARosterDirectoryOpens(t *testing.T) {
 			t.Errorf("%s was changed", c.path)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "missing.db")); !os.IsNotExist(err) {
-		t.Errorf("a missing directory was created: %v", err)
+	for _, name := range []string{"missing.db", "nowhere.db"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("%s was created: %v", name, err)
+		}
 	}
 }
