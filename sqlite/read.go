@@ -81,7 +81,9 @@ FROM users u LEFT JOIN lines l ON l.user_id = u.id LEFT JOIN voicemails v ON v.u
 
 // Export calls fn for each user in export order, from one snapshot on a
 // reader's connection. Without secrets, the sealed ones are left empty and
-// the key is not read.
+// the key is not read. Readers keep SQLite's default temporary store, a
+// file, so that the export's sort may be larger than memory should hold
+// (the writer keeps its index builds in memory).
 func (db *DB) Export(ctx context.Context, tenant string, secrets bool, fn func(*roster.User) error) error {
 	s := db.sealer
 	if !secrets {
