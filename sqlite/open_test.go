@@ -192,3 +192,43 @@ func TestOnlyARosterDirectoryOpens(t *testing.T) {
 		}
 	}
 }
+
+// TestAWriterSwitchesADirectoryWithUsersToWAL: a directory with users left
+// with a rollback journal (its first import was killed between its commit
+// and its close) is switched back to WAL by the next write, before it
+// writes, so that its readers do not wait for it.
+func TestAWriterSwitchesADirectoryWithUsersToWAL(t *testing.T) {
+	busyTimeout(t, 2*time.Second)
+	ctx := context.Background()
+	db, path := MustOpenDB(t)
+	if err := create(t, db, user("00000000-0000-4000-8000-000000000001", "a", "")); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	execSQL(t, path, `PRAGMA journal_mode = DELETE`)
+	writer, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	tx, err := writer.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := tx.Create(ctx, []*roster.User{user("00000000-0000-4000-8000-000000000002", "b", "")}); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := sqlite.OpenExisting(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if m, err := reader.JournalMode(ctx); err != nil || m != "wal" {
+		t.Fatalf("the directory runs in %s mode during the write (%v), want wal", m, err)
+	}
+	n := 0
+	if err := reader.Export(ctx, "", false, func(*roster.User) error { n++; return nil }); err != nil || n != 1 {
+		t.Fatalf("export while a write runs: %v, %d users, want 1", err, n)
+	}
+}
