@@ -26,6 +26,26 @@ func busyTimeout(t *testing.T, d time.Duration) {
 	t.Cleanup(func() { sqlite.BusyTimeout = old })
 }
 
+// holdWrite opens the directory on a handle of its own and starts a write
+// transaction there, which the test ends or its cleanup rolls back.
+func holdWrite(t *testing.T, path string) roster.Tx {
+	t.Helper()
+	writer, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := writer.Begin(context.Background())
+	if err != nil {
+		writer.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		tx.Rollback()
+		writer.Close()
+	})
+	return tx
+}
+
 // TestReadersDoNotWaitForAWriter holds a write transaction open on one
 // handle while another opens the directory, exports it, lists a room,
 // reads the reference data and plans a dry run: none of them waits, and
@@ -45,16 +65,7 @@ func TestReadersDoNotWaitForAWriter(t *testing.T) {
 	}
 	db.Close()
 
-	writer, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer writer.Close()
-	tx, err := writer.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := holdWrite(t, path)
 	if err := tx.Delete(ctx, []int64{users[0].ID}); err != nil {
 		t.Fatal(err)
 	}
@@ -87,12 +98,8 @@ func TestReadersDoNotWaitForAWriter(t *testing.T) {
 // one stops waiting when its caller cancels.
 func TestBeginStopsWaitingWhenItsContextEnds(t *testing.T) {
 	busyTimeout(t, 30*time.Second)
-	db, path := MustOpenDB(t)
-	tx, err := db.Begin(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	_, path := MustOpenDB(t)
+	tx := holdWrite(t, path)
 	other, err := sqlite.OpenExisting(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
@@ -206,16 +213,7 @@ func TestAWriterSwitchesADirectoryWithUsersToWAL(t *testing.T) {
 	}
 	db.Close()
 	execSQL(t, path, `PRAGMA journal_mode = DELETE`)
-	writer, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer writer.Close()
-	tx, err := writer.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
+	tx := holdWrite(t, path)
 	if err := tx.Create(ctx, []*roster.User{user("00000000-0000-4000-8000-000000000002", "b", "")}); err != nil {
 		t.Fatal(err)
 	}
