@@ -412,7 +412,8 @@ func (db *DB) Close() error {
 
 // Begin starts a write transaction holding the directory's write lock.
 //
-// It picks the journal mode first. A directory with users runs in WAL mode,
+// Once it holds the lock, it sees to the journal mode, from what the
+// directory holds then. A directory with users runs in WAL mode,
 // where readers never wait for a writer (an export during an import, the
 // coming server's requests). A directory with no user yet, which is about
 // to receive its first import, runs with a rollback journal until Close:
