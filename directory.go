@@ -4,22 +4,35 @@ import "context"
 
 // Directory stores the users and the reference data. The sqlite package
 // implements it, and a postgres package will.
+//
+// One writer at a time: a directory runs one write transaction (Begin,
+// SetReference) at a time, across processes; a second one waits for it,
+// for as long as the caller's context allows, and at most a bound of the
+// implementation's, then fails with ECONFLICT. Readers never wait for the
+// writer: Export, Reference and Snapshot read one consistent state on
+// connections of their own, and see no write until it is committed.
 type Directory interface {
 	// Reference returns the reference data.
 	Reference(ctx context.Context) (*Reference, error)
 	// SetReference adds and updates reference data; with prune it also
 	// removes the objects ref does not declare. It reports what changed.
+	// It is a write transaction.
 	SetReference(ctx context.Context, ref *Reference, prune bool) ([]string, error)
-	// Begin starts a write transaction. Only one runs at a time: Begin
-	// waits for the other one, or fails with ECONFLICT when it waits too long.
+	// Begin starts a write transaction, waiting while another one runs
+	// (see above); ctx's cancellation or deadline ends the wait.
 	Begin(ctx context.Context) (Tx, error)
 	// Sets lists the groups (kind "group") or rooms ("room") of a tenant
 	// (the default tenant when empty), by name, with their member counts.
 	Sets(ctx context.Context, kind, tenant string) ([]Set, error)
+	// Snapshot starts a read-only transaction on one consistent state of
+	// the directory: it waits for no writer, and its writes fail. Commit
+	// and Rollback both end it.
+	Snapshot(ctx context.Context) (Tx, error)
 	// Export calls fn for every user of the tenant (all tenants when
 	// empty), sorted by tenant, lastname, firstname, then uuid, from one
-	// consistent snapshot.
-	Export(ctx context.Context, tenant string, fn func(*User) error) error
+	// consistent snapshot. Without secrets, the users' reversible secrets
+	// (SIP secrets, PINs) are left empty, and need not be readable.
+	Export(ctx context.Context, tenant string, secrets bool, fn func(*User) error) error
 	Close() error
 }
 

@@ -368,7 +368,7 @@ func mapKeys[V any](m map[string]V) []string {
 func users(t *testing.T, dir roster.Directory) []*roster.User {
 	t.Helper()
 	var out []*roster.User
-	if err := dir.Export(t.Context(), "", func(u *roster.User) error {
+	if err := dir.Export(t.Context(), "", true, func(u *roster.User) error {
 		out = append(out, u.Clone())
 		return nil
 	}); err != nil {

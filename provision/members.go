@@ -99,7 +99,7 @@ func changeMembers(ctx context.Context, tx roster.Tx, kind, action, tenant, name
 
 // Members lists the members of a group or room.
 func Members(ctx context.Context, dir roster.Directory, kind, tenant, name string) ([]*roster.User, error) {
-	tx, err := dir.Begin(ctx)
+	tx, err := dir.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}

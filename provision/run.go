@@ -136,7 +136,13 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 	r.ref = roster.DefaultReference()
 	r.empty = true
 	if dir != nil {
-		if r.tx, err = dir.Begin(ctx); err != nil {
+		// A dry run writes nothing: it reads a snapshot, and waits for
+		// no run that writes.
+		begin := dir.Begin
+		if opt.DryRun {
+			begin = dir.Snapshot
+		}
+		if r.tx, err = begin(ctx); err != nil {
 			return nil, err
 		}
 		defer r.tx.Rollback()

@@ -91,7 +91,7 @@ if [[ $what == all || $what == update-passwords ]]; then
 	[ -f "$dir/pw1k.csv" ] || awk 'BEGIN {print "username,firstname,email,password"; for (i = 0; i < 1000; i++) printf "pw%d,P,pw%d@example.com,Secret-%06d\n", i, i, i}' >"$dir/pw1k.csv"
 	rm -f "$dir/pw.db"*
 	"$roster" --db "$dir/pw.db" import --report-dir "$dir/reports" "$dir/pw1k.csv" >/dev/null
-	measure "roster update, 1000 unchanged passwords" "cp $dir/pw.db $dir/pw2.db; cp $dir/pw.db.key $dir/pw2.db.key; rm -f $dir/pw2.db-*" \
+	measure "roster update, 1000 unchanged passwords" "cp $dir/pw.db $dir/pw2.db; rm -f $dir/pw2.db-* $dir/pw2.db.key; [ ! -f $dir/pw.db.key ] || cp $dir/pw.db.key $dir/pw2.db.key" \
 		"$roster" --db "$dir/pw2.db" update --key username "$dir/pw1k.csv"
 fi
 

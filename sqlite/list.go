@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/roster-dev/roster"
 )
@@ -10,16 +9,12 @@ import (
 // Sets lists the groups or rooms of a tenant with their member counts,
 // from a read-only snapshot.
 func (db *DB) Sets(ctx context.Context, kind, tenant string) ([]roster.Set, error) {
-	stx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	t, err := db.snapshot(ctx, db.sealer)
 	if err != nil {
-		return nil, busy(err)
-	}
-	defer stx.Rollback()
-	t := &Tx{tx: stx}
-	if t.ref, err = loadReference(ctx, stx); err != nil {
 		return nil, err
 	}
-	t.index()
+	defer t.Rollback()
+	stx := t.tx
 	tid, err := t.tenantOf(tenant)
 	if err != nil {
 		return nil, err

@@ -480,6 +480,9 @@ func (t *Tx) writeRelated(ctx context.Context, r *related) error {
 
 // Create stores new users.
 func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
+	if err := t.sealer.prepare(ctx, t.tx, users); err != nil {
+		return err
+	}
 	if t.nextUser == 0 {
 		if err := t.tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM users`).Scan(&t.nextUser); err != nil {
 			return err
@@ -560,6 +563,9 @@ func sameValue(v, d any) bool {
 
 // Update replaces what is stored of existing users.
 func (t *Tx) Update(ctx context.Context, users []*roster.User) error {
+	if err := t.sealer.prepare(ctx, t.tx, users); err != nil {
+		return err
+	}
 	set := strings.Join(userCols[1:], " = ?, ") + " = ?"
 	for _, u := range users {
 		row, err := t.userRow(u)

@@ -99,6 +99,9 @@ func TestListsWithoutAName(t *testing.T) {
 // reference data.
 func TestSetupJSON(t *testing.T) {
 	dir := t.TempDir()
+	if _, errOut, code := run(t, dir, "init"); code != 0 {
+		t.Fatalf("init: %s", errOut)
+	}
 	out, _, code := run(t, dir, "setup", "--show", "--json")
 	var ref roster.Reference
 	if err := json.Unmarshal([]byte(out), &ref); err != nil || code != 0 || ref.Tenant("").Context("default") == nil {

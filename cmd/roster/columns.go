@@ -68,14 +68,24 @@ func (a *app) initCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "init",
 		Short: "Create or migrate the directory and its default reference data",
-		Args:  cobra.NoArgs,
+		Long: `Create the directory (an SQLite file) with its default reference data, or bring an existing one
+to this version's schema. Besides init, only the commands that write create a missing directory:
+import, update, setup, and groups/rooms add --create.`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			db, err := a.open(c.Context())
+			db, err := a.openOrCreate(c.Context())
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			printf(a.stdout, "Directory %s is ready.\n", a.db)
+			switch m := db.Migrated(); {
+			case db.Created():
+				printf(a.stdout, "Created the directory %s.\n", a.db)
+			case len(m) > 0:
+				printf(a.stdout, "Migrated the directory %s (%s).\n", a.db, strings.Join(m, ", "))
+			default:
+				printf(a.stdout, "The directory %s is ready; it needed no change.\n", a.db)
+			}
 			return nil
 		},
 	}

@@ -53,6 +53,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	db             string
+	cmd            *cobra.Command // the root, whose flags tell --db from ROSTER_DB
 	log            *slog.Logger
 }
 
@@ -133,16 +134,21 @@ the users with their groups, rooms, phone lines, incoming numbers and voicemail,
 at all.
 
 The directory is an SQLite file, roster.db in the current folder unless --db or ROSTER_DB says
-otherwise. It is created on first use.`,
+otherwise. The commands that write (init, import, update, setup, and groups/rooms add --create)
+create it when it does not exist; the others need it to exist. Its secrets are sealed with the key
+in the file beside it, <db>.key: back up and restore the two together.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version(),
 	}
-	def := os.Getenv("ROSTER_DB")
-	if def == "" {
+	// ROSTER_DB set but empty is a mistake to tell, as --db "" is, not a
+	// reason to use roster.db.
+	def, set := os.LookupEnv("ROSTER_DB")
+	if !set {
 		def = "roster.db"
 	}
 	root.PersistentFlags().StringVar(&a.db, "db", def, "the directory: an SQLite file path (env ROSTER_DB)")
+	a.cmd = root
 	root.AddCommand(a.readCmd(), a.checkCmd(), a.importCmd(), a.updateCmd(), a.exportCmd(), a.deleteCmd(),
 		a.setCmd("rooms", "room"), a.setCmd("groups", "group"), a.setupCmd(), a.sampleCmd(), a.templateCmd(),
 		a.columnsCmd(), a.initCmd())
@@ -159,12 +165,51 @@ func version() string {
 	return info.Main.Version
 }
 
-// open opens the directory, creating it when it does not exist.
+// open opens the directory, which must exist: for the commands that only
+// read, and those that change only what exists (delete, memberships).
 func (a *app) open(ctx context.Context) (*sqlite.DB, error) {
-	if strings.HasPrefix(a.db, "postgres://") || strings.HasPrefix(a.db, "postgresql://") {
-		return nil, roster.Errorf(roster.EINVALID, "PostgreSQL directories are not supported yet; use an SQLite file")
+	if err := a.dbNamed(); err != nil {
+		return nil, err
+	}
+	return sqlite.OpenExisting(ctx, a.db)
+}
+
+// openOrCreate opens the directory, creating it when it does not exist: for
+// the commands that write.
+func (a *app) openOrCreate(ctx context.Context) (*sqlite.DB, error) {
+	if err := a.dbNamed(); err != nil {
+		return nil, err
 	}
 	return sqlite.Open(ctx, a.db)
+}
+
+// dbNamed checks that --db (or ROSTER_DB) names a directory roster can
+// open.
+func (a *app) dbNamed() error {
+	switch {
+	case a.db == "" && a.cmd.PersistentFlags().Changed("db"):
+		return roster.Errorf(roster.EINVALID, "--db is empty: give the path of the directory's file, or leave --db out for roster.db")
+	case a.db == "":
+		return roster.Errorf(roster.EINVALID, "ROSTER_DB is empty: set it to the path of the directory's file, or unset it for roster.db")
+	case strings.HasPrefix(a.db, "postgres://") || strings.HasPrefix(a.db, "postgresql://"):
+		return roster.Errorf(roster.EINVALID, "PostgreSQL directories are not supported yet; use an SQLite file")
+	}
+	return nil
+}
+
+// checkNoDB refuses a --db given to check that names no directory: check
+// reads none, so the mistyped path would otherwise go unnoticed.
+func (a *app) checkNoDB() error {
+	if !a.cmd.PersistentFlags().Changed("db") {
+		return nil
+	}
+	if err := a.dbNamed(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(a.db); err != nil {
+		return roster.Errorf(roster.ENOTFOUND, "there is no directory %s; check needs none (it checks against the default reference data), and roster init creates one", a.db)
+	}
+	return nil
 }
 
 // isTerminal says whether w is a terminal, for colours and progress.

@@ -52,6 +52,9 @@ func TestRunsInTheSameSecondKeepTheirReports(t *testing.T) {
 func TestReportDirThatHoldsFilesIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "users.csv"), []byte("username,firstname,email\nok,Ok,ok@example.com\nbad,Bad,bad@\n"), 0o644)
+	if _, errOut, code := run(t, dir, "init"); code != 0 {
+		t.Fatalf("init: %s", errOut)
+	}
 	os.Mkdir(filepath.Join(dir, "old"), 0o700)
 	os.WriteFile(filepath.Join(dir, "old", "errors.csv"), []byte("earlier"), 0o600)
 	os.Mkdir(filepath.Join(dir, "elsewhere"), 0o700)

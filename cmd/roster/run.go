@@ -26,6 +26,9 @@ Exit status: 0 when every row is fine, 1 when some row is not, 2 when the file c
   roster check --json hr-export.csv | jq '.errors'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := a.checkNoDB(); err != nil {
+				return err
+			}
 			return a.runFile(c.Context(), "check", args[0], &f, nil)
 		},
 	}
@@ -106,7 +109,7 @@ func (a *app) runFile(ctx context.Context, command, arg string, f *runFlags, eng
 		res, err = provision.Check(ctx, path, opt)
 	} else {
 		var dir roster.Directory
-		if dir, err = a.open(ctx); err != nil {
+		if dir, err = a.openOrCreate(ctx); err != nil {
 			return err
 		}
 		defer dir.Close()

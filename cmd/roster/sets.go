@@ -74,6 +74,7 @@ func isInteractive(r io.Reader) bool {
 // apply it: delete, and the membership commands.
 type changeFlags struct {
 	dryRun, yes, json bool
+	create            bool // the change may create the directory
 }
 
 func (f *changeFlags) add(c *cobra.Command, confirms bool) {
@@ -88,7 +89,11 @@ func (f *changeFlags) add(c *cobra.Command, confirms bool) {
 // question (when there is one) and applies it, and prints the result.
 func (a *app) change(ctx context.Context, f *changeFlags, file string, question func(*provision.Pending) string,
 	plan func(context.Context, roster.Directory) (*provision.Pending, error)) error {
-	db, err := a.open(ctx)
+	open := a.open
+	if f.create {
+		open = a.openOrCreate
+	}
+	db, err := open(ctx)
 	if err != nil {
 		return err
 	}
@@ -156,7 +161,6 @@ unchanged; unknown references are reported with their row.`, kind),
 	for _, action := range []string{"add", "remove"} {
 		var f refsFlags
 		var cf changeFlags
-		var create bool
 		c := &cobra.Command{
 			Use:     action + " " + strings.ToUpper(kind) + " [FILE]",
 			Short:   map[string]string{"add": "Add users to a ", "remove": "Remove users from a "}[action] + kind,
@@ -169,14 +173,14 @@ unchanged; unknown references are reported with their row.`, kind),
 				}
 				return a.change(c.Context(), &cf, strings.Join(args[1:], " "), nil,
 					func(ctx context.Context, dir roster.Directory) (*provision.Pending, error) {
-						return provision.ChangeMembers(ctx, dir, kind, action, tenant, args[0], refs, create)
+						return provision.ChangeMembers(ctx, dir, kind, action, tenant, args[0], refs, cf.create)
 					})
 			},
 		}
 		f.read.add(c)
 		c.Flags().StringArrayVar(&f.users, "user", nil, "a user by uuid, username or email (repeatable)")
 		if action == "add" {
-			c.Flags().BoolVar(&create, "create", false, "create the "+kind+" when it does not exist")
+			c.Flags().BoolVar(&cf.create, "create", false, "create the "+kind+" when it does not exist")
 		}
 		cf.add(c, false)
 		parent.AddCommand(c)

@@ -28,7 +28,11 @@ data) as JSON.`,
 			if show == (len(args) == 1) {
 				return roster.Errorf(roster.EINVALID, "give a FILE to apply, or --show")
 			}
-			db, err := a.open(c.Context())
+			open := a.openOrCreate
+			if show {
+				open = a.open
+			}
+			db, err := open(c.Context())
 			if err != nil {
 				return err
 			}
