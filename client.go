@@ -2,9 +2,14 @@ package roster
 
 import (
 	"context"
+	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"slices"
 	"strings"
 	"time"
@@ -57,6 +62,11 @@ func (c *Client) Validate() error {
 	case (len(c.SecretHash) == 0) == (c.PublicKey == ""):
 		return Errorf(EINVALID, "a client has a secret or a public key, not both")
 	}
+	if c.PublicKey != "" {
+		if _, err := ParsePublicKey(c.PublicKey); err != nil {
+			return err
+		}
+	}
 	_, err := ParseScopes(strings.Join(c.Scopes, " "))
 	return err
 }
@@ -108,6 +118,40 @@ func NewSecret() string {
 func HashSecret(s string) []byte {
 	h := sha256.Sum256([]byte(s))
 	return h[:]
+}
+
+// ParsePublicKey reads the PEM of a client's RSA or EC public key
+// ("PUBLIC KEY", or "RSA PUBLIC KEY" as OpenSSL's older commands write it).
+func ParsePublicKey(data string) (crypto.PublicKey, error) {
+	block, _ := pem.Decode([]byte(data))
+	if block == nil {
+		return nil, Errorf(EINVALID, "the public key is not in PEM format (-----BEGIN PUBLIC KEY-----)")
+	}
+	var (
+		key any
+		err error
+	)
+	switch block.Type {
+	case "PUBLIC KEY":
+		key, err = x509.ParsePKIXPublicKey(block.Bytes)
+	case "RSA PUBLIC KEY":
+		key, err = x509.ParsePKCS1PublicKey(block.Bytes)
+	default:
+		return nil, Errorf(EINVALID, "the PEM holds a %s, not a public key; give the public half of the client's key", block.Type)
+	}
+	if err != nil {
+		return nil, Errorf(EINVALID, "the public key cannot be read: %v", err)
+	}
+	switch k := key.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			return nil, Errorf(EINVALID, "the RSA key has %d bits; at least 2048 are needed", k.N.BitLen())
+		}
+		return k, nil
+	case *ecdsa.PublicKey:
+		return k, nil
+	}
+	return nil, Errorf(EINVALID, "the key is a %T; only RSA and EC keys sign client assertions", key)
 }
 
 // ClientService stores clients, their access tokens and the assertions

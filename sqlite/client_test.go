@@ -3,6 +3,11 @@ package sqlite_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"testing"
 	"time"
 
@@ -19,7 +24,7 @@ func TestClientsTokensAndRevocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.CreateClient(ctx, &roster.Client{ID: "c2", Name: "bot", Tenant: "default", Scopes: []string{roster.ScopeUsersWrite},
-		PublicKey: "PEM", CreatedAt: now.Add(time.Second)}); err != nil {
+		PublicKey: ecKeyPEM(t), CreatedAt: now.Add(time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.Client(ctx, "c1")
@@ -30,7 +35,7 @@ func TestClientsTokensAndRevocation(t *testing.T) {
 		t.Fatalf("unknown client: %v", err)
 	}
 	list, err := db.Clients(ctx)
-	if err != nil || len(list) != 2 || list[1].Tenant != "default" || list[1].PublicKey != "PEM" {
+	if err != nil || len(list) != 2 || list[1].Tenant != "default" || list[1].PublicKey == "" {
 		t.Fatalf("list: %v %v", list, err)
 	}
 
@@ -77,10 +82,23 @@ func TestClientValidation(t *testing.T) {
 		{ID: "a", Name: "x", Scopes: []string{roster.ScopeUsersRead}, SecretHash: []byte{1}},
 		{ID: "a", Name: "x", AllTenants: true, SecretHash: []byte{1}},
 		{ID: "a", Name: "x", AllTenants: true, Scopes: []string{"users:all"}, SecretHash: []byte{1}},
-		{ID: "a", Name: "x", AllTenants: true, Scopes: []string{roster.ScopeUsersRead}, SecretHash: []byte{1}, PublicKey: "PEM"},
+		{ID: "a", Name: "x", AllTenants: true, Scopes: []string{roster.ScopeUsersRead}, SecretHash: []byte{1}, PublicKey: ecKeyPEM(t)},
+		{ID: "a", Name: "x", AllTenants: true, Scopes: []string{roster.ScopeUsersRead}, PublicKey: "not a key"},
 	} {
 		if err := db.CreateClient(context.Background(), c); roster.ErrorCode(err) != roster.EINVALID {
 			t.Errorf("%+v: %v", c, err)
 		}
 	}
+}
+
+func ecKeyPEM(t *testing.T) string {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
