@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/roster-dev/roster"
 )
@@ -144,14 +145,17 @@ func bearer(h string) string {
 // writeProblem answers a problem from a middleware, where no handler
 // returns it.
 func writeProblem(ctx huma.Context, p *Problem) {
+	_, w := humago.Unwrap(ctx)
+	writeProblemTo(w, p)
+}
+
+func writeProblemTo(w http.ResponseWriter, p *Problem) {
 	for k, vs := range p.header {
-		for _, v := range vs {
-			ctx.SetHeader(k, v)
-		}
+		w.Header()[k] = vs
 	}
-	ctx.SetHeader("Content-Type", p.ContentType(""))
-	ctx.SetStatus(p.Status)
-	json.NewEncoder(ctx.BodyWriter()).Encode(p)
+	w.Header().Set("Content-Type", p.ContentType(""))
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(p)
 }
 
 // quote quotes a value from a request for a message, cut to a readable

@@ -39,6 +39,16 @@ func newMetrics() *metrics {
 			Name: "roster_rows_total", Help: "Rows of finished jobs by action (create, update, unchanged, skip, error).",
 		}, []string{"action"}),
 	}
+	// Every series exists from the start, at zero, so that rates and
+	// alerts see the first job too.
+	for _, command := range []string{"import", "update", "check"} {
+		for _, status := range []string{"succeeded", "failed", "cancelled", "interrupted"} {
+			m.jobs.WithLabelValues(command, status)
+		}
+	}
+	for _, action := range []string{"create", "update", "unchanged", "skip", "error"} {
+		m.rows.WithLabelValues(action)
+	}
 	m.registry.MustRegister(m.requests, m.latency, m.inFlight, m.jobs, m.rows,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

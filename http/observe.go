@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -45,10 +44,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 				s.log.Error("panic", "path", r.URL.Path, "panic", v)
 				if sw.status == 0 {
-					p := problem(http.StatusInternalServerError, "Internal error.")
-					sw.Header().Set("Content-Type", p.ContentType(""))
-					sw.WriteHeader(p.Status)
-					json.NewEncoder(sw).Encode(p)
+					writeProblemTo(sw, problem(http.StatusInternalServerError, "Internal error."))
 				}
 			}
 			status := sw.status
@@ -71,9 +67,38 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				slog.Int("status", status), slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 				slog.String("client_id", i.clientID), slog.String("remote", r.RemoteAddr))
 		}()
+		if _, pattern := s.routes.Handler(r); pattern == "" {
+			s.unmatched(sw, r)
+			return
+		}
 		next.ServeHTTP(sw, r)
 	})
 }
+
+// unmatched answers a request that no route takes with the mux's status
+// (404, or 405 with its Allow header), as a problem like every other
+// error rather than the mux's plain text.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	h, _ := s.routes.Handler(r)
+	cw := &captureWriter{header: http.Header{}}
+	h.ServeHTTP(cw, r)
+	p := problem(cw.status, "no endpoint "+r.URL.Path+"; the endpoints are listed in /api/v1/openapi.json")
+	if cw.status == http.StatusMethodNotAllowed {
+		p.Detail = r.Method + " is not an operation of " + r.URL.Path
+		p.with("Allow", cw.header.Get("Allow"))
+	}
+	writeProblemTo(w, p)
+}
+
+// captureWriter keeps the status and headers of an answer, not its body.
+type captureWriter struct {
+	header http.Header
+	status int
+}
+
+func (w *captureWriter) Header() http.Header         { return w.header }
+func (w *captureWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *captureWriter) WriteHeader(code int)        { w.status = code }
 
 // statusWriter remembers the status of an answer. Unwrap lets
 // http.ResponseController reach the connection (flushes for server-sent

@@ -49,6 +49,9 @@ type Config struct {
 	MaxUpload int64
 	// JobRetention is how long finished jobs and their files are kept.
 	JobRetention time.Duration
+	// MaxFailures is how many failed token requests an address may make
+	// in a minute; then it must wait for the minute to end. Default 10.
+	MaxFailures int
 	// Now is the clock; tests move it. Default time.Now.
 	Now func() time.Time
 }
@@ -81,11 +84,14 @@ func New(cfg Config) *Server {
 	if cfg.MaxUpload == 0 {
 		cfg.MaxUpload = DefaultMaxUpload
 	}
+	if cfg.MaxFailures == 0 {
+		cfg.MaxFailures = 10
+	}
 	if cfg.JobRetention == 0 {
 		cfg.JobRetention = DefaultJobRetention
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, routes: &routes{ServeMux: http.NewServeMux()}, metrics: newMetrics(),
-		limiter: newLimiter(10, time.Minute)}
+		limiter: newLimiter(cfg.MaxFailures, time.Minute)}
 
 	config := huma.DefaultConfig("roster", "1")
 	config.Info.Description = "Provision users in bulk: the same engine as the roster command line, behind HTTP."
