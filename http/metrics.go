@@ -3,6 +3,8 @@ package http
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/roster-dev/roster"
 )
 
 // metrics are the server's Prometheus metrics, in a registry of its own
@@ -46,8 +48,8 @@ func newMetrics() *metrics {
 			m.jobs.WithLabelValues(command, status)
 		}
 	}
-	for _, action := range []string{"create", "update", "unchanged", "skip", "error"} {
-		m.rows.WithLabelValues(action)
+	for _, action := range []roster.Action{roster.Create, roster.Update, roster.Unchanged, roster.Skip, roster.Failed} {
+		m.rows.WithLabelValues(string(action))
 	}
 	m.registry.MustRegister(m.requests, m.latency, m.inFlight, m.jobs, m.rows,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
