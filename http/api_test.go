@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,7 +16,6 @@ import (
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
 	rhttp "github.com/roster-dev/roster/http"
-	"github.com/roster-dev/roster/sqlite"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -191,14 +189,9 @@ func TestProblems(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "roster.db")
-	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := serve(t, db, path, rhttp.Config{})
+	e := newEnv(t)
 	e.decode(e.do(http.MethodGet, "/readyz", nil), http.StatusOK, nil)
-	db.Close()
+	e.db.Close()
 	res := e.do(http.MethodGet, "/readyz", nil)
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
@@ -208,13 +201,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "roster.db")
-	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	e := serve(t, db, path, rhttp.Config{MetricsToken: "m-token"})
+	e := newEnvWith(t, rhttp.Config{MetricsToken: "m-token"})
 	e.decode(e.do(http.MethodGet, "/healthz", nil), http.StatusOK, nil)
 	e.problem(e.do(http.MethodGet, "/api/v1/columns/x", nil), http.StatusNotFound)
 	e.problem(e.do(http.MethodGet, "/metrics", nil), http.StatusUnauthorized)

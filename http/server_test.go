@@ -53,13 +53,19 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, rhttp.Config{})
+}
+
+// newEnvWith is newEnv with a configuration.
+func newEnvWith(t *testing.T, cfg rhttp.Config) *env {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "roster.db")
 	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return serve(t, db, path, rhttp.Config{})
+	return serve(t, db, path, cfg)
 }
 
 // serve starts a server over an open directory. Addresses may fail 1000

@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -245,13 +244,7 @@ func TestJWTAssertions(t *testing.T) {
 // After ten failures in a minute, an address is answered 429 with
 // Retry-After, even with the right secret, until the minute is over.
 func TestRepeatedFailuresAreSlowedDown(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "roster.db")
-	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	e := serve(t, db, path, rhttp.Config{MaxFailures: 10})
+	e := newEnvWith(t, rhttp.Config{MaxFailures: 10})
 	id, secret := e.client("", roster.ScopeUsersRead)
 	bad := url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {"guess"}}.Encode()
 	for range 10 {
