@@ -233,7 +233,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	if !doc.IsOpenAPI31OrLater() {
 		t.Fatalf("openapi %s", doc.OpenAPI)
 	}
-	if err := doc.Validate(context.Background()); err != nil {
+	if err := doc.Validate(context.Background(), openapi3.EnableSchemaDefaultsValidation(), openapi3.EnableExamplesValidation(), openapi3.EnableSchemaFormatValidation()); err != nil {
 		t.Fatalf("invalid document: %v", err)
 	}
 	documented := map[string]bool{}
@@ -267,5 +267,40 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	if !json.Valid(b) || !bytes.Contains(b, []byte(`"clientCredentials"`)) {
 		t.Error("no client credentials flow in the document")
+	}
+}
+
+// A setup that would remove what users still use is a conflict.
+func TestSetupConflict(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tx, err := e.db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := roster.NewUser()
+	u.Username, u.Firstname, u.Tenant, u.Role = "alice", "Alice", "default", "agent"
+	if err := tx.Create(ctx, []*roster.User{u}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	id, secret := e.client("", roster.ScopeSetupWrite)
+	res := e.do(http.MethodPut, "/api/v1/setup?prune=true", strings.NewReader("tenants:\n  - name: default\n    roles: [{name: user}]\n"),
+		"Authorization", "Bearer "+e.token(id, secret), "Content-Type", "application/yaml")
+	if p := e.problem(res, http.StatusConflict); p["type"] != "urn:roster:problem:conflict" || !strings.Contains(p["detail"].(string), "agent") {
+		t.Errorf("%v", p)
+	}
+}
+
+// An internal failure answers 500 and "Internal error.", never its cause.
+func TestInternalError(t *testing.T) {
+	e := newEnv(t)
+	id, secret := e.client("", roster.ScopeUsersRead)
+	tok := e.token(id, secret)
+	e.db.Close()
+	if p := e.problem(e.get("/api/v1/setup", tok), http.StatusInternalServerError); p["detail"] != "Internal error." {
+		t.Errorf("%v", p)
 	}
 }
