@@ -75,11 +75,17 @@ func (l *limiter) sweep(now time.Time) {
 	}
 }
 
-// host is the address without its port: a client opens a new port for
-// each connection.
+// host is the address a failure is counted against: the IP without its
+// port (a client opens a new port for each connection), and for IPv6 its
+// /64, which one machine usually holds whole and could rotate through.
 func host(addr string) string {
-	if h, _, err := net.SplitHostPort(addr); err == nil {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		h = addr
+	}
+	ip := net.ParseIP(h)
+	if ip == nil || ip.To4() != nil {
 		return h
 	}
-	return addr
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }

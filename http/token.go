@@ -305,6 +305,11 @@ func (s *Server) assertion(ctx context.Context, req *tokenRequest, now time.Time
 	if req.ClientAssertion == "" {
 		return nil, badRequest("invalid_request", "client_assertion is missing")
 	}
+	if s.cfg.BaseURL == "" {
+		// Without its own URL the server cannot tell an assertion made
+		// for it from one made for another.
+		return nil, roster.Errorf(roster.EINTERNAL, "the server has no base URL to check assertions' audience against")
+	}
 	var (
 		claims jwt.RegisteredClaims
 		cl     *roster.Client
