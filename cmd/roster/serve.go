@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"os"
 
 	"github.com/dustin/go-humanize"
 	"log/slog"
@@ -32,6 +33,10 @@ accepting requests, lets those in flight finish (up to --shutdown-timeout) and e
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			log := slog.New(slog.NewJSONHandler(a.stderr, nil))
+			if metricsToken == "" {
+				// The environment keeps the token out of the process list.
+				metricsToken = os.Getenv("ROSTER_METRICS_TOKEN")
+			}
 			db, err := a.open(c.Context())
 			if err != nil {
 				return err
@@ -56,7 +61,7 @@ accepting requests, lets those in flight finish (up to --shutdown-timeout) and e
 	f.StringVar(&key, "tls-key", "", "the certificate's private key (PEM)")
 	f.DurationVar(&shutdown, "shutdown-timeout", http.DefaultShutdownTimeout, "how long requests in flight may finish after SIGTERM")
 	f.Var(&maxUpload, "max-upload", "largest file a job takes (e.g. 1GiB, 200MiB)")
-	f.StringVar(&metricsToken, "metrics-token", "", "require this bearer token for /metrics")
+	f.StringVar(&metricsToken, "metrics-token", "", "require this bearer token for /metrics (or env ROSTER_METRICS_TOKEN, which other users cannot read in the process list)")
 	f.DurationVar(&retention, "job-retention", http.DefaultJobRetention, "how long finished jobs and their files are kept")
 	return c
 }
