@@ -27,6 +27,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	}
 
 	cmd := command(t, dir, "serve", "--addr", "127.0.0.1:0", "--shutdown-timeout", "1m")
+	cmd.Env = append(cmd.Env, "ROSTER_METRICS_TOKEN=metrics-secret")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +71,9 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		}
 	}
 	base := "http://" + wait("serving")["addr"].(string)
+	if res, err := http.Get(base + "/metrics"); err != nil || res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("metrics without the token of ROSTER_METRICS_TOKEN: %v %v", res, err)
+	}
 
 	res, err := http.PostForm(base+"/oauth2/token", url.Values{"grant_type": {"client_credentials"},
 		"client_id": {cl.ClientID}, "client_secret": {cl.ClientSecret}})
@@ -135,7 +139,9 @@ func TestServeShutsDownGracefully(t *testing.T) {
 // inFlight reads the number of requests being answered from /metrics.
 func inFlight(t *testing.T, base string) int {
 	t.Helper()
-	res, err := http.Get(base + "/metrics")
+	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer metrics-secret")
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
