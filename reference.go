@@ -10,38 +10,38 @@ import (
 // at and imports never create. It is small (dozens to thousands of
 // objects), so it is loaded whole and looked up in memory.
 type Reference struct {
-	Tenants []Tenant `yaml:"tenants" json:"tenants"`
+	Tenants []Tenant `json:"tenants" yaml:"tenants"`
 }
 
 // Tenant is an isolated customer of the platform with its own reference
 // objects.
 type Tenant struct {
-	ID   int64  `yaml:"id,omitempty" json:"id,omitempty"`
-	Name string `yaml:"name" json:"name"`
+	ID   int64  `json:"id,omitempty" yaml:"id,omitempty"`
+	Name string `json:"name" yaml:"name"`
 	// DefaultRole is given to users of the tenant that name no role.
-	DefaultRole     string    `yaml:"default_role,omitempty" json:"default_role,omitempty"`
-	Contexts        []Context `yaml:"contexts,omitempty" json:"contexts,omitempty"`
-	Roles           []Object  `yaml:"roles,omitempty" json:"roles,omitempty"`
-	CTIProfiles     []Object  `yaml:"cti_profiles,omitempty" json:"cti_profiles,omitempty"`
-	CallPermissions []Object  `yaml:"call_permissions,omitempty" json:"call_permissions,omitempty"`
-	SkillGroups     []Object  `yaml:"skill_groups,omitempty" json:"skill_groups,omitempty"`
-	Desks           []Object  `yaml:"desks,omitempty" json:"desks,omitempty"`
+	DefaultRole     string    `json:"default_role,omitempty" yaml:"default_role,omitempty"`
+	Contexts        []Context `json:"contexts,omitempty" yaml:"contexts,omitempty"`
+	Roles           []Object  `json:"roles,omitempty" yaml:"roles,omitempty"`
+	CTIProfiles     []Object  `json:"cti_profiles,omitempty" yaml:"cti_profiles,omitempty"`
+	CallPermissions []Object  `json:"call_permissions,omitempty" yaml:"call_permissions,omitempty"`
+	SkillGroups     []Object  `json:"skill_groups,omitempty" yaml:"skill_groups,omitempty"`
+	Desks           []Object  `json:"desks,omitempty" yaml:"desks,omitempty"`
 }
 
 // Object is a named reference object. Files may refer to it by name or by
 // its numeric ID.
 type Object struct {
-	ID   int64  `yaml:"id,omitempty" json:"id,omitempty"`
-	Name string `yaml:"name" json:"name"`
+	ID   int64  `json:"id,omitempty" yaml:"id,omitempty"`
+	Name string `json:"name" yaml:"name"`
 }
 
 // Context is a dial plan context: internal contexts hold extensions of
 // lines and voicemail boxes, incall contexts hold incoming numbers.
 type Context struct {
-	ID     int64    `yaml:"id,omitempty" json:"id,omitempty"`
-	Name   string   `yaml:"name" json:"name"`
-	Kind   string   `yaml:"kind" json:"kind"`
-	Ranges []string `yaml:"ranges,omitempty" json:"ranges,omitempty"`
+	ID     int64    `json:"id,omitempty" yaml:"id,omitempty"`
+	Name   string   `json:"name" yaml:"name"`
+	Kind   string   `json:"kind" yaml:"kind"`
+	Ranges []string `json:"ranges,omitempty" yaml:"ranges,omitempty"`
 }
 
 // Context kinds.

@@ -11,30 +11,6 @@ import (
 	"github.com/roster-dev/roster/catalog"
 )
 
-// columnInfo is a column of the catalogue as `roster columns --json` shows it.
-type columnInfo struct {
-	Name     string   `json:"name"`
-	Aliases  []string `json:"aliases"`
-	Resource string   `json:"resource"`
-	Type     string   `json:"type"`
-	Required string   `json:"required"`
-	Secret   bool     `json:"secret"`
-	Default  string   `json:"default,omitempty"`
-	Rule     string   `json:"rule"`
-}
-
-func describe(c *catalog.Column) columnInfo {
-	info := columnInfo{Name: c.Name, Aliases: c.Aliases, Resource: c.Resource, Type: c.Type.String(), Secret: c.Secret,
-		Default: c.Default, Required: c.Requirement(), Rule: c.Describe()}
-	if c.Doc != "" {
-		info.Rule += "; " + c.Doc
-	}
-	if info.Aliases == nil {
-		info.Aliases = []string{}
-	}
-	return info
-}
-
 func (a *app) columnsCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
@@ -42,10 +18,7 @@ func (a *app) columnsCmd() *cobra.Command {
 		Short: "Print the column catalogue: names, aliases, types and rules",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			var infos []columnInfo
-			for _, col := range catalog.Columns {
-				infos = append(infos, describe(col))
-			}
+			infos := catalog.Infos()
 			if asJSON {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
