@@ -136,7 +136,7 @@ otherwise. It is created on first use.`,
 	root.PersistentFlags().StringVar(&a.db, "db", def, "the directory: an SQLite file path (env ROSTER_DB)")
 	root.AddCommand(a.readCmd(), a.checkCmd(), a.importCmd(), a.updateCmd(), a.exportCmd(), a.deleteCmd(),
 		a.setCmd("rooms", "room"), a.setCmd("groups", "group"), a.setupCmd(), a.sampleCmd(), a.templateCmd(),
-		a.columnsCmd(), a.initCmd(), a.clientsCmd(), a.serveCmd())
+		a.columnsCmd(), a.initCmd(), a.clientsCmd(), a.operatorsCmd(), a.serveCmd())
 	return root
 }
 
