@@ -94,6 +94,17 @@ func (r *Reference) Tenant(ref string) *Tenant {
 	return nil
 }
 
+// Only returns the reference data of one named tenant (by name or ID),
+// as a client or operator bound to it sees them: no tenant at all when it
+// does not exist.
+func (r *Reference) Only(tenant string) *Reference {
+	out := &Reference{Tenants: []Tenant{}}
+	if t := r.Tenant(tenant); t != nil {
+		out.Tenants = append(out.Tenants, *t)
+	}
+	return out
+}
+
 // Lookup finds an object of a kind in the tenant by name (case-insensitive)
 // or numeric ID and returns its canonical name.
 func (t *Tenant) Lookup(kind, ref string) (string, bool) {

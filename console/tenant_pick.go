@@ -1,0 +1,37 @@
+package console
+
+import (
+	"net/http"
+
+	"github.com/roster-dev/roster/console/form"
+)
+
+// pickTenant changes the tenant the pages show, for an operator of all
+// tenants; an operator bound to one has no choice to make.
+func (h *handler) pickTenant(w http.ResponseWriter, r *http.Request) {
+	v := visitOf(r)
+	if !v.op.AllTenants {
+		h.deny(w, r, http.StatusForbidden, "You see tenant "+v.op.Tenant+" only.")
+		return
+	}
+	f := form.NewTenant(r)
+	name := ""
+	if f.Tenant != "" {
+		ref, err := h.cfg.Directory.Reference(r.Context())
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		t := ref.Tenant(f.Tenant)
+		if t == nil {
+			h.deny(w, r, http.StatusBadRequest, "There is no tenant "+f.Tenant+".")
+			return
+		}
+		name = t.Name
+	}
+	if err := h.cfg.Operators.SetSessionTenant(r.Context(), v.session.Hash, name); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, f.Back, http.StatusSeeOther)
+}
