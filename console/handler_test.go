@@ -263,7 +263,7 @@ func TestFormsRefuseBadInput(t *testing.T) {
 		{"/clients", url.Values{"name": {"hr"}, "scope": {"users:read"}, "tenant": {"nope"}}, 400, "There is no tenant nope"},
 		{"/setup", url.Values{"yaml": {"  \n"}}, 400, "The text is empty"},
 		{"/setup", url.Values{"yaml": {strings.Repeat("#", 1<<20+1)}}, 400, "longer than 1 MiB"},
-		{"/setup", url.Values{"yaml": {"tenants:\n  - name: default\n    contxts: []\n"}}, 400, "Line 3: field contxts not found"},
+		{"/setup", url.Values{"yaml": {"tenants:\n  - name: default\n    contxts: []\n"}}, 400, "Line 3: field contxts is not a known key here"},
 		{"/setup", url.Values{"yaml": {"tenants: [\n"}}, 400, "did not find expected node content"},
 		{"/setup", url.Values{"yaml": {"tenants:\n  - name: default\n    contexts: [{name: c, kind: weird}]\n"}}, 400, "weird"},
 		{"/tenant", url.Values{"tenant": {"nope"}}, 400, "There is no tenant nope"},

@@ -61,7 +61,10 @@ func (h *handler) saveSetup(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "setup", "Setup", saved)
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var (
+	yamlLine = regexp.MustCompile(`line (\d+)`)
+	goType   = regexp.MustCompile(`not found in type [\w.]+`)
+)
 
 // yamlError words a YAML reader's error for the page, and finds the line
 // it names, so that the page can take the cursor there.
@@ -69,6 +72,8 @@ func yamlError(err error) (string, int) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
 	msg = strings.Join(strings.Fields(msg), " ")
+	// The reader names Go's types; a person knows the keys.
+	msg = goType.ReplaceAllString(msg, "is not a known key here")
 	if msg == "" {
 		return "The text is not valid YAML.", 0
 	}
