@@ -63,7 +63,7 @@ func (h *handler) saveSetup(w http.ResponseWriter, r *http.Request) {
 
 var (
 	yamlLine = regexp.MustCompile(`line (\d+)`)
-	goType   = regexp.MustCompile(`not found in type [\w.]+`)
+	goType   = regexp.MustCompile(`(not found in type|into) \[?\]?[\w.]+`)
 )
 
 // yamlError words a YAML reader's error for the page, and finds the line
@@ -73,7 +73,12 @@ func yamlError(err error) (string, int) {
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
 	msg = strings.Join(strings.Fields(msg), " ")
 	// The reader names Go's types; a person knows the keys.
-	msg = goType.ReplaceAllString(msg, "is not a known key here")
+	msg = goType.ReplaceAllStringFunc(msg, func(m string) string {
+		if strings.HasPrefix(m, "into") {
+			return "here"
+		}
+		return "is not a known key here"
+	})
 	if msg == "" {
 		return "The text is not valid YAML.", 0
 	}

@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 
 fuzztime=${FUZZTIME:-10s}
 
+# The console's browser tests drive Debian's Chromium: install it when it
+# is missing. In CI (CI set) they fail without it rather than skip.
+./scripts/install-chromium.sh
+
 echo "== go vet"
 go vet ./...
 

@@ -17,10 +17,13 @@ type Setup struct {
 }
 
 // NewSetup reads the setup form. Browsers send a textarea's lines with
-// CRLF; they are read as LF, so that the text saved is the text shown.
+// CRLF; they are read as LF (a lone CR too, which YAML counts as a line
+// break), so that the lines the page numbers are the reader's.
 func NewSetup(r *http.Request) *Setup {
-	return &Setup{YAML: strings.ReplaceAll(r.PostFormValue("yaml"), "\r\n", "\n"), Prune: r.PostFormValue("prune") != ""}
+	return &Setup{YAML: lineBreaks.Replace(r.PostFormValue("yaml")), Prune: r.PostFormValue("prune") != ""}
 }
+
+var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
 // Validate checks what can be checked before reading the YAML.
 func (f *Setup) Validate() error {
