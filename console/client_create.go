@@ -44,17 +44,14 @@ func (h *handler) createClient(w http.ResponseWriter, r *http.Request) {
 	c := &roster.Client{ID: uuid.NewString(), Name: f.Name, AllTenants: f.Tenant == "", Scopes: scopes, PublicKey: f.PublicKey,
 		CreatedAt: h.now().UTC()}
 	if f.Tenant != "" {
-		ref, err := h.cfg.Directory.Reference(r.Context())
-		if err != nil {
+		if c.Tenant, err = roster.TenantName(r.Context(), h.cfg.Directory, f.Tenant); err != nil {
+			if roster.ErrorCode(err) == roster.EINVALID {
+				again(http.StatusBadRequest, roster.ErrorMessage(err))
+				return
+			}
 			h.fail(w, r, err)
 			return
 		}
-		t := ref.Tenant(f.Tenant)
-		if t == nil {
-			again(http.StatusBadRequest, "There is no tenant "+f.Tenant+".")
-			return
-		}
-		c.Tenant = t.Name
 	}
 	var secret string
 	if c.PublicKey == "" {

@@ -260,13 +260,13 @@ func TestFormsRefuseBadInput(t *testing.T) {
 		{"/clients", url.Values{"name": {"hr"}}, 400, "Tick at least one scope"},
 		{"/clients", url.Values{"name": {"hr"}, "scope": {"users:admin"}}, 400, "There is no scope &#34;users:admin&#34;"},
 		{"/clients", url.Values{"name": {"hr"}, "scope": {"users:read"}, "public_key": {"not a key"}}, 400, "not in PEM format"},
-		{"/clients", url.Values{"name": {"hr"}, "scope": {"users:read"}, "tenant": {"nope"}}, 400, "There is no tenant nope"},
+		{"/clients", url.Values{"name": {"hr"}, "scope": {"users:read"}, "tenant": {"nope"}}, 400, "no tenant &#34;nope&#34; in the directory"},
 		{"/setup", url.Values{"yaml": {"  \n"}}, 400, "The text is empty"},
 		{"/setup", url.Values{"yaml": {strings.Repeat("#", 1<<20+1)}}, 400, "longer than 1 MiB"},
 		{"/setup", url.Values{"yaml": {"tenants:\n  - name: default\n    contxts: []\n"}}, 400, "Line 3: field contxts is not a known key here"},
 		{"/setup", url.Values{"yaml": {"tenants: [\n"}}, 400, "did not find expected node content"},
 		{"/setup", url.Values{"yaml": {"tenants:\n  - name: default\n    contexts: [{name: c, kind: weird}]\n"}}, 400, "weird"},
-		{"/tenant", url.Values{"tenant": {"nope"}}, 400, "There is no tenant nope"},
+		{"/tenant", url.Values{"tenant": {"nope"}}, 400, "no tenant &#34;nope&#34; in the directory"},
 		{"/clients/nope/revoke", url.Values{}, 404, "no client"},
 	} {
 		res, body := a.post(c.path, c.form)

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 
+	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/console/form"
 )
 
@@ -17,17 +18,11 @@ func (h *handler) pickTenant(w http.ResponseWriter, r *http.Request) {
 	f := form.NewTenant(r)
 	name := ""
 	if f.Tenant != "" {
-		ref, err := h.cfg.Directory.Reference(r.Context())
-		if err != nil {
+		var err error
+		if name, err = roster.TenantName(r.Context(), h.cfg.Directory, f.Tenant); err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		t := ref.Tenant(f.Tenant)
-		if t == nil {
-			h.deny(w, r, http.StatusBadRequest, "There is no tenant "+f.Tenant+".")
-			return
-		}
-		name = t.Name
 	}
 	if err := h.cfg.Operators.SetSessionTenant(r.Context(), v.session.Hash, name); err != nil {
 		h.fail(w, r, err)

@@ -73,15 +73,9 @@ func (a *app) operatorsCreateCmd() *cobra.Command {
 			}
 			defer db.Close()
 			if tenant != "" {
-				ref, err := db.Reference(c.Context())
-				if err != nil {
+				if o.Tenant, err = roster.TenantName(c.Context(), db, tenant); err != nil {
 					return err
 				}
-				t := ref.Tenant(tenant)
-				if t == nil {
-					return roster.Errorf(roster.EINVALID, "no tenant %q in the directory", tenant)
-				}
-				o.Tenant = t.Name
 			}
 			// Everything but the password is checked before it is asked,
 			// so that a mistake in a flag does not cost typing it twice.
