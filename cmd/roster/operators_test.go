@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -87,5 +93,60 @@ func TestOperatorsCreateListResetDisable(t *testing.T) {
 	out, _, _ = runStdin(t, dir, "", "operators", "list")
 	if !strings.Contains(out, "NAME") || !strings.Contains(out, "(all)") {
 		t.Errorf("list: %s", out)
+	}
+}
+
+// An operator created on the command line signs in to the console that a
+// real `roster serve` serves at /.
+func TestServeServesTheConsoleToOperators(t *testing.T) {
+	dir := t.TempDir()
+	if _, errOut, code := runStdin(t, dir, "correct horse battery\n", "operators", "create", "ana", "--all-tenants", "--role", "admin", "--password-stdin"); code != 0 {
+		t.Fatal(errOut)
+	}
+	cmd := command(t, dir, "serve", "--addr", "127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sc := bufio.NewScanner(stderr)
+	base := ""
+	for base == "" && sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "serving" {
+			base = "http://" + line["addr"].(string)
+		}
+	}
+	if base == "" {
+		t.Fatal("the server ended before serving")
+	}
+	go io.Copy(io.Discard, stderr)
+
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	res, err := client.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.Request.URL.Path != "/login" {
+		t.Fatalf("a visitor is at %s", res.Request.URL.Path)
+	}
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no token in the sign-in form: %s", page)
+	}
+	res, err = client.PostForm(base+"/login", url.Values{"csrf": {string(m[1])}, "name": {"ANA"}, "password": {"correct horse battery"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(page), "Signed in as <strong>ana</strong>") {
+		t.Fatalf("after signing in: %d %s", res.StatusCode, page)
 	}
 }
