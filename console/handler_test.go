@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/console"
 )
 
 // Every form that changes something needs the page's token: without it,
@@ -121,6 +122,18 @@ func TestSessionCookieAttributes(t *testing.T) {
 	}
 	if h := res.Header.Get("Cache-Control"); h != "no-store" {
 		t.Errorf("Cache-Control %q", h)
+	}
+
+	// Behind a proxy that terminates TLS (--base-url https://…), the
+	// browser speaks HTTPS: the cookies are Secure.
+	e = newEnvWith(t, func(c *console.Config) { c.SecureCookies = true })
+	res, err := http.Get(e.url + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if c := res.Cookies(); len(c) != 1 || c[0].Name != "roster_login" || !c[0].Secure {
+		t.Fatalf("login cookie behind TLS: %+v", c)
 	}
 }
 

@@ -57,6 +57,12 @@ const maxFailures = 5
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, func(*console.Config) {})
+}
+
+// newEnvWith is newEnv with a change to the console's configuration.
+func newEnvWith(t *testing.T, change func(*console.Config)) *env {
+	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "roster.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +71,9 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, db: db, clock: &clock{now: time.Now()}}
 	log := slog.New(slog.NewJSONHandler(testWriter{t}, nil))
 	limiter := throttle.New(maxFailures, time.Minute)
-	con := console.New(console.Config{Directory: db, Clients: db, Operators: db, Limiter: limiter, Logger: log, Now: e.clock.Now})
+	cfg := console.Config{Directory: db, Clients: db, Operators: db, Limiter: limiter, Logger: log, Now: e.clock.Now}
+	change(&cfg)
+	con := console.New(cfg)
 	srv := rhttp.New(rhttp.Config{Directory: db, Clients: db, Logger: log, Limiter: limiter, Console: con, Now: e.clock.Now})
 	if err := srv.Open("127.0.0.1:0", "", ""); err != nil {
 		t.Fatal(err)
