@@ -72,7 +72,7 @@ func (db *DB) Operator(ctx context.Context, name string) (*roster.Operator, erro
 
 // Operators lists every operator, oldest first.
 func (db *DB) Operators(ctx context.Context) ([]*roster.Operator, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT `+operatorColumns+` FROM operators o ORDER BY o.created_at, o.name_key`)
+	rows, err := db.db.QueryContext(ctx, `SELECT `+operatorColumns+` FROM operators o ORDER BY o.created_at, o.rowid`)
 	if err != nil {
 		return nil, busy(err)
 	}

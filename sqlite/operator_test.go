@@ -115,3 +115,28 @@ func TestSessionsExpireWhenIdleAndEndWithANewPassword(t *testing.T) {
 		t.Fatalf("signed-out session: %v", err)
 	}
 }
+
+// Clients and operators made within one second are listed in the order
+// they were made, whatever their IDs and names.
+func TestListsAreOldestFirstWithinASecond(t *testing.T) {
+	db, _ := MustOpenDB(t)
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0)
+	for _, id := range []string{"z", "m", "a"} {
+		if err := db.CreateClient(ctx, &roster.Client{ID: id, Name: id, AllTenants: true, Scopes: []string{roster.ScopeUsersRead},
+			SecretHash: roster.HashSecret(id), CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateOperator(ctx, &roster.Operator{ID: id, Name: id, AllTenants: true, Role: roster.RoleViewer,
+			PasswordHash: "h", CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clients, _ := db.Clients(ctx)
+	operators, _ := db.Operators(ctx)
+	for i, want := range []string{"z", "m", "a"} {
+		if clients[i].ID != want || operators[i].Name != want {
+			t.Fatalf("at %d: client %s, operator %s; want %s", i, clients[i].ID, operators[i].Name, want)
+		}
+	}
+}
