@@ -27,6 +27,15 @@ const (
 // Scopes lists every scope, in the order they are documented.
 var Scopes = []string{ScopeUsersRead, ScopeUsersWrite, ScopeSecretsRead, ScopeSetupWrite, ScopeClientsAdmin}
 
+// ScopeDocs says in words what each scope allows.
+var ScopeDocs = map[string]string{
+	ScopeUsersRead:    "Read users, groups, rooms, jobs; export without secrets",
+	ScopeUsersWrite:   "Import, update and delete users; change memberships",
+	ScopeSecretsRead:  "Export with secrets; download success reports",
+	ScopeSetupWrite:   "Change reference data",
+	ScopeClientsAdmin: "Reserved: manage clients",
+}
+
 // TokenTTL is how long an access token is valid.
 const TokenTTL = time.Hour
 

@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -92,6 +93,34 @@ func (r *Reference) Tenant(ref string) *Tenant {
 		}
 	}
 	return nil
+}
+
+// Only returns the reference data of one named tenant (by name or ID),
+// as a client or operator bound to it sees them: no tenant at all when it
+// does not exist.
+func (r *Reference) Only(tenant string) *Reference {
+	out := &Reference{Tenants: []Tenant{}}
+	if t := r.Tenant(tenant); t != nil {
+		out.Tenants = append(out.Tenants, *t)
+	}
+	return out
+}
+
+// TenantName finds a tenant of a directory by name or numeric ID, as a
+// command or a form names it, and returns its name as stored; EINVALID
+// when the directory has no such tenant.
+func TenantName(ctx context.Context, d interface {
+	Reference(context.Context) (*Reference, error)
+}, name string) (string, error) {
+	ref, err := d.Reference(ctx)
+	if err != nil {
+		return "", err
+	}
+	t := ref.Tenant(name)
+	if t == nil || name == "" {
+		return "", Errorf(EINVALID, "no tenant %q in the directory", name)
+	}
+	return t.Name, nil
 }
 
 // Lookup finds an object of a kind in the tenant by name (case-insensitive)

@@ -45,13 +45,7 @@ const (
 )
 
 func securitySchemes() map[string]*huma.SecurityScheme {
-	scopes := map[string]string{
-		roster.ScopeUsersRead:    "Read users, groups, rooms, jobs; export without secrets",
-		roster.ScopeUsersWrite:   "Import, update and delete users; change memberships",
-		roster.ScopeSecretsRead:  "Export with secrets; download success reports",
-		roster.ScopeSetupWrite:   "Change reference data",
-		roster.ScopeClientsAdmin: "Reserved: manage clients",
-	}
+	scopes := roster.ScopeDocs
 	return map[string]*huma.SecurityScheme{
 		schemeOAuth2: {Type: "oauth2", Description: "A token of POST /oauth2/token, sent as Authorization: Bearer TOKEN.",
 			Flows: &huma.OAuthFlows{ClientCredentials: &huma.OAuthFlow{TokenURL: "/oauth2/token", Scopes: scopes}}},

@@ -22,6 +22,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/throttle"
 )
 
 // Defaults of the server's limits.
@@ -52,6 +53,12 @@ type Config struct {
 	// MaxFailures is how many failed token requests an address may make
 	// in a minute; then it must wait for the minute to end. Default 10.
 	MaxFailures int
+	// Limiter counts the failures, when it is shared with the console's
+	// sign-in; nil makes one of MaxFailures.
+	Limiter *throttle.Limiter
+	// Console, when set, registers the web console's pages beside the
+	// API's routes.
+	Console interface{ Register(mux *http.ServeMux) }
 	// Now is the clock; tests move it. Default time.Now.
 	Now func() time.Time
 }
@@ -64,7 +71,7 @@ type Server struct {
 	api     huma.API
 	handler http.Handler
 	metrics *metrics
-	limiter *limiter
+	limiter *throttle.Limiter
 
 	ln     net.Listener
 	server *http.Server
@@ -90,8 +97,11 @@ func New(cfg Config) *Server {
 	if cfg.JobRetention == 0 {
 		cfg.JobRetention = DefaultJobRetention
 	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = throttle.New(cfg.MaxFailures, time.Minute)
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, routes: &routes{ServeMux: http.NewServeMux()}, metrics: newMetrics(),
-		limiter: newLimiter(cfg.MaxFailures, time.Minute)}
+		limiter: cfg.Limiter}
 
 	config := huma.DefaultConfig("roster", "1")
 	config.Info.Description = "Provision users in bulk: the same engine as the roster command line, behind HTTP."
@@ -108,6 +118,11 @@ func New(cfg Config) *Server {
 	s.registerToken()
 	s.registerCatalog()
 	s.registerSetup()
+	if cfg.Console != nil {
+		// Registered on the mux itself, not through routes: the console's
+		// pages are not operations of the API's document.
+		cfg.Console.Register(s.routes.ServeMux)
+	}
 	s.handler = s.observe(s.routes)
 	return s
 }

@@ -55,11 +55,7 @@ func (s *Server) registerSetup() {
 			return nil, s.fail(ctx, err)
 		}
 		if p := PrincipalFrom(ctx); p.Tenant != "" {
-			t := ref.Tenant(p.Tenant)
-			ref = &roster.Reference{Tenants: []roster.Tenant{}}
-			if t != nil {
-				ref.Tenants = append(ref.Tenants, *t)
-			}
+			ref = ref.Only(p.Tenant)
 		}
 		if strings.Contains(in.Accept, "application/json") {
 			b, err := json.Marshal(ref)

@@ -201,7 +201,7 @@ func (s *Server) registerToken() {
 func (s *Server) issueToken(ctx context.Context, in *tokenInput) (*tokenOutput, error) {
 	now := s.now()
 	addr := in.ctx.RemoteAddr()
-	if wait := s.limiter.blocked(addr, now); wait > 0 {
+	if wait := s.limiter.Blocked(addr, now); wait > 0 {
 		return nil, problem(http.StatusTooManyRequests, "too many failed token requests from this address; try again later").retryAfter(wait)
 	}
 	body, err := io.ReadAll(io.LimitReader(in.ctx.BodyReader(), MaxJSONBody+1))
@@ -220,7 +220,7 @@ func (s *Server) issueToken(ctx context.Context, in *tokenInput) (*tokenOutput, 
 		}
 	}
 	if oerr != nil {
-		s.limiter.fail(addr, now)
+		s.limiter.Fail(addr, now)
 		return nil, oerr
 	}
 	return out, nil

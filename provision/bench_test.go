@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/password"
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/sample"
 	"github.com/roster-dev/roster/sheet"
@@ -112,7 +113,7 @@ func openDB(b testing.TB) *sqlite.DB {
 // reference for the parallel hashing of an import.
 func BenchmarkHashPassword(b *testing.B) {
 	for b.Loop() {
-		provision.HashPassword("correct horse battery")
+		password.Hash("correct horse battery")
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "hashes/s")
 }

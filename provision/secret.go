@@ -2,51 +2,11 @@ package provision
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
-	"fmt"
 	"runtime"
 	"sync"
 
-	"golang.org/x/crypto/argon2"
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/roster-dev/roster/catalog"
+	"github.com/roster-dev/roster/password"
 )
-
-// Argon2id parameters: OWASP's minimum (19 MiB, 2 passes, 1 lane). Each
-// hash runs on one core; the hasher runs one per core.
-const (
-	argonTime    = 2
-	argonMemory  = 19 * 1024
-	argonThreads = 1
-	argonKeyLen  = 32
-)
-
-// HashPassword returns the argon2id PHC string of a password.
-func HashPassword(password string) string {
-	salt := make([]byte, 16)
-	rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		b64.EncodeToString(salt), b64.EncodeToString(key))
-}
-
-// PasswordMatches says whether a password matches a stored argon2id or
-// bcrypt hash within the bounds the catalogue accepts; any other hash
-// matches nothing, so that a hash cannot make roster work for days.
-func PasswordMatches(hash, password string) bool {
-	if _, ok := catalog.BcryptCost(hash); ok {
-		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
-	}
-	a, ok := catalog.ParseArgon2id(hash)
-	if !ok {
-		return false
-	}
-	got := argon2.IDKey([]byte(password), a.Salt, a.Time, a.Memory, a.Threads, uint32(len(a.Key)))
-	return subtle.ConstantTimeCompare(got, a.Key) == 1
-}
 
 // hasher hashes passwords on all cores, while the caller goes on reading.
 type hasher struct {
@@ -67,7 +27,7 @@ func newHasher() *hasher {
 		go func() {
 			defer h.wg.Done()
 			for j := range h.jobs {
-				*j.out = HashPassword(j.password)
+				*j.out = password.Hash(j.password)
 				j.done.Done()
 			}
 		}()

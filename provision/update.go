@@ -10,6 +10,7 @@ import (
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
+	"github.com/roster-dev/roster/password"
 )
 
 // merge applies a row to the existing user it updates, with Wazo's
@@ -152,7 +153,7 @@ func (r *run) comparePasswords(b *batch) {
 		cores <- struct{}{}
 		go func() {
 			defer wg.Done()
-			it.samePass = PasswordMatches(it.old.PasswordHash, it.values[col.Index])
+			it.samePass = password.Matches(it.old.PasswordHash, it.values[col.Index])
 			<-cores
 		}()
 	}

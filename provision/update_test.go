@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/password"
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/sheet"
 )
@@ -661,7 +662,7 @@ func TestUpdatePassword(t *testing.T) {
 	res := update(t, db, options(t), []string{"uuid", "password"}, []string{john, "first-pass"})
 	wantCounts(t, res, counts{Rows: 1, Updated: 1})
 	first := userBy(t, db, byUUID, john).PasswordHash
-	if !provision.PasswordMatches(first, "first-pass") {
+	if !password.Matches(first, "first-pass") {
 		t.Fatal("the new password does not verify")
 	}
 	res = update(t, db, options(t), []string{"uuid", "password"}, []string{john, "first-pass"})
@@ -697,7 +698,7 @@ func TestUpdatePasswordsOfManyRows(t *testing.T) {
 	res := updateFile(t, db, writeCSV(t, t.TempDir(), "update.csv", rows), opt)
 	wantCounts(t, res, counts{Rows: 6, Updated: 2, Unchanged: 4})
 	for i, want := range []string{"pass-0", "changed-1", "pass-2", "pass-3", "changed-4", "pass-5"} {
-		if !provision.PasswordMatches(userBy(t, db, byUsername, "u"+itoa(i)).PasswordHash, want) {
+		if !password.Matches(userBy(t, db, byUsername, "u"+itoa(i)).PasswordHash, want) {
 			t.Errorf("u%d: the password is not %s", i, want)
 		}
 	}

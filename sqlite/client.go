@@ -56,7 +56,7 @@ func (db *DB) Client(ctx context.Context, id string) (*roster.Client, error) {
 
 // Clients lists every client, oldest first.
 func (db *DB) Clients(ctx context.Context) ([]*roster.Client, error) {
-	rows, err := db.rd.QueryContext(ctx, `SELECT `+clientColumns+` FROM clients ORDER BY created_at, id`)
+	rows, err := db.rd.QueryContext(ctx, `SELECT `+clientColumns+` FROM clients ORDER BY created_at, rowid`)
 	if err != nil {
 		return nil, busy(err)
 	}

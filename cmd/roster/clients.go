@@ -89,15 +89,9 @@ func (a *app) clientsCreateCmd() *cobra.Command {
 			}
 			defer db.Close()
 			if tenant != "" {
-				ref, err := db.Reference(c.Context())
-				if err != nil {
+				if cl.Tenant, err = roster.TenantName(c.Context(), db, tenant); err != nil {
 					return err
 				}
-				t := ref.Tenant(tenant)
-				if t == nil {
-					return roster.Errorf(roster.EINVALID, "no tenant %q in the directory", tenant)
-				}
-				cl.Tenant = t.Name
 			}
 			if err := db.CreateClient(c.Context(), cl); err != nil {
 				return err

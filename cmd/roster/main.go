@@ -151,7 +151,7 @@ in the file beside it, <db>.key: back up and restore the two together.`,
 	a.cmd = root
 	root.AddCommand(a.readCmd(), a.checkCmd(), a.importCmd(), a.updateCmd(), a.exportCmd(), a.deleteCmd(),
 		a.setCmd("rooms", "room"), a.setCmd("groups", "group"), a.setupCmd(), a.sampleCmd(), a.templateCmd(),
-		a.columnsCmd(), a.initCmd(), a.clientsCmd(), a.serveCmd())
+		a.columnsCmd(), a.initCmd(), a.clientsCmd(), a.operatorsCmd(), a.serveCmd())
 	return root
 }
 

@@ -2,17 +2,19 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
-
-	"github.com/dustin/go-humanize"
-	"log/slog"
+	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/console"
 	"github.com/roster-dev/roster/http"
+	"github.com/roster-dev/roster/throttle"
 )
 
 func (a *app) serveCmd() *cobra.Command {
@@ -23,11 +25,14 @@ func (a *app) serveCmd() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the API: import jobs, users, groups, rooms and setup over HTTP",
+		Short: "Serve the API and the web console: import jobs, users, groups, rooms and setup over HTTP",
 		Long: `Serve roster's API over HTTP (see docs/spec/api.md; the OpenAPI document is at
 /api/v1/openapi.json). Clients authenticate with tokens of POST /oauth2/token: create them with
 'roster clients create'. Logs are JSON lines on stderr, one per request. SIGTERM or Ctrl-C stops
-accepting requests, lets those in flight finish (up to --shutdown-timeout) and exits 0.`,
+accepting requests, lets those in flight finish (up to --shutdown-timeout) and exits 0.
+
+The web console is at /: operators sign in with the names and passwords given to
+'roster operators create'.`,
 		Example: `  roster serve --addr 127.0.0.1:8080
   roster serve --addr :443 --tls-cert cert.pem --tls-key key.pem --base-url https://roster.example.com`,
 		Args: cobra.NoArgs,
@@ -42,7 +47,12 @@ accepting requests, lets those in flight finish (up to --shutdown-timeout) and e
 				return err
 			}
 			defer db.Close()
-			s := http.New(http.Config{Directory: db, Clients: db, Logger: log, BaseURL: baseURL,
+			// One limiter for the token endpoint and the console's sign-in:
+			// a guesser gets the same few tries whichever it knocks at.
+			limiter := throttle.New(10, time.Minute)
+			con := console.New(console.Config{Directory: db, Clients: db, Operators: db, Limiter: limiter, Logger: log,
+				SecureCookies: strings.HasPrefix(baseURL, "https://")})
+			s := http.New(http.Config{Directory: db, Clients: db, Logger: log, BaseURL: baseURL, Limiter: limiter, Console: con,
 				MetricsToken: metricsToken, MaxUpload: int64(maxUpload), JobRetention: retention})
 			if err := s.Open(addr, cert, key); err != nil {
 				return err

@@ -1,4 +1,8 @@
-package http
+// Package throttle slows down the addresses that keep failing to
+// authenticate: token requests of API clients and operators' sign-ins
+// count against one limiter, so that a guesser gets the same few tries a
+// minute whichever door it knocks at.
+package throttle
 
 import (
 	"net"
@@ -6,11 +10,11 @@ import (
 	"time"
 )
 
-// limiter slows down an address that keeps failing: after max failures
+// Limiter slows down an address that keeps failing: after max failures
 // within a window, its requests are refused until the window ends. It
 // counts failures only, so a client that authenticates right is never
 // slowed down, and a guesser gets max tries a window.
-type limiter struct {
+type Limiter struct {
 	max    int
 	window time.Duration
 
@@ -27,12 +31,14 @@ type failures struct {
 // addresses cannot grow the map without end.
 const maxTracked = 100_000
 
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, addrs: map[string]*failures{}}
+// New returns a limiter that allows max failures per address within a
+// window.
+func New(max int, window time.Duration) *Limiter {
+	return &Limiter{max: max, window: window, addrs: map[string]*failures{}}
 }
 
-// blocked tells how long an address must wait, zero when it may go on.
-func (l *limiter) blocked(addr string, now time.Time) time.Duration {
+// Blocked tells how long an address must wait, zero when it may go on.
+func (l *Limiter) Blocked(addr string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	f := l.addrs[host(addr)]
@@ -45,8 +51,8 @@ func (l *limiter) blocked(addr string, now time.Time) time.Duration {
 	return 0
 }
 
-// fail counts a failure of an address.
-func (l *limiter) fail(addr string, now time.Time) {
+// Fail counts a failure of an address.
+func (l *Limiter) Fail(addr string, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := host(addr)
@@ -64,7 +70,7 @@ func (l *limiter) fail(addr string, now time.Time) {
 // sweep forgets the addresses whose window has ended, and when that is
 // not enough, all of them: a flood that large is not held off by
 // counting anyway.
-func (l *limiter) sweep(now time.Time) {
+func (l *Limiter) sweep(now time.Time) {
 	for h, f := range l.addrs {
 		if now.Sub(f.start) >= l.window {
 			delete(l.addrs, h)

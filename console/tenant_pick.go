@@ -1,0 +1,32 @@
+package console
+
+import (
+	"net/http"
+
+	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/console/form"
+)
+
+// pickTenant changes the tenant the pages show, for an operator of all
+// tenants; an operator bound to one has no choice to make.
+func (h *handler) pickTenant(w http.ResponseWriter, r *http.Request) {
+	v := visitOf(r)
+	if !v.op.AllTenants {
+		h.deny(w, r, http.StatusForbidden, "You see tenant "+v.op.Tenant+" only.")
+		return
+	}
+	f := form.NewTenant(r)
+	name := ""
+	if f.Tenant != "" {
+		var err error
+		if name, err = roster.TenantName(r.Context(), h.cfg.Directory, f.Tenant); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if err := h.cfg.Operators.SetSessionTenant(r.Context(), v.session.Hash, name); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, f.Back, http.StatusSeeOther)
+}
