@@ -158,8 +158,6 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 	if err := r.prime(path); err != nil {
 		return nil, err
 	}
-	r.hasher = newHasher()
-	defer r.hasher.close()
 	if err := r.pipeline(); err != nil {
 		return nil, err
 	}

@@ -95,6 +95,9 @@ func (r *run) comparePasswords(b *batch) {
 	var wg sync.WaitGroup
 	cores := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for _, it := range b.items {
+		if r.ctx.Err() != nil {
+			break // cancelled: the run writes nothing, so compares nothing
+		}
 		if !it.ok() || it.action != roster.Update || it.values[col.Index] == "" {
 			continue
 		}
