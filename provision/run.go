@@ -134,11 +134,11 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 		}
 		defer r.tx.Rollback()
 		r.ref = r.tx.Reference()
-		n, err := r.tx.CountUsers(ctx)
+		has, err := r.tx.HasUsers(ctx)
 		if err != nil {
 			return nil, err
 		}
-		r.empty = n == 0
+		r.empty = !has
 		if r.empty && !opt.DryRun {
 			if err := r.tx.Bulk(ctx); err != nil {
 				return nil, err

@@ -79,7 +79,7 @@ func (t *Tx) Bulk(ctx context.Context) error {
 	if t.deferred != nil {
 		return nil
 	}
-	if n, err := t.CountUsers(ctx); err != nil || n > 0 {
+	if has, err := t.HasUsers(ctx); err != nil || has {
 		return err
 	}
 	// Foreign keys are checked at Commit too, so that a multi-row insert
@@ -246,33 +246,13 @@ func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Clai
 	out := map[roster.Claim]int64{}
 	groups := map[string][]roster.Claim{} // by query
 	for _, c := range claims {
-		var query string
-		switch c.Key {
-		case "uuid":
-			query = `SELECT uuid, id FROM users WHERE uuid IN (%s)`
-		case "username":
-			query = `SELECT username_key, id FROM users WHERE username_key IN (%s)`
-		case "email":
-			query = `SELECT email_key, id FROM users WHERE email_key IN (%s)`
-		case "sip_username":
-			query = `SELECT sip_username, user_id FROM lines WHERE sip_username IN (%s)`
-		case "provisioning_code":
-			query = `SELECT provisioning_code, user_id FROM lines WHERE provisioning_code IN (%s)`
-		case "exten", "incall_exten", "voicemail_number":
-			id, err := t.contextOf(c.Tenant, c.Context)
-			if err != nil {
-				continue // an unknown context holds no numbers
-			}
-			query = map[string]string{
-				"exten":            `SELECT exten, user_id FROM lines WHERE context_id = %d AND exten IN (%%s)`,
-				"incall_exten":     `SELECT exten, user_id FROM incalls WHERE context_id = %d AND exten IN (%%s)`,
-				"voicemail_number": `SELECT number, user_id FROM voicemails WHERE context_id = %d AND number IN (%%s)`,
-			}[c.Key]
-			query = fmt.Sprintf(query, id)
-		default:
-			return nil, fmt.Errorf("unknown claim key %q", c.Key)
+		query, err := t.claimQuery(c)
+		if err != nil {
+			return nil, err
 		}
-		groups[query] = append(groups[query], c)
+		if query != "" {
+			groups[query] = append(groups[query], c)
+		}
 	}
 	for query, cs := range groups {
 		// The claims of each stored value: a found row is matched to its
@@ -309,6 +289,37 @@ func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Clai
 		}
 	}
 	return out, nil
+}
+
+// claimQuery returns the query that finds the holders of a claim's values,
+// with %s for the list of values, or "" for a context that does not exist
+// and so holds no number. Each searches a unique index: a scan of a million
+// users per batch was most of an import into a full directory.
+func (t *Tx) claimQuery(c roster.Claim) (string, error) {
+	switch c.Key {
+	case "uuid":
+		return `SELECT uuid, id FROM users WHERE uuid IN (%s)`, nil
+	case "username":
+		return `SELECT username_key, id FROM users WHERE username_key IN (%s)`, nil
+	case "email":
+		return `SELECT email_key, id FROM users WHERE email_key IN (%s)`, nil
+	case "sip_username":
+		return `SELECT sip_username, user_id FROM lines WHERE sip_username IN (%s)`, nil
+	case "provisioning_code":
+		return `SELECT provisioning_code, user_id FROM lines WHERE provisioning_code IN (%s)`, nil
+	case "exten", "incall_exten", "voicemail_number":
+		id, err := t.contextOf(c.Tenant, c.Context)
+		if err != nil {
+			return "", nil
+		}
+		query := map[string]string{
+			"exten":            `SELECT exten, user_id FROM lines WHERE context_id = %d AND exten IN (%%s)`,
+			"incall_exten":     `SELECT exten, user_id FROM incalls WHERE context_id = %d AND exten IN (%%s)`,
+			"voicemail_number": `SELECT number, user_id FROM voicemails WHERE context_id = %d AND number IN (%%s)`,
+		}[c.Key]
+		return fmt.Sprintf(query, id), nil
+	}
+	return "", fmt.Errorf("unknown claim key %q", c.Key)
 }
 
 // Numbers returns the numbers used in a context.
@@ -744,9 +755,9 @@ func (t *Tx) Try(ctx context.Context, fn func() error) error {
 	return err
 }
 
-// CountUsers counts the users.
-func (t *Tx) CountUsers(ctx context.Context) (int, error) {
-	var n int
-	err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
-	return n, err
+// HasUsers says whether the directory holds any user.
+func (t *Tx) HasUsers(ctx context.Context) (bool, error) {
+	var has bool
+	err := t.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&has)
+	return has, err
 }
