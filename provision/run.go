@@ -68,6 +68,10 @@ type run struct {
 	reserved  bool
 	wrote     bool // something was written
 	genCount  int  // secrets generated for written users
+
+	// usernames tells whether the directory holds the usernames that the
+	// rows of a batch would be given first (see lookUpUsernames).
+	usernames map[string]bool
 }
 
 // item is one row on its way through the run.
@@ -101,7 +105,7 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 		return nil, err
 	}
 	r := &run{ctx: ctx, opt: opt, command: command, update: command == "update",
-		numbers: map[[3]string]map[string]bool{}, cursor: map[[3]string]int{}}
+		numbers: map[[3]string]map[string]bool{}, cursor: map[[3]string]int{}, usernames: map[string]bool{}}
 	zero := func() *int { return new(int) }
 	r.res = &roster.Result{Command: command, File: path, DryRun: opt.DryRun, Mode: opt.Mode,
 		Created: zero(), Updated: zero(), Skipped: zero(), Errors: []roster.Problem{}, IgnoredColumns: []roster.IgnoredColumn{}}
@@ -233,6 +237,9 @@ func (r *run) plan(b *batch) error {
 		}
 	}
 	if err := r.identify(b); err != nil {
+		return err
+	}
+	if err := r.lookUpUsernames(b); err != nil {
 		return err
 	}
 	r.comparePasswords(b)
