@@ -94,7 +94,7 @@ func (r *run) newUsername(it *item) {
 
 // lookUpUsernames asks the directory, in one query for the whole batch,
 // whether it holds the first username that each row to be given one would
-// get: one query per row was half the time of a large import with
+// get: a query per row was a third of the work of a large import with
 // --generate username into a directory that has users.
 func (r *run) lookUpUsernames(b *batch) error {
 	clear(r.usernames)
