@@ -153,8 +153,10 @@ make_directory() {
 	fi
 }
 
-# copy: the setup that makes work.db a fresh copy of the directory $db.
-copy="rm -f $dir/work.db*; cp $dir/\$db $dir/work.db; [ ! -f $dir/\$db.key ] || cp $dir/\$db.key $dir/work.db.key"
+# copy: the setup that makes work.db a fresh copy of the directory $db,
+# written out to the disk: else the import's first sync would write the
+# whole copy, which is no part of the import.
+copy="rm -f $dir/work.db*; cp $dir/\$db $dir/work.db; [ ! -f $dir/\$db.key ] || cp $dir/\$db.key $dir/work.db.key; sync $dir/work.db"
 
 if [[ $what == all || $what == import-full ]]; then
 	# The weekly file of new hires into a large directory: 10,000 users
