@@ -95,17 +95,21 @@ func (r *run) comparePasswords(b *batch) {
 	var wg sync.WaitGroup
 	cores := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for _, it := range b.items {
-		if r.ctx.Err() != nil {
-			break // cancelled: the run writes nothing, so compares nothing
-		}
 		if !it.ok() || it.action != roster.Update || it.values[col.Index] == "" {
 			continue
 		}
-		wg.Add(1)
 		cores <- struct{}{}
+		if r.ctx.Err() != nil {
+			<-cores
+			break // cancelled: the run writes nothing, so compares nothing
+		}
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			it.samePass = PasswordMatches(it.old.PasswordHash, it.values[col.Index])
+			if r.opt.hashed != nil {
+				r.opt.hashed()
+			}
 			<-cores
 		}()
 	}
