@@ -13,7 +13,7 @@ DROP INDEX users_email;
 -- after this file, through the indexes (see sqlite/identity.go).
 UPDATE users SET username_key = lower(username), email_key = lower(email);
 
--- Not partial: NULLs (no username, no email) never collide, and a plain
--- index serves every "IN (...)" lookup.
+-- Not partial: NULLs (no username, no email) never collide in a unique
+-- index, so a condition would buy nothing.
 CREATE UNIQUE INDEX users_username_key ON users (username_key);
 CREATE UNIQUE INDEX users_email_key ON users (email_key);
