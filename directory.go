@@ -55,8 +55,9 @@ type Claim struct {
 type Tx interface {
 	// Reference returns the reference data as of the transaction's start.
 	Reference() *Reference
-	// CountUsers returns the number of users in the directory.
-	CountUsers(ctx context.Context) (int, error)
+	// HasUsers says whether the directory holds any user (counting them
+	// would read a whole index of a large directory).
+	HasUsers(ctx context.Context) (bool, error)
 	// Owners returns, for each claim that a user holds, that user's ID.
 	Owners(ctx context.Context, claims []Claim) (map[Claim]int64, error)
 	// Users loads users with all their resources and memberships.

@@ -11,6 +11,9 @@ import (
 // run writes, and reports each row, in row order.
 func (r *run) apply(b *batch) error {
 	b.hashes.Wait()
+	if err := r.ctx.Err(); err != nil {
+		return err // the hashes were abandoned; nothing more is written
+	}
 	r.cutOff(b)
 	if r.writes() {
 		if err := r.write(b); err != nil {

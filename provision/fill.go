@@ -85,16 +85,53 @@ func (r *run) newUsername(it *item) {
 		if r.checker.Taken(catalog.KeyUsername, low) {
 			continue
 		}
-		if !r.empty {
-			owners, err := r.tx.Owners(r.ctx, []roster.Claim{{Key: "username", Value: low}})
-			if err == nil && len(owners) > 0 {
-				continue
-			}
+		if !r.empty && r.usernameInDirectory(low) {
+			continue
 		}
 		r.checker.Claim(catalog.KeyUsername, low, it.row)
 		u.Username = cand
 		return
 	}
+}
+
+// lookUpUsernames asks the directory, in one query for the whole batch,
+// whether it holds the first username that each row to be given one would
+// get: a query per row was a third of the work of a large import with
+// --generate username into a directory that has users.
+func (r *run) lookUpUsernames(b *batch) error {
+	clear(r.usernames)
+	if r.empty || !r.opt.GenerateUsername {
+		return nil
+	}
+	var claims []roster.Claim
+	for _, it := range b.items {
+		if u := it.user; it.ok() && it.action == roster.Create && u != nil && u.Username == "" {
+			low := strings.ToLower(usernameBase(u.Email, u.Firstname, u.Lastname))
+			r.usernames[low] = false
+			claims = append(claims, roster.Claim{Key: "username", Value: low})
+		}
+	}
+	if len(claims) == 0 {
+		return nil
+	}
+	owners, err := r.tx.Owners(r.ctx, claims)
+	if err != nil {
+		return err
+	}
+	for c := range owners {
+		r.usernames[c.Value] = true
+	}
+	return nil
+}
+
+// usernameInDirectory says whether a user of the directory has a username,
+// from what lookUpUsernames found or else by asking.
+func (r *run) usernameInDirectory(low string) bool {
+	if taken, known := r.usernames[low]; known {
+		return taken
+	}
+	owners, err := r.tx.Owners(r.ctx, []roster.Claim{{Key: "username", Value: low}})
+	return err == nil && len(owners) > 0
 }
 
 // freeNumber returns the next number of the context's ranges that neither

@@ -48,6 +48,10 @@ type Options struct {
 	GenerateUsername bool
 	// PasswordDigits generates passwords of 10 digits.
 	PasswordDigits bool
+	// hashed is called after each password hashed or compared with a
+	// stored hash, so that tests can count the hashes a cancelled run
+	// still makes.
+	hashed func()
 
 	// Key is the column that finds the users of an update: uuid (default),
 	// username or email.

@@ -72,6 +72,10 @@ type run struct {
 	primeErr  error
 	wrote     bool // something was written
 	genCount  int  // secrets generated for written users
+
+	// usernames tells whether the directory holds the usernames that the
+	// rows of a batch would be given first (see lookUpUsernames).
+	usernames map[string]bool
 }
 
 // item is one row on its way through the run.
@@ -108,7 +112,7 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 		return nil, roster.Errorf(roster.EINVALID, "generated passwords need a place for success.csv: give the run a report folder")
 	}
 	r := &run{ctx: ctx, opt: opt, command: command, update: command == "update", path: path,
-		numbers: map[[3]string]map[string]bool{}, cursor: map[[3]string]int{}}
+		numbers: map[[3]string]map[string]bool{}, cursor: map[[3]string]int{}, usernames: map[string]bool{}}
 	zero := func() *int { return new(int) }
 	r.res = &roster.Result{Command: command, File: path, DryRun: opt.DryRun, Mode: opt.Mode,
 		Created: zero(), Updated: zero(), Skipped: zero(), Errors: []roster.Problem{}, IgnoredColumns: []roster.IgnoredColumn{}}
@@ -147,11 +151,11 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 		}
 		defer r.tx.Rollback()
 		r.ref = r.tx.Reference()
-		n, err := r.tx.CountUsers(ctx)
+		has, err := r.tx.HasUsers(ctx)
 		if err != nil {
 			return nil, err
 		}
-		r.empty = n == 0
+		r.empty = !has
 		if r.empty && !opt.DryRun {
 			if err := r.tx.Bulk(ctx); err != nil {
 				return nil, err
@@ -170,8 +174,6 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 			defer r.reports.close()
 		}
 	}
-	r.hasher = newHasher()
-	defer r.hasher.close()
 	if err := r.pipeline(); err != nil {
 		return nil, err
 	}
@@ -256,6 +258,9 @@ func (r *run) plan(b *batch) error {
 		r.checkedTo = it.row
 	}
 	if err := r.identify(b); err != nil {
+		return err
+	}
+	if err := r.lookUpUsernames(b); err != nil {
 		return err
 	}
 	r.comparePasswords(b)

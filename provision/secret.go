@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"context"
 	"crypto/rand"
 	"runtime"
 	"sync"
@@ -9,9 +10,13 @@ import (
 )
 
 // hasher hashes passwords on all cores, while the caller goes on reading.
+// It stops with its context: each hash takes tens of milliseconds, and a
+// cancelled run must not first hash the thousand passwords queued (40 s).
 type hasher struct {
-	jobs chan hashJob
-	wg   sync.WaitGroup
+	ctx    context.Context
+	jobs   chan hashJob
+	wg     sync.WaitGroup
+	hashed func() // called after each hash, for tests; nil otherwise
 }
 
 type hashJob struct {
@@ -20,25 +25,35 @@ type hashJob struct {
 	done     *sync.WaitGroup
 }
 
-func newHasher() *hasher {
-	h := &hasher{jobs: make(chan hashJob, 1024)}
+func newHasher(ctx context.Context, hashed func()) *hasher {
+	h := &hasher{ctx: ctx, jobs: make(chan hashJob, 1024), hashed: hashed}
 	for range runtime.GOMAXPROCS(0) {
-		h.wg.Add(1)
-		go func() {
-			defer h.wg.Done()
+		h.wg.Go(func() {
 			for j := range h.jobs {
-				*j.out = password.Hash(j.password)
+				// A cancelled run commits nothing, so a job left
+				// unhashed is only released.
+				if h.ctx.Err() == nil {
+					*j.out = password.Hash(j.password)
+					if h.hashed != nil {
+						h.hashed()
+					}
+				}
 				j.done.Done()
 			}
-		}()
+		})
 	}
 	return h
 }
 
-// hash queues a password; done is released when *out holds its hash.
+// hash queues a password; done is released when *out holds its hash, or at
+// once when the context is cancelled.
 func (h *hasher) hash(password string, out *string, done *sync.WaitGroup) {
 	done.Add(1)
-	h.jobs <- hashJob{password: password, out: out, done: done}
+	select {
+	case h.jobs <- hashJob{password: password, out: out, done: done}:
+	case <-h.ctx.Done():
+		done.Done()
+	}
 }
 
 func (h *hasher) close() {

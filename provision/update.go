@@ -149,11 +149,18 @@ func (r *run) comparePasswords(b *batch) {
 		if !it.ok() || it.action != roster.Update || it.values[col.Index] == "" {
 			continue
 		}
-		wg.Add(1)
 		cores <- struct{}{}
+		if r.ctx.Err() != nil {
+			<-cores
+			break // cancelled: the run writes nothing, so compares nothing
+		}
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			it.samePass = password.Matches(it.old.PasswordHash, it.values[col.Index])
+			if r.opt.hashed != nil {
+				r.opt.hashed()
+			}
 			<-cores
 		}()
 	}

@@ -5,7 +5,8 @@
 # BENCH_DIR (default a temporary folder).
 #
 #   ./scripts/bench.sh            all measurements
-#   ./scripts/bench.sh check      one of: check import import-lines generate update update-passwords export read read1m refs
+#   ./scripts/bench.sh check      one of: check import import-lines generate update update-passwords export read
+#                                 read1m refs import-full import-small rerun-skip
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
@@ -148,4 +149,83 @@ if [[ $what == all || $what == refs ]]; then
 	echo "  ratio to the import: $(awk -v a="$t" -v b="$base" 'BEGIN {printf "%.2f", a / b}')"
 	measure "roster rooms add --create (30k)" "$fill" "$roster" --db "$dir/refs.db" rooms add Everyone --create "$dir/names30k.csv"
 	echo "  ratio to the import: $(awk -v a="$t" -v b="$base" 'BEGIN {printf "%.2f", a / b}')"
+fi
+
+# alternate LABEL_A SETUP_A COMMAND_A LABEL_B SETUP_B COMMAND_B: runs A and
+# B in turn, RUNS times each, so that a busy machine slows both alike, and
+# prints their median wall times and the ratio of B's to A's. A command that
+# fails is reported: its time would mean nothing.
+alternate() {
+	local ta=() tb=() a b out
+	for _ in $(seq "$runs"); do
+		for side in a b; do
+			if [ $side = a ]; then eval "$2"; else eval "$5"; fi
+			local cmd=$3
+			[ $side = a ] || cmd=$6
+			/usr/bin/time -o "$dir/.time" -f "%e %x" sh -c "$cmd" >/dev/null 2>&1 || true
+			out=$(tail -1 "$dir/.time")
+			[ "${out#* }" = 0 ] || echo "  failed (exit ${out#* }): $cmd" >&2
+			if [ $side = a ]; then ta+=("${out% *}"); else tb+=("${out% *}"); fi
+		done
+	done
+	a=$(printf '%s\n' "${ta[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+	b=$(printf '%s\n' "${tb[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+	printf '%-44s %8.2f s   (runs: %s)\n' "$1" "$a" "${ta[*]}"
+	printf '%-44s %8.2f s   (runs: %s)\n' "$4" "$b" "${tb[*]}"
+	printf '  ratio: %.2f (goal: at most 3)\n' "$(awk -v a="$a" -v b="$b" 'BEGIN {print b / a}')"
+}
+
+# split_sample NAME N FIRST REST: the first N users of a sample, and the others,
+# each file with the header.
+split_sample() {
+	[ -f "$dir/$3" ] || head -n $(($2 + 1)) "$dir/$1" >"$dir/$3"
+	[ -f "$dir/$4" ] || { head -n 1 "$dir/$1" && tail -n +$(($2 + 2)) "$dir/$1"; } >"$dir/$4"
+}
+
+# make_directory NAME FILE...: a directory made once by importing the files.
+make_directory() {
+	local db=$1
+	shift
+	if [ ! -f "$dir/$db" ]; then
+		for f in "$@"; do "$roster" --db "$dir/$db.tmp" import "$dir/$f" >/dev/null; done
+		for s in "" .key; do [ ! -f "$dir/$db.tmp$s" ] || mv "$dir/$db.tmp$s" "$dir/$db$s"; done
+	fi
+}
+
+# copy: the setup that makes work.db a fresh copy of the directory $db,
+# written out to the disk: else the import's first sync would write the
+# whole copy, which is no part of the import.
+copy="rm -f $dir/work.db*; cp $dir/\$db $dir/work.db; [ ! -f $dir/\$db.key ] || cp $dir/\$db.key $dir/work.db.key; sync $dir/work.db"
+
+if [[ $what == all || $what == import-full ]]; then
+	# The weekly file of new hires into a large directory: 10,000 users
+	# into a directory of 1,000,000 others, against an empty directory.
+	sample 1010000 groups users1010k.csv
+	split_sample users1010k.csv 1000000 users1m-first.csv users10k-next.csv
+	make_directory full.db users1m-first.csv
+	db=full.db
+	alternate "import 10k into an empty directory" "rm -f $dir/work.db*" "$roster --db $dir/work.db import $dir/users10k-next.csv" \
+		"import 10k into a directory of 1M" "$copy" "$roster --db $dir/work.db import $dir/users10k-next.csv"
+fi
+
+if [[ $what == all || $what == import-small || $what == rerun-skip ]]; then
+	sample 301000 groups users301k.csv
+	split_sample users301k.csv 1000 users1k-first.csv users300k-next.csv
+fi
+
+if [[ $what == all || $what == import-small ]]; then
+	# 300,000 users into a directory of 1,000 others.
+	make_directory small.db users1k-first.csv
+	db=small.db
+	alternate "import 300k into an empty directory" "rm -f $dir/work.db*" "$roster --db $dir/work.db import $dir/users300k-next.csv" \
+		"import 300k into a directory of 1k" "$copy" "$roster --db $dir/work.db import $dir/users300k-next.csv"
+fi
+
+if [[ $what == all || $what == rerun-skip ]]; then
+	# The same 300,000 users again, once they are there, with
+	# --on-existing skip: every row is looked up and skipped.
+	make_directory again.db users1k-first.csv users300k-next.csv
+	db=again.db
+	alternate "import 300k into an empty directory" "rm -f $dir/work.db*" "$roster --db $dir/work.db import $dir/users300k-next.csv" \
+		"import --on-existing skip, 300k already there" "$copy" "$roster --db $dir/work.db import --on-existing skip $dir/users300k-next.csv"
 fi

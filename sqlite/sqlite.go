@@ -315,6 +315,11 @@ func (db *DB) migrate(ctx context.Context, path string) error {
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
+		if fill := backfills[name]; fill != nil {
+			if err := fill(ctx, tx); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (name) VALUES (?)`, name); err != nil {
 			return err
 		}

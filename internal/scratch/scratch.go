@@ -1,6 +1,7 @@
-// Package scratch makes temporary files that leave nothing behind: each is
-// removed from its folder as soon as it is made, and lives on only through
-// its open descriptor. A process killed with SIGKILL cannot remove its
+// Package scratch makes temporary files that leave nothing behind: on Linux
+// each is made without a name (O_TMPFILE), elsewhere it is removed from its
+// folder as soon as it is made, and it lives on only through its open
+// descriptor. A process killed with SIGKILL cannot remove its
 // temporary files, and those that roster makes hold what people send it
 // (user sheets with passwords) or what it would print.
 package scratch
@@ -21,6 +22,9 @@ type File struct {
 // its name at once; pattern is as for os.CreateTemp. The file is gone when
 // it is closed, or when the process ends in any way.
 func New(pattern string) (*File, error) {
+	if f := unnamed(os.TempDir()); f != nil {
+		return &File{File: f}, nil
+	}
 	f, err := os.CreateTemp("", pattern)
 	if err != nil {
 		return nil, err
