@@ -215,7 +215,9 @@ func columnName(i int) string {
 // writeXLSXText writes cell text as OOXML wants it: XML's markup escaped, a
 // carriage return as a reference (XML would read it as a line feed), and
 // characters that XML 1.0 cannot hold as _xHHHH_, the format's own escape,
-// whose underscore is itself escaped where the text has one already.
+// whose underscore is itself escaped where the text could read as one: any
+// "_xHHHH", since the next character may be an escape's own underscore
+// ("_x0041" then U+0003 would otherwise read back as "A" and "x0003_").
 func writeXLSXText(w *bufio.Writer, s string) {
 	start := 0
 	for i := 0; i < len(s); {
@@ -246,7 +248,7 @@ func writeXLSXText(w *bufio.Writer, s string) {
 			esc = "&#13;"
 		case c < 0x20 && c != '\t' && c != '\n':
 			esc = fmt.Sprintf("_x%04X_", c)
-		case c == '_' && isXLSXEscape(s[i:]):
+		case c == '_' && startsLikeXLSXEscape(s[i:]):
 			esc = "_x005F_"
 		default:
 			i++
@@ -260,9 +262,9 @@ func writeXLSXText(w *bufio.Writer, s string) {
 	w.WriteString(s[start:])
 }
 
-// isXLSXEscape says whether s starts with _xHHHH_.
-func isXLSXEscape(s string) bool {
-	if len(s) < 7 || s[1] != 'x' || s[6] != '_' {
+// startsLikeXLSXEscape says whether s starts with _xHHHH.
+func startsLikeXLSXEscape(s string) bool {
+	if len(s) < 6 || s[1] != 'x' {
 		return false
 	}
 	for _, c := range []byte(s[2:6]) {
