@@ -71,10 +71,18 @@ func newEnvWith(t *testing.T, change func(*console.Config)) *env {
 	e := &env{t: t, db: db, clock: &clock{now: time.Now()}}
 	log := slog.New(slog.NewJSONHandler(testWriter{t}, nil))
 	limiter := throttle.New(maxFailures, time.Minute)
-	cfg := console.Config{Directory: db, Clients: db, Operators: db, Limiter: limiter, Logger: log, Now: e.clock.Now}
+	key, err := db.SigningKey(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := roster.NewKeys(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := console.Config{Directory: db, Clients: db, Operators: db, Keys: keys, Limiter: limiter, Logger: log, Now: e.clock.Now}
 	change(&cfg)
 	con := console.New(cfg)
-	srv := rhttp.New(rhttp.Config{Directory: db, Clients: db, Logger: log, Limiter: limiter, Console: con, Now: e.clock.Now})
+	srv := rhttp.New(rhttp.Config{Directory: db, Clients: db, Keys: keys, Logger: log, Limiter: limiter, Console: con, Now: e.clock.Now})
 	if err := srv.Open("127.0.0.1:0", "", ""); err != nil {
 		t.Fatal(err)
 	}
