@@ -68,7 +68,35 @@ func newEnvWith(t *testing.T, change func(*console.Config)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e := &env{t: t, db: db, clock: &clock{now: time.Now()}}
+	e := serve(t, db, &clock{now: time.Now()}, change)
+	// A second tenant, so that tenant-bound operators have a neighbour.
+	ref := roster.DefaultReference()
+	ref.Tenants = append(ref.Tenants, roster.Tenant{Name: "acme", DefaultRole: "user",
+		Contexts: []roster.Context{{Name: "acme-internal", Kind: roster.Internal, Ranges: []string{"3000-3999"}}},
+		Roles:    []roster.Object{{Name: "user"}}})
+	if _, err := db.SetReference(context.Background(), ref, false); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// another starts a second server on the same directory file, through a
+// handle of its own, as a second `roster serve` would.
+func (e *env) another() *env {
+	e.t.Helper()
+	db, err := sqlite.OpenExisting(context.Background(), e.db.Path())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { db.Close() })
+	return serve(e.t, db, e.clock, func(*console.Config) {})
+}
+
+// serve starts `roster serve`'s handler over an open directory, with its
+// keys read as the command reads them when it starts.
+func serve(t *testing.T, db *sqlite.DB, clock *clock, change func(*console.Config)) *env {
+	t.Helper()
+	e := &env{t: t, db: db, clock: clock}
 	log := slog.New(slog.NewJSONHandler(testWriter{t}, nil))
 	limiter := throttle.New(maxFailures, time.Minute)
 	key, err := db.SigningKey(context.Background())
@@ -96,14 +124,6 @@ func newEnvWith(t *testing.T, change func(*console.Config)) *env {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	// A second tenant, so that tenant-bound operators have a neighbour.
-	ref := roster.DefaultReference()
-	ref.Tenants = append(ref.Tenants, roster.Tenant{Name: "acme", DefaultRole: "user",
-		Contexts: []roster.Context{{Name: "acme-internal", Kind: roster.Internal, Ranges: []string{"3000-3999"}}},
-		Roles:    []roster.Object{{Name: "user"}}})
-	if _, err := db.SetReference(context.Background(), ref, false); err != nil {
-		t.Fatal(err)
-	}
 	return e
 }
 
