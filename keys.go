@@ -104,6 +104,12 @@ func (k *Keys) operatorFingerprint(o *Operator) string {
 	return k.fingerprint("operator", o.ID, o.PasswordHash)
 }
 
+// maxSkew is how far ahead of this server's clock another server's may
+// be: a token or a cookie that says it was signed later than that is
+// refused, so that a server whose clock is far off cannot sign one that
+// never ends.
+const maxSkew = time.Hour
+
 // newID returns 128 random bits, URL-safe: the IDs of tokens and sessions.
 func newID() string {
 	b := make([]byte, 16)
@@ -141,7 +147,8 @@ var errBadToken = Errorf(ENOTFOUND, "the token is unknown, expired or revoked")
 // openToken checks a token's signature and expiry, without its client.
 func (k *Keys) openToken(raw string, now time.Time) (*AccessToken, string, error) {
 	var c tokenClaims
-	if !verify(k.token, raw, &c) || c.ClientID == "" || c.AllTenants == (c.Tenant != "") || now.Unix() >= c.ExpiresAt {
+	if !verify(k.token, raw, &c) || c.ClientID == "" || c.AllTenants == (c.Tenant != "") ||
+		now.Unix() >= c.ExpiresAt || c.ExpiresAt > now.Add(TokenTTL+maxSkew).Unix() {
 		return nil, "", errBadToken
 	}
 	scopes, err := ParseScopes(c.Scope)
@@ -214,7 +221,8 @@ var errNoSession = Errorf(ENOTFOUND, "the session is unknown or has ended")
 // operator.
 func (k *Keys) openSession(cookie string, now time.Time) (*Session, error) {
 	var c sessionClaims
-	if !verify(k.session, cookie, &c) || c.ID == "" || c.OperatorID == "" || now.Sub(time.Unix(c.SeenAt, 0)) >= SessionIdle {
+	if !verify(k.session, cookie, &c) || c.ID == "" || c.OperatorID == "" ||
+		c.SeenAt <= now.Add(-SessionIdle).Unix() || c.SeenAt > now.Add(maxSkew).Unix() {
 		return nil, errNoSession
 	}
 	return &Session{ID: c.ID, OperatorID: c.OperatorID, Tenant: c.Tenant, CreatedAt: time.Unix(c.CreatedAt, 0).UTC(),
