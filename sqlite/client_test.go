@@ -251,3 +251,32 @@ func ecKeyPEM(t *testing.T) string {
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
+
+// A used assertion that the directory refuses (its client is gone) is
+// dropped when the marks that waited are written, instead of keeping the
+// others from being written.
+func TestAMarkTheDirectoryRefusesDoesNotStopTheOthers(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	db, path := MustOpenDB(t)
+	if err := db.CreateClient(ctx, &roster.Client{ID: "bot", Name: "bot", AllTenants: true, Scopes: []string{roster.ScopeUsersRead},
+		PublicKey: ecKeyPEM(t), CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	tx := holdWrite(t, path)
+	for _, client := range []string{"gone", "bot"} {
+		if err := db.UseAssertion(ctx, client, "j1", now.Add(time.Minute), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx.Rollback()
+	db.Close()
+	other, err := sqlite.OpenExisting(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.UseAssertion(ctx, "bot", "j1", now.Add(time.Minute), now); roster.ErrorCode(err) != roster.ECONFLICT {
+		t.Fatalf("the replay on another handle: %v", err)
+	}
+}

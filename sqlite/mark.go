@@ -230,7 +230,8 @@ func (db *DB) startWriter() bool {
 }
 
 // writeMarks writes the queued marks whenever there are some, waiting for
-// the write lock as long as it takes, until ctx ends.
+// the write lock as long as it takes, until ctx ends. A failure (a full
+// disk) is logged and tried again after a pause that grows to a minute.
 func (db *DB) writeMarks(ctx context.Context) {
 	defer close(db.marks.done)
 	for {
@@ -239,16 +240,16 @@ func (db *DB) writeMarks(ctx context.Context) {
 			return
 		case <-db.marks.wake:
 		}
-		for {
+		for pause := time.Second; ; pause = min(2*pause, time.Minute) {
 			err := db.flushMarks(ctx)
 			if err == nil || ctx.Err() != nil {
 				break
 			}
-			slog.Warn("recording used assertions and ended sessions in the directory; trying again", "err", err)
+			slog.Warn("recording used assertions and ended sessions in the directory; trying again", "err", err, "in", pause.String())
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(time.Second):
+			case <-time.After(pause):
 			}
 		}
 	}
@@ -267,7 +268,11 @@ func (db *DB) flushMarks(ctx context.Context) error {
 				return err
 			}
 			for m, expires := range batch {
-				if _, err := m.insert(ctx, tx, expires); err != nil {
+				// A mark the schema refuses (its client is gone) would
+				// keep the others from being written: it is dropped.
+				if _, err := m.insert(ctx, tx, expires); code(err) == codeConstraint {
+					slog.Warn("dropped a used assertion or an ended session that the directory refuses", "err", err)
+				} else if err != nil {
 					return err
 				}
 			}

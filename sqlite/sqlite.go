@@ -40,10 +40,11 @@ var BusyTimeout = 10 * time.Minute
 
 // SQLite's primary result codes that the package tells apart.
 const (
-	codeBusy     = 5
-	codeLocked   = 6
-	codeCantOpen = 14
-	codeNotADB   = 26
+	codeBusy       = 5
+	codeLocked     = 6
+	codeCantOpen   = 14
+	codeConstraint = 19
+	codeNotADB     = 26
 )
 
 // DB is a directory in one SQLite file.
