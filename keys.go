@@ -38,6 +38,16 @@ func NewKeys(signingKey []byte) (*Keys, error) {
 		csrf: derive("roster console csrf v1"), credential: derive("roster credential v1")}, nil
 }
 
+// LoadKeys reads a directory's signing key, making it when there is none
+// (a write: done when a server starts), and derives the keys from it.
+func LoadKeys(ctx context.Context, s ClientService) (*Keys, error) {
+	key, err := s.SigningKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return NewKeys(key)
+}
+
 // NewSigningKey returns a new random signing key.
 func NewSigningKey() []byte {
 	b := make([]byte, SigningKeySize)

@@ -7,7 +7,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"database/sql"
 	"encoding/pem"
 	"fmt"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/sqlite"
+	"github.com/roster-dev/roster/sqlite/sqlitetest"
 )
 
 // store opens a directory and its keys, as roster serve does.
@@ -27,37 +27,11 @@ func store(t *testing.T) (*sqlite.DB, *roster.Keys) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	key, err := db.SigningKey(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := roster.NewKeys(key)
+	keys, err := roster.LoadKeys(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return db, keys
-}
-
-// execSQL changes the directory's file behind its handles' back, as
-// another program would.
-func execSQL(t *testing.T, path string, stmts ...string) {
-	t.Helper()
-	var driver string
-	for _, d := range sql.Drivers() {
-		if strings.HasPrefix(d, "sqlite") {
-			driver = d
-		}
-	}
-	db, err := sql.Open(driver, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, s := range stmts {
-		if _, err := db.Exec(s); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 func publicKeyPEM(t *testing.T) string {
@@ -148,7 +122,7 @@ func TestTokens(t *testing.T) {
 			if _, err := keys.CheckToken(ctx, raw, now, db.Client); err != nil {
 				t.Fatal(err)
 			}
-			execSQL(t, db.Path(), change)
+			sqlitetest.Exec(t, db.Path(), change)
 			if _, err := keys.CheckToken(ctx, raw, now, db.Client); roster.ErrorCode(err) != roster.ENOTFOUND {
 				t.Errorf("%v, want the token refused", err)
 			}
@@ -255,7 +229,7 @@ func TestASessionOfABoundOperatorShowsItsTenant(t *testing.T) {
 	}
 	s := keys.NewSession(op, now)
 	s.Tenant = "acme"
-	execSQL(t, db.Path(), `UPDATE operators SET tenant = 'default'`)
+	sqlitetest.Exec(t, db.Path(), `UPDATE operators SET tenant = 'default'`)
 	if got, _, err := keys.CheckSession(ctx, keys.SessionCookie(s), now, db.SessionOperator); err != nil || got.Tenant != "default" {
 		t.Fatalf("%+v %v", got, err)
 	}

@@ -21,6 +21,7 @@ import (
 	rhttp "github.com/roster-dev/roster/http"
 	"github.com/roster-dev/roster/password"
 	"github.com/roster-dev/roster/sqlite"
+	"github.com/roster-dev/roster/sqlite/sqlitetest"
 	"github.com/roster-dev/roster/throttle"
 )
 
@@ -84,12 +85,7 @@ func newEnvWith(t *testing.T, change func(*console.Config)) *env {
 // handle of its own, as a second `roster serve` would.
 func (e *env) another() *env {
 	e.t.Helper()
-	db, err := sqlite.OpenExisting(context.Background(), e.db.Path())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { db.Close() })
-	return serve(e.t, db, e.clock, func(*console.Config) {})
+	return serve(e.t, sqlitetest.Another(e.t, e.db), e.clock, func(*console.Config) {})
 }
 
 // serve starts `roster serve`'s handler over an open directory, with its
@@ -99,11 +95,7 @@ func serve(t *testing.T, db *sqlite.DB, clock *clock, change func(*console.Confi
 	e := &env{t: t, db: db, clock: clock}
 	log := slog.New(slog.NewJSONHandler(testWriter{t}, nil))
 	limiter := throttle.New(maxFailures, time.Minute)
-	key, err := db.SigningKey(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := roster.NewKeys(key)
+	keys, err := roster.LoadKeys(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

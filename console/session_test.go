@@ -5,50 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/sqlite"
+	"github.com/roster-dev/roster/sqlite/sqlitetest"
 )
-
-// holdWrite starts a write transaction that holds the directory's write
-// lock, as an import does: on another handle (another process), or on the
-// server's own (a job of this server). The test releases it once its
-// requests are done; should one of them wait for the write instead, the
-// write is released after a minute and the test fails, rather than hang.
-func holdWrite(t *testing.T, e *env, own bool) (release func()) {
-	t.Helper()
-	db := e.db
-	if !own {
-		var err error
-		if db, err = sqlite.Open(context.Background(), e.db.Path()); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-	}
-	tx, err := db.Begin(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	done, released := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(released)
-		select {
-		case <-done:
-		case <-time.After(time.Minute):
-			t.Error("a request waited for the write: released it after a minute")
-		}
-		tx.Rollback()
-	}()
-	release = sync.OnceFunc(func() {
-		close(done)
-		<-released
-	})
-	t.Cleanup(release)
-	return release
-}
 
 // sessionCookie returns the session cookie an answer sets, if any.
 func sessionCookie(res *http.Response) *http.Cookie {
@@ -74,7 +37,11 @@ func TestTheConsoleDoesNotWaitForAWriter(t *testing.T) {
 		t.Run(map[bool]string{false: "another handle", true: "the server's handle"}[own], func(t *testing.T) {
 			e := newEnv(t)
 			pw := e.operator("root", roster.RoleAdmin, "")
-			release := holdWrite(t, e, own)
+			holder := e.db
+			if !own {
+				holder = sqlitetest.Another(t, e.db)
+			}
+			release := sqlitetest.HoldWrite(t, holder)
 
 			a := e.signIn("root", pw)
 			for _, path := range []string{"/", "/columns", "/setup", "/clients"} {

@@ -64,11 +64,7 @@ func FuzzAssertion(f *testing.F) {
 		PublicKey: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), CreatedAt: now}); err != nil {
 		f.Fatal(err)
 	}
-	signingKey, err := db.SigningKey(context.Background())
-	if err != nil {
-		f.Fatal(err)
-	}
-	keys, err := roster.NewKeys(signingKey)
+	keys, err := roster.LoadKeys(context.Background(), db)
 	if err != nil {
 		f.Fatal(err)
 	}

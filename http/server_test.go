@@ -99,11 +99,7 @@ func serve(t *testing.T, db *sqlite.DB, path string, cfg rhttp.Config) *env {
 // it starts.
 func keysOf(t testing.TB, db *sqlite.DB) *roster.Keys {
 	t.Helper()
-	key, err := db.SigningKey(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := roster.NewKeys(key)
+	keys, err := roster.LoadKeys(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

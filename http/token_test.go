@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/roster-dev/roster"
 	rhttp "github.com/roster-dev/roster/http"
 	"github.com/roster-dev/roster/sqlite"
+	"github.com/roster-dev/roster/sqlite/sqlitetest"
 )
 
 // A real OAuth client library gets tokens both ways it sends a secret
@@ -267,43 +267,6 @@ func TestTokenRequestOverOneMiB(t *testing.T) {
 	e.problem(e.post("/oauth2/token", "application/x-www-form-urlencoded", body), http.StatusRequestEntityTooLarge)
 }
 
-// holdWrite starts a write transaction that holds the directory's write
-// lock, as an import does: on another handle (another process), or on the
-// server's own (a job of this server). The test releases it once its
-// requests are done; should one of them wait for the write instead, the
-// write is released after a minute and the test fails, rather than hang.
-func holdWrite(t *testing.T, e *env, own bool) (release func()) {
-	t.Helper()
-	db := e.db
-	if !own {
-		var err error
-		if db, err = sqlite.Open(context.Background(), e.path); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-	}
-	tx, err := db.Begin(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	done, released := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(released)
-		select {
-		case <-done:
-		case <-time.After(time.Minute):
-			t.Error("a request waited for the write: released it after a minute")
-		}
-		tx.Rollback()
-	}()
-	release = sync.OnceFunc(func() {
-		close(done)
-		<-released
-	})
-	t.Cleanup(release)
-	return release
-}
-
 // While an import holds the directory's write lock, a client gets a token
 // with its secret and uses it, and a bot gets one with a JWT assertion,
 // whose replay is refused: nothing of it waits for the write, which is
@@ -323,7 +286,11 @@ func TestTokensDoNotWaitForAWriter(t *testing.T) {
 			e := newEnv(t)
 			id, secret := e.client("", roster.ScopeUsersRead)
 			bot := e.keyClient(key.Public(), roster.ScopeUsersRead)
-			release := holdWrite(t, e, own)
+			holder := e.db
+			if !own {
+				holder = sqlitetest.Another(t, e.db)
+			}
+			release := sqlitetest.HoldWrite(t, holder)
 
 			tok := e.token(id, secret)
 			e.decode(e.get("/api/v1/columns", tok), http.StatusOK, nil)

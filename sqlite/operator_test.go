@@ -7,6 +7,7 @@ import (
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/sqlite"
+	"github.com/roster-dev/roster/sqlite/sqlitetest"
 )
 
 func TestOperatorsAreUniqueByFoldedNameAndDisabledEverywhere(t *testing.T) {
@@ -88,7 +89,7 @@ func TestEndedSessions(t *testing.T) {
 		t.Fatalf("a signed-out session on another handle: %v", err)
 	}
 	// An ended session that has expired is dropped by the next record.
-	execSQL(t, path, `UPDATE ended_sessions SET expires_at = 1`)
+	sqlitetest.Exec(t, path, `UPDATE ended_sessions SET expires_at = 1`)
 	if err := other.EndSession(ctx, "s3", now.Add(roster.SessionIdle)); err != nil {
 		t.Fatal(err)
 	}

@@ -49,11 +49,7 @@ The web console is at /: operators sign in with the names and passwords given to
 			defer db.Close()
 			// The key that signs tokens and session cookies is read, or
 			// made, now: the one write of a start, never one of a request.
-			signingKey, err := db.SigningKey(c.Context())
-			if err != nil {
-				return err
-			}
-			keys, err := roster.NewKeys(signingKey)
+			keys, err := roster.LoadKeys(c.Context(), db)
 			if err != nil {
 				return err
 			}
