@@ -102,28 +102,29 @@ func ParseScopes(s string) ([]string, error) {
 	return out, nil
 }
 
-// AccessToken is what a bearer token stands for. The token itself is
-// never stored: only its SHA-256, so that a copy of the database lets no
-// one call the API.
+// AccessToken is what a bearer token stands for. Tokens are not stored:
+// each is signed (Keys.IssueToken), and checked against its client as the
+// directory holds it at each request (Keys.CheckToken).
 type AccessToken struct {
-	Hash       []byte
+	ID         string // random, to tell tokens apart
 	ClientID   string
 	Scopes     []string
 	Tenant     string // empty with AllTenants
 	AllTenants bool
+	IssuedAt   time.Time
 	ExpiresAt  time.Time
 }
 
-// NewSecret returns 256 random bits, URL-safe: client secrets and access
-// tokens. Hashed with HashSecret, such a value cannot be found again by
-// trying, so a fast hash is enough.
+// NewSecret returns 256 random bits, URL-safe: client secrets, and the
+// token of the console's sign-in form. Hashed with HashSecret, such a value
+// cannot be found again by trying, so a fast hash is enough.
 func NewSecret() string {
 	b := make([]byte, 32)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// HashSecret returns the form in which secrets and tokens are stored.
+// HashSecret returns the form in which client secrets are stored.
 func HashSecret(s string) []byte {
 	h := sha256.Sum256([]byte(s))
 	return h[:]
@@ -163,25 +164,30 @@ func ParsePublicKey(data string) (crypto.PublicKey, error) {
 	return nil, Errorf(EINVALID, "the key is a %T; only RSA and EC keys sign client assertions", key)
 }
 
-// ClientService stores clients, their access tokens and the assertions
-// they have used. Tokens and revocations live in the directory, so that
-// every server sharing it sees a revocation at once.
+// ClientService stores clients, the assertions they have used, and the
+// directory's signing key. Access tokens are not stored: they are signed
+// with the key, and each request reads its token's client, so that a
+// revocation is seen at once by every server sharing the directory.
 type ClientService interface {
 	// CreateClient stores a new client.
 	CreateClient(ctx context.Context, c *Client) error
 	// Client finds a client by ID, revoked or not; ENOTFOUND when there
-	// is none.
+	// is none. It reads without waiting for a write in progress: every
+	// authenticated request calls it.
 	Client(ctx context.Context, id string) (*Client, error)
 	// Clients lists every client, oldest first.
 	Clients(ctx context.Context) ([]*Client, error)
-	// RevokeClient revokes a client and drops its tokens.
+	// RevokeClient revokes a client: its tokens stop working at once.
 	RevokeClient(ctx context.Context, id string, now time.Time) error
-	// CreateToken stores an access token, and drops expired ones.
-	CreateToken(ctx context.Context, t *AccessToken, now time.Time) error
-	// Token finds a valid token by its hash: not expired at now, of a
-	// client not revoked. ENOTFOUND otherwise.
-	Token(ctx context.Context, hash []byte, now time.Time) (*AccessToken, error)
 	// UseAssertion records the ID (jti) of a client's JWT assertion until
-	// it expires, and fails with ECONFLICT when it was already used.
+	// it expires, and fails with ECONFLICT when it was already used. It
+	// must not wait for a long write (an import): a store whose writes
+	// wait for one refuses a replay from its own memory at once and
+	// records the ID when it can (see docs/decisions.md).
 	UseAssertion(ctx context.Context, clientID, jti string, expires, now time.Time) error
+	// SigningKey returns the directory's signing key (NewKeys), making it
+	// when the directory has none: a write, done when a server starts,
+	// never on a request's path. The key is stored sealed, so that a copy
+	// of the database alone signs nothing.
+	SigningKey(ctx context.Context) ([]byte, error)
 }

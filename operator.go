@@ -2,8 +2,6 @@ package roster
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"strings"
 	"time"
 	"unicode"
@@ -109,31 +107,29 @@ func (o *Operator) IsAdmin() bool { return o.Role == RoleAdmin }
 // SessionIdle is how long a console session lasts without a request.
 const SessionIdle = 8 * time.Hour
 
-// Session is an operator signed in to the console. The session's secret
-// lives only in the browser's cookie; the directory keeps its SHA-256,
-// so that a copy of the database signs no one in.
+// Session is an operator signed in to the console. It lives in its
+// signed cookie (Keys.SessionCookie), not in the directory, so that
+// signing in and browsing write nothing; the directory keeps only the IDs
+// of sessions that were signed out (EndSession), until they would have
+// expired anyway.
 type Session struct {
-	Hash       []byte
+	ID         string // random, 128 bits
 	OperatorID string
 	// Tenant is the tenant the console shows: the operator's own, or
 	// for an operator of all tenants the one picked, empty for all.
 	Tenant    string
 	CreatedAt time.Time
-	SeenAt    time.Time
+	SeenAt    time.Time // the last request, to a minute
+	// credential stands for the operator's password hash at sign-in: a
+	// new password ends the session.
+	credential string
 }
 
-// CSRFToken returns the token that the session's forms carry: derived
-// from the session's secret, so that only the holder of the cookie can
-// know it and nothing more is stored. A page of another site can neither
-// read the cookie nor this token, so its forged requests lack it.
-func CSRFToken(secret string) string {
-	h := sha256.Sum256([]byte("roster console csrf\x00" + secret))
-	return base64.RawURLEncoding.EncodeToString(h[:])
-}
-
-// OperatorService stores operators and their console sessions. Sessions
-// live in the directory, so that every server sharing it knows them, and
-// a disabled operator is signed out everywhere at once.
+// OperatorService stores operators and the console sessions that were
+// ended. Sessions themselves are signed cookies: checking one reads its
+// operator (disabled? another password?) and whether it was ended, so a
+// disable, a new password or a sign-out is seen at once by every server
+// sharing the directory, and nothing waits for a write in progress.
 type OperatorService interface {
 	// CreateOperator stores a new operator; ECONFLICT when the name, as
 	// FoldIdentity compares it, is taken.
@@ -143,21 +139,20 @@ type OperatorService interface {
 	Operator(ctx context.Context, name string) (*Operator, error)
 	// Operators lists every operator, oldest first.
 	Operators(ctx context.Context) ([]*Operator, error)
-	// DisableOperator stops an operator from signing in and ends its
-	// sessions.
+	// DisableOperator stops an operator from signing in; its sessions
+	// end, since a session's check reads its operator.
 	DisableOperator(ctx context.Context, name string, now time.Time) error
-	// SetOperatorPassword replaces an operator's password hash and ends
-	// its sessions.
+	// SetOperatorPassword replaces an operator's password hash; its
+	// sessions end, since they were signed for the old one.
 	SetOperatorPassword(ctx context.Context, name, hash string) error
-	// CreateSession stores a new session, and drops the expired ones.
-	CreateSession(ctx context.Context, s *Session) error
-	// Session finds a live session by its hash with its operator: seen
-	// within SessionIdle before now, of an operator not disabled. It
-	// records now as the session's last use (at most once a minute, to
-	// spare the directory a write per page). ENOTFOUND otherwise.
-	Session(ctx context.Context, hash []byte, now time.Time) (*Session, *Operator, error)
-	// SetSessionTenant changes the tenant a session shows.
-	SetSessionTenant(ctx context.Context, hash []byte, tenant string) error
-	// DeleteSession ends a session (sign-out).
-	DeleteSession(ctx context.Context, hash []byte) error
+	// SessionOperator finds the operator of a session by ID, disabled or
+	// not; ENOTFOUND when there is none, or when the session was ended.
+	// It reads without waiting for a write in progress: every page of
+	// the console calls it.
+	SessionOperator(ctx context.Context, operatorID, sessionID string) (*Operator, error)
+	// EndSession records that a session was signed out, until expires,
+	// when its cookie is worthless anyway. It must not wait for a long
+	// write: a store whose writes wait for one knows the end at once
+	// from its memory, and records it when it can.
+	EndSession(ctx context.Context, sessionID string, expires time.Time) error
 }

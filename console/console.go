@@ -1,7 +1,8 @@
 // Package console serves roster's web console: server-rendered pages for
 // the people who would rather drop a file on a page than type commands.
 // Operators sign in with a name and a password (roster operators); their
-// sessions live in the directory. The pages call the same services as the
+// sessions are signed cookies, checked against the directory at each
+// request. The pages call the same services as the
 // API's handlers (the directory, the client store, the catalogue), so
 // nothing is possible here that the API cannot do.
 //
@@ -25,6 +26,9 @@ type Config struct {
 	Directory roster.Directory
 	Clients   roster.ClientService
 	Operators roster.OperatorService
+	// Keys sign and check the session cookies: made from the directory's
+	// signing key (Clients.SigningKey) when the server starts. Required.
+	Keys *roster.Keys
 	// Limiter counts failed sign-ins per address; the server shares it
 	// with its token endpoint.
 	Limiter *throttle.Limiter
@@ -44,6 +48,9 @@ type Console struct {
 
 // New builds the console.
 func New(cfg Config) *Console {
+	if cfg.Keys == nil {
+		panic("console: the console needs the directory's keys (Config.Keys)")
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -3,8 +3,6 @@ package console
 import (
 	"crypto/subtle"
 	"net/http"
-
-	"github.com/roster-dev/roster"
 )
 
 // csrfField is the name of the hidden field that carries the token in
@@ -12,11 +10,11 @@ import (
 const csrfField = "csrf"
 
 // csrfToken is the token the page's forms carry: the session's
-// (synchronizer token, derived from the session's secret), or before
-// signing in the login cookie's (double submit).
+// (synchronizer token, derived from the session's ID), or before signing
+// in the login cookie's (double submit).
 func (v *visit) csrfToken() string {
-	if v.secret != "" {
-		return roster.CSRFToken(v.secret)
+	if v.csrf != "" {
+		return v.csrf
 	}
 	return v.login
 }

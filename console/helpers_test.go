@@ -21,6 +21,7 @@ import (
 	rhttp "github.com/roster-dev/roster/http"
 	"github.com/roster-dev/roster/password"
 	"github.com/roster-dev/roster/sqlite"
+	"github.com/roster-dev/roster/sqlite/sqlitetest"
 	"github.com/roster-dev/roster/throttle"
 )
 
@@ -68,13 +69,40 @@ func newEnvWith(t *testing.T, change func(*console.Config)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e := &env{t: t, db: db, clock: &clock{now: time.Now()}}
+	e := serve(t, db, &clock{now: time.Now()}, change)
+	// A second tenant, so that tenant-bound operators have a neighbour.
+	ref := roster.DefaultReference()
+	ref.Tenants = append(ref.Tenants, roster.Tenant{Name: "acme", DefaultRole: "user",
+		Contexts: []roster.Context{{Name: "acme-internal", Kind: roster.Internal, Ranges: []string{"3000-3999"}}},
+		Roles:    []roster.Object{{Name: "user"}}})
+	if _, err := db.SetReference(context.Background(), ref, false); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// another starts a second server on the same directory file, through a
+// handle of its own, as a second `roster serve` would.
+func (e *env) another() *env {
+	e.t.Helper()
+	return serve(e.t, sqlitetest.Another(e.t, e.db), e.clock, func(*console.Config) {})
+}
+
+// serve starts `roster serve`'s handler over an open directory, with its
+// keys read as the command reads them when it starts.
+func serve(t *testing.T, db *sqlite.DB, clock *clock, change func(*console.Config)) *env {
+	t.Helper()
+	e := &env{t: t, db: db, clock: clock}
 	log := slog.New(slog.NewJSONHandler(testWriter{t}, nil))
 	limiter := throttle.New(maxFailures, time.Minute)
-	cfg := console.Config{Directory: db, Clients: db, Operators: db, Limiter: limiter, Logger: log, Now: e.clock.Now}
+	keys, err := roster.LoadKeys(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := console.Config{Directory: db, Clients: db, Operators: db, Keys: keys, Limiter: limiter, Logger: log, Now: e.clock.Now}
 	change(&cfg)
 	con := console.New(cfg)
-	srv := rhttp.New(rhttp.Config{Directory: db, Clients: db, Logger: log, Limiter: limiter, Console: con, Now: e.clock.Now})
+	srv := rhttp.New(rhttp.Config{Directory: db, Clients: db, Keys: keys, Logger: log, Limiter: limiter, Console: con, Now: e.clock.Now})
 	if err := srv.Open("127.0.0.1:0", "", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -88,14 +116,6 @@ func newEnvWith(t *testing.T, change func(*console.Config)) *env {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	// A second tenant, so that tenant-bound operators have a neighbour.
-	ref := roster.DefaultReference()
-	ref.Tenants = append(ref.Tenants, roster.Tenant{Name: "acme", DefaultRole: "user",
-		Contexts: []roster.Context{{Name: "acme-internal", Kind: roster.Internal, Ranges: []string{"3000-3999"}}},
-		Roles:    []roster.Object{{Name: "user"}}})
-	if _, err := db.SetReference(context.Background(), ref, false); err != nil {
-		t.Fatal(err)
-	}
 	return e
 }
 

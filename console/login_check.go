@@ -54,14 +54,10 @@ func (h *handler) checkLogin(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnauthorized, "login", "Sign in", view)
 		return
 	}
-	secret := roster.NewSecret()
-	s := &roster.Session{Hash: roster.HashSecret(secret), OperatorID: op.ID, Tenant: op.Tenant, CreatedAt: now, SeenAt: now}
-	if err := h.cfg.Operators.CreateSession(r.Context(), s); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+	// A new session, in its signed cookie: nothing is written, so signing
+	// in does not wait for an import that holds the write lock.
 	h.log.Info("signed in", "operator", op.Name, "remote", r.RemoteAddr)
 	h.clearCookie(w, r, loginCookie, "/login")
-	h.setCookie(w, r, sessionCookie, secret, "/")
+	h.saveSession(w, r, h.cfg.Keys.NewSession(op, now))
 	http.Redirect(w, r, f.Next, http.StatusSeeOther)
 }

@@ -16,11 +16,9 @@ type loginView struct {
 // showLogin draws the sign-in form. It gives the browser the form's token
 // in a cookie: there is no session yet to tie it to.
 func (h *handler) showLogin(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		if _, _, err := h.cfg.Operators.Session(r.Context(), roster.HashSecret(c.Value), h.now()); err == nil {
-			http.Redirect(w, r, "/", http.StatusSeeOther)
-			return
-		}
+	if _, _, err := h.session(r); err == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
 	}
 	v := visitOf(r)
 	if v.login == "" {

@@ -24,9 +24,8 @@ func (h *handler) pickTenant(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := h.cfg.Operators.SetSessionTenant(r.Context(), v.session.Hash, name); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+	// The session's cookie says which tenant it shows: nothing is written.
+	v.session.Tenant = name
+	h.saveSession(w, r, v.session)
 	http.Redirect(w, r, f.Back, http.StatusSeeOther)
 }

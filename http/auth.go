@@ -82,7 +82,7 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 			with("WWW-Authenticate", `Bearer realm="roster"`))
 		return
 	}
-	tok, err := s.cfg.Clients.Token(ctx.Context(), roster.HashSecret(raw), s.now())
+	tok, err := s.cfg.Keys.CheckToken(ctx.Context(), raw, s.now(), s.cfg.Clients.Client)
 	if roster.ErrorCode(err) == roster.ENOTFOUND {
 		writeProblem(ctx, problem(http.StatusUnauthorized, "the access token is unknown, expired or revoked; ask POST /oauth2/token for a new one").
 			with("WWW-Authenticate", `Bearer realm="roster", error="invalid_token"`))

@@ -64,7 +64,11 @@ func FuzzAssertion(f *testing.F) {
 		PublicKey: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), CreatedAt: now}); err != nil {
 		f.Fatal(err)
 	}
-	s := New(Config{Directory: db, Clients: db, BaseURL: "https://roster.test", Now: func() time.Time { return now }})
+	keys, err := roster.LoadKeys(context.Background(), db)
+	if err != nil {
+		f.Fatal(err)
+	}
+	s := New(Config{Directory: db, Clients: db, Keys: keys, BaseURL: "https://roster.test", Now: func() time.Time { return now }})
 	sign := func(c jwt.MapClaims) string {
 		tok, err := jwt.NewWithClaims(jwt.SigningMethodES256, c).SignedString(key)
 		if err != nil {

@@ -47,7 +47,7 @@ func TestServeTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s := rhttp.New(rhttp.Config{Directory: db, Clients: db})
+	s := rhttp.New(rhttp.Config{Directory: db, Clients: db, Keys: keysOf(t, db)})
 	if err := s.Open("127.0.0.1:0", certFile, ""); roster.ErrorCode(err) != roster.EINVALID {
 		t.Fatalf("a certificate without its key: %v", err)
 	}
@@ -83,7 +83,7 @@ func TestServeCutsOffRequestsPastTheTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db2.Close()
-	s := rhttp.New(rhttp.Config{Directory: db2, Clients: db2})
+	s := rhttp.New(rhttp.Config{Directory: db2, Clients: db2, Keys: keysOf(t, db2)})
 	if err := s.Open("127.0.0.1:0", "", ""); err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,10 @@ const (
 type Config struct {
 	Directory roster.Directory
 	Clients   roster.ClientService
-	Logger    *slog.Logger
+	// Keys sign and check access tokens: made from the directory's
+	// signing key (Clients.SigningKey) when the server starts. Required.
+	Keys   *roster.Keys
+	Logger *slog.Logger
 	// BaseURL is the address clients reach the server at, as they see it
 	// (behind a proxy, the proxy's): JWT assertions name its token
 	// endpoint as their audience. Empty: taken from the listening address.
@@ -82,6 +85,9 @@ type Server struct {
 
 // New builds a server and registers its routes.
 func New(cfg Config) *Server {
+	if cfg.Keys == nil {
+		panic("http: the server needs the directory's keys (Config.Keys)")
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

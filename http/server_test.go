@@ -73,7 +73,7 @@ func newEnvWith(t *testing.T, cfg rhttp.Config) *env {
 func serve(t *testing.T, db *sqlite.DB, path string, cfg rhttp.Config) *env {
 	t.Helper()
 	e := &env{t: t, db: db, path: path, clock: &clock{now: time.Now()}}
-	cfg.Directory, cfg.Clients, cfg.Now = db, db, e.clock.Now
+	cfg.Directory, cfg.Clients, cfg.Keys, cfg.Now = db, db, keysOf(t, db), e.clock.Now
 	cfg.Logger = slog.New(slog.NewJSONHandler(testWriter{t}, nil))
 	if cfg.MaxFailures == 0 {
 		cfg.MaxFailures = 1000
@@ -93,6 +93,17 @@ func serve(t *testing.T, db *sqlite.DB, path string, cfg rhttp.Config) *env {
 		}
 	})
 	return e
+}
+
+// keysOf reads (or makes) the directory's keys, as roster serve does when
+// it starts.
+func keysOf(t testing.TB, db *sqlite.DB) *roster.Keys {
+	t.Helper()
+	keys, err := roster.LoadKeys(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }
 
 // testWriter sends the server's log to the test's.

@@ -23,6 +23,7 @@ import (
 	"github.com/roster-dev/roster"
 	rhttp "github.com/roster-dev/roster/http"
 	"github.com/roster-dev/roster/sqlite"
+	"github.com/roster-dev/roster/sqlite/sqlitetest"
 )
 
 // A real OAuth client library gets tokens both ways it sends a secret
@@ -264,4 +265,61 @@ func TestTokenRequestOverOneMiB(t *testing.T) {
 	e := newEnv(t)
 	body := "grant_type=client_credentials&scope=" + strings.Repeat("a", 1<<20)
 	e.problem(e.post("/oauth2/token", "application/x-www-form-urlencoded", body), http.StatusRequestEntityTooLarge)
+}
+
+// While an import holds the directory's write lock, a client gets a token
+// with its secret and uses it, and a bot gets one with a JWT assertion,
+// whose replay is refused: nothing of it waits for the write, which is
+// released only once they are done. Before tokens were signed, issuing one
+// and recording an assertion were writes: they failed as busy, or waited
+// for the server's own import to end.
+func TestTokensDoNotWaitForAWriter(t *testing.T) {
+	old := sqlite.BusyTimeout
+	sqlite.BusyTimeout = 5 * time.Second
+	t.Cleanup(func() { sqlite.BusyTimeout = old })
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, own := range []bool{false, true} {
+		t.Run(map[bool]string{false: "another handle", true: "the server's handle"}[own], func(t *testing.T) {
+			e := newEnv(t)
+			id, secret := e.client("", roster.ScopeUsersRead)
+			bot := e.keyClient(key.Public(), roster.ScopeUsersRead)
+			holder := e.db
+			if !own {
+				holder = sqlitetest.Another(t, e.db)
+			}
+			release := sqlitetest.HoldWrite(t, holder)
+
+			tok := e.token(id, secret)
+			e.decode(e.get("/api/v1/columns", tok), http.StatusOK, nil)
+			e.decode(e.get("/api/v1/setup", tok, "Accept", "application/json"), http.StatusOK, nil)
+			jwtBearer := url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+				"client_assertion": {assertion(t, jwt.SigningMethodES256, key, bot, e.url+"/oauth2/token", e.clock.Now(), nil)}}.Encode()
+			var got struct {
+				AccessToken string `json:"access_token"`
+			}
+			e.decode(e.post("/oauth2/token", "application/x-www-form-urlencoded", jwtBearer), http.StatusOK, &got)
+			e.decode(e.get("/api/v1/columns", got.AccessToken), http.StatusOK, nil)
+			if d := e.oauthError(e.post("/oauth2/token", "application/x-www-form-urlencoded", jwtBearer), 401, "invalid_client"); !strings.Contains(d, "already used") {
+				t.Errorf("the replay: %s", d)
+			}
+			release()
+
+			// Once the write is over, the assertion is recorded for the
+			// other servers too (Close writes what waited).
+			e.db.Close()
+			other, err := sqlite.OpenExisting(context.Background(), e.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			b := serve(t, other, e.path, rhttp.Config{BaseURL: e.url}) // the audience of the assertion
+			b.url = "http://" + b.srv.Addr().String()
+			if d := b.oauthError(b.post("/oauth2/token", "application/x-www-form-urlencoded", jwtBearer), 401, "invalid_client"); !strings.Contains(d, "already used") {
+				t.Errorf("the replay on another server: %s", d)
+			}
+		})
+	}
 }

@@ -45,7 +45,7 @@ func scanClient(row interface{ Scan(...any) error }) (*roster.Client, error) {
 	return &c, nil
 }
 
-// Client finds a client by ID.
+// Client finds a client by ID, on a reader.
 func (db *DB) Client(ctx context.Context, id string) (*roster.Client, error) {
 	c, err := scanClient(db.rd.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM clients WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -72,86 +72,108 @@ func (db *DB) Clients(ctx context.Context) ([]*roster.Client, error) {
 	return out, rows.Err()
 }
 
-// RevokeClient marks a client revoked and drops its tokens, in one
-// transaction, so that no request authenticates with them afterwards.
+// RevokeClient marks a client revoked. Its tokens are refused from the
+// next request on: each one reads its client.
 func (db *DB) RevokeClient(ctx context.Context, id string, now time.Time) error {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return busy(err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE clients SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, now.Unix(), id)
+	res, err := db.db.ExecContext(ctx, `UPDATE clients SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, now.Unix(), id)
 	if err != nil {
 		return busy(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return roster.Errorf(roster.ENOTFOUND, "no client %q", id)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM access_tokens WHERE client_id = ?`, id); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return nil
 }
 
-// CreateToken stores an access token and drops the expired ones.
-func (db *DB) CreateToken(ctx context.Context, t *roster.AccessToken, now time.Time) error {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return busy(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM access_tokens WHERE expires_at <= ?`, now.Unix()); err != nil {
-		return busy(err)
-	}
-	tenant := sql.NullString{String: t.Tenant, Valid: !t.AllTenants}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO access_tokens (hash, client_id, scopes, tenant, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		t.Hash, t.ClientID, strings.Join(t.Scopes, " "), tenant, t.ExpiresAt.Unix()); err != nil {
-		return busy(err)
-	}
-	return tx.Commit()
-}
-
-// Token finds a valid token by its hash.
-func (db *DB) Token(ctx context.Context, hash []byte, now time.Time) (*roster.AccessToken, error) {
-	var (
-		t       = roster.AccessToken{Hash: hash}
-		scopes  string
-		tenant  sql.NullString
-		expires int64
-	)
-	err := db.rd.QueryRowContext(ctx, `SELECT t.client_id, t.scopes, t.tenant, t.expires_at
-		FROM access_tokens t JOIN clients c ON c.id = t.client_id
-		WHERE t.hash = ? AND t.expires_at > ? AND c.revoked_at IS NULL`, hash, now.Unix()).
-		Scan(&t.ClientID, &scopes, &tenant, &expires)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, roster.Errorf(roster.ENOTFOUND, "the token is unknown, expired or revoked")
-	}
-	if err != nil {
-		return nil, busy(err)
-	}
-	t.Scopes, t.Tenant, t.AllTenants, t.ExpiresAt = strings.Fields(scopes), tenant.String, !tenant.Valid, time.Unix(expires, 0).UTC()
-	return &t, nil
-}
-
-// UseAssertion records a used assertion ID until it expires.
+// UseAssertion records a used assertion ID until it expires, without
+// waiting for an import that holds the write lock (see mark.go): the ID is
+// refused again at once by this DB, from the table or from memory, and by
+// every other handle on the directory once it is written, which is at once
+// unless the lock is held.
 func (db *DB) UseAssertion(ctx context.Context, clientID, jti string, expires, now time.Time) error {
-	tx, err := db.db.BeginTx(ctx, nil)
+	m := mark{kind: usedAssertion, owner: clientID, id: jti}
+	used := roster.Errorf(roster.ECONFLICT, "the assertion was already used")
+	if !db.marks.claim(m) {
+		return used
+	}
+	defer db.marks.release(m)
+	var found bool
+	err := db.rd.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM assertions WHERE client_id = ? AND jti = ? AND expires_at >= ?)`,
+		clientID, jti, now.Unix()).Scan(&found)
 	if err != nil {
 		return busy(err)
+	}
+	if found {
+		return used
+	}
+	fresh, err := db.record(ctx, m, expires, now)
+	if err == nil && !fresh {
+		return used // another process recorded it since the read
+	}
+	return err
+}
+
+// SigningKey returns the directory's signing key, read on a reader; when
+// there is none, it makes one under the write lock. The key is stored in
+// settings sealed with the directory's key (made then if need be), so
+// that the database file alone cannot sign a token or a session.
+func (db *DB) SigningKey(ctx context.Context) ([]byte, error) {
+	if key, err := db.signingKey(ctx, db.rd); key != nil || err != nil {
+		return key, busy(err)
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM assertions WHERE expires_at < ?`, now.Unix()); err != nil {
-		return busy(err)
+	// Another run may have made it meanwhile.
+	if key, err := db.signingKey(ctx, tx); key != nil || err != nil {
+		return key, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO assertions (client_id, jti, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-		clientID, jti, expires.Unix())
+	if err := db.sealer.ready(ctx, tx); err != nil {
+		return nil, err
+	}
+	key := roster.NewSigningKey()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ('signing_key', ?)`, db.sealer.seal(string(key))); err != nil {
+		return nil, err
+	}
+	return key, tx.Commit()
+}
+
+// signingKey reads and opens the signing key; nil when there is none.
+func (db *DB) signingKey(ctx context.Context, q queryer) ([]byte, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, value FROM settings WHERE name IN ('key', 'signing_key')`)
 	if err != nil {
-		return busy(err)
+		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return roster.Errorf(roster.ECONFLICT, "the assertion %q was already used", jti)
+	defer rows.Close()
+	var recorded, sealed string
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return nil, err
+		}
+		if name == "key" {
+			recorded = value
+		} else {
+			sealed = value
+		}
 	}
-	return tx.Commit()
+	if err := rows.Err(); err != nil || sealed == "" {
+		return nil, err
+	}
+	k, err := db.sealer.checked(recorded)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := k.open(sealed)
+	if err != nil {
+		return nil, err
+	}
+	if len(plain) != roster.SigningKeySize {
+		return nil, roster.Errorf(roster.EINVALID, "the directory's signing key is damaged")
+	}
+	return []byte(plain), nil
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

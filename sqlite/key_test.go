@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/sqlite"
+	"github.com/roster-dev/roster/sqlite/sqlitetest"
 )
 
 // withSecrets is a user with a SIP secret, a voicemail PIN and a
@@ -45,28 +45,6 @@ func exportSecrets(t *testing.T, db *sqlite.DB, want int) error {
 		t.Errorf("%d users exported, want %d", n, want)
 	}
 	return err
-}
-
-// execSQL runs statements on the file through the driver the package
-// registered, as another program (or another version of roster) would.
-func execSQL(t *testing.T, path string, stmts ...string) {
-	t.Helper()
-	var driver string
-	for _, d := range sql.Drivers() {
-		if strings.HasPrefix(d, "sqlite") {
-			driver = d
-		}
-	}
-	db, err := sql.Open(driver, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, s := range stmts {
-		if _, err := db.Exec(s); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // sealedDirectory makes a directory holding sealed secrets, closed.
@@ -263,7 +241,7 @@ func TestADirectorySealedBeforeKeysWereRecorded(t *testing.T) {
 	ctx := context.Background()
 	path := sealedDirectory(t)
 	// What the file looked like before the migration.
-	execSQL(t, path, `DROP TABLE settings`, `DELETE FROM migrations WHERE name LIKE '%settings%'`)
+	sqlitetest.Exec(t, path, `DROP TABLE settings`, `DELETE FROM migrations WHERE name LIKE '%settings%'`)
 	os.Rename(path+".key", path+".key.bak")
 	if db, err := sqlite.OpenExisting(ctx, path); err == nil || !strings.Contains(err.Error(), "missing") {
 		if db != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/sqlite"
+	"github.com/roster-dev/roster/sqlite/sqlitetest"
 )
 
 // busyTimeout makes a run that waits for the write lock give up after d
@@ -124,7 +125,7 @@ func TestBeginStopsWaitingWhenItsContextEnds(t *testing.T) {
 // know means a newer roster made the file: it is refused, unwritten.
 func TestADirectoryFromANewerRosterIsRefused(t *testing.T) {
 	_, path := MustOpenDB(t)
-	execSQL(t, path, `PRAGMA journal_mode = DELETE`, `INSERT INTO migrations (name) VALUES ('migration/9999_future.sql')`)
+	sqlitetest.Exec(t, path, `PRAGMA journal_mode = DELETE`, `INSERT INTO migrations (name) VALUES ('migration/9999_future.sql')`)
 	before, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +155,7 @@ func TestADirectoryFromANewerRosterIsRefused(t *testing.T) {
 func TestOnlyARosterDirectoryOpens(t *testing.T) {
 	dir := t.TempDir()
 	other := filepath.Join(dir, "other.db")
-	execSQL(t, other, `CREATE TABLE things (x)`)
+	sqlitetest.Exec(t, other, `CREATE TABLE things (x)`)
 	empty := filepath.Join(dir, "empty.db")
 	os.WriteFile(empty, nil, 0o644)
 	dangling := filepath.Join(dir, "dangling.db")
@@ -212,7 +213,7 @@ func TestAWriterSwitchesADirectoryWithUsersToWAL(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	execSQL(t, path, `PRAGMA journal_mode = DELETE`)
+	sqlitetest.Exec(t, path, `PRAGMA journal_mode = DELETE`)
 	tx := holdWrite(t, path)
 	if err := tx.Create(ctx, []*roster.User{user("00000000-0000-4000-8000-000000000002", "b", "")}); err != nil {
 		t.Fatal(err)

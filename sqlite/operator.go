@@ -11,11 +11,6 @@ import (
 
 var _ roster.OperatorService = (*DB)(nil)
 
-// touchEvery is how stale a session's last use may be before a request
-// records it again: the idle limit is hours, so a minute's error costs
-// nothing and spares a write per page.
-const touchEvery = time.Minute
-
 // CreateOperator stores a new operator.
 func (db *DB) CreateOperator(ctx context.Context, o *roster.Operator) error {
 	if err := o.Validate(); err != nil {
@@ -88,14 +83,15 @@ func (db *DB) Operators(ctx context.Context) ([]*roster.Operator, error) {
 	return out, rows.Err()
 }
 
-// DisableOperator marks an operator disabled and ends its sessions, in one
-// transaction.
+// DisableOperator marks an operator disabled; its sessions are refused
+// from the next request on, since each one reads its operator.
 func (db *DB) DisableOperator(ctx context.Context, name string, now time.Time) error {
 	return db.changeOperator(ctx, name, `UPDATE operators SET disabled_at = coalesce(disabled_at, ?) WHERE name_key = ?`, now.Unix())
 }
 
-// SetOperatorPassword replaces an operator's password hash and ends its
-// sessions, so that whoever knew the old password is signed out.
+// SetOperatorPassword replaces an operator's password hash; its sessions,
+// signed for the old one, are refused from the next request on, so that
+// whoever knew the old password is signed out.
 func (db *DB) SetOperatorPassword(ctx context.Context, name, hash string) error {
 	if hash == "" {
 		return roster.Errorf(roster.EINVALID, "an operator needs a password")
@@ -103,95 +99,49 @@ func (db *DB) SetOperatorPassword(ctx context.Context, name, hash string) error 
 	return db.changeOperator(ctx, name, `UPDATE operators SET password_hash = ? WHERE name_key = ?`, hash)
 }
 
-// changeOperator runs an update of one operator (its last argument the
-// name key) and drops the operator's sessions.
+// changeOperator runs an update of one operator, its last argument the
+// name key.
 func (db *DB) changeOperator(ctx context.Context, name, update string, value any) error {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return busy(err)
-	}
-	defer tx.Rollback()
-	key := roster.FoldIdentity(name)
-	res, err := tx.ExecContext(ctx, update, value, key)
+	res, err := db.db.ExecContext(ctx, update, value, roster.FoldIdentity(name))
 	if err != nil {
 		return busy(err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return roster.Errorf(roster.ENOTFOUND, "no operator %q", name)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE operator_id = (SELECT id FROM operators WHERE name_key = ?)`, key); err != nil {
-		return busy(err)
-	}
-	return busy(tx.Commit())
-}
-
-// CreateSession stores a session and drops the expired ones.
-func (db *DB) CreateSession(ctx context.Context, s *roster.Session) error {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return busy(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE seen_at <= ?`, s.CreatedAt.Add(-roster.SessionIdle).Unix()); err != nil {
-		return busy(err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (hash, operator_id, tenant, created_at, seen_at) VALUES (?, ?, ?, ?, ?)`,
-		s.Hash, s.OperatorID, nullString(s.Tenant), s.CreatedAt.Unix(), s.SeenAt.Unix()); err != nil {
-		return busy(err)
-	}
-	return busy(tx.Commit())
-}
-
-// Session finds a live session with its operator, and records its use.
-func (db *DB) Session(ctx context.Context, hash []byte, now time.Time) (*roster.Session, *roster.Operator, error) {
-	var (
-		s               roster.Session
-		o               roster.Operator
-		stenant, tenant sql.NullString
-		created, seen   int64
-		opCreated       int64
-		disabled        sql.NullInt64
-	)
-	dest := scanOperator([]any{&stenant, &created, &seen}, &o, &tenant, &opCreated, &disabled)
-	err := db.rd.QueryRowContext(ctx, `SELECT s.tenant, s.created_at, s.seen_at, `+operatorColumns+`
-		FROM sessions s JOIN operators o ON o.id = s.operator_id
-		WHERE s.hash = ? AND s.seen_at > ? AND o.disabled_at IS NULL`, hash, now.Add(-roster.SessionIdle).Unix()).Scan(dest...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, roster.Errorf(roster.ENOTFOUND, "the session is unknown or has expired")
-	}
-	if err != nil {
-		return nil, nil, busy(err)
-	}
-	finishOperator(&o, tenant, opCreated, disabled)
-	s.Hash, s.OperatorID, s.Tenant = hash, o.ID, stenant.String
-	s.CreatedAt, s.SeenAt = time.Unix(created, 0).UTC(), time.Unix(seen, 0).UTC()
-	if now.Sub(s.SeenAt) >= touchEvery {
-		// Best effort: while an import holds the directory's write lock,
-		// a page must not wait for it only to note that it was seen; the
-		// next request a minute on tries again.
-		tctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-		if _, err := db.db.ExecContext(tctx, `UPDATE sessions SET seen_at = ? WHERE hash = ?`, now.Unix(), hash); err == nil {
-			s.SeenAt = time.Unix(now.Unix(), 0).UTC()
-		}
-		cancel()
-	}
-	return &s, &o, nil
-}
-
-// SetSessionTenant changes the tenant a session shows.
-func (db *DB) SetSessionTenant(ctx context.Context, hash []byte, tenant string) error {
-	res, err := db.db.ExecContext(ctx, `UPDATE sessions SET tenant = ? WHERE hash = ?`, nullString(tenant), hash)
-	if err != nil {
-		return busy(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return roster.Errorf(roster.ENOTFOUND, "the session is unknown or has expired")
-	}
 	return nil
 }
 
-// DeleteSession ends a session.
-func (db *DB) DeleteSession(ctx context.Context, hash []byte) error {
-	_, err := db.db.ExecContext(ctx, `DELETE FROM sessions WHERE hash = ?`, hash)
-	return busy(err)
+// SessionOperator finds the operator of a session, on a reader, unless the
+// session was ended: in the table, or in this DB's memory while the table
+// waits for the write lock.
+func (db *DB) SessionOperator(ctx context.Context, operatorID, sessionID string) (*roster.Operator, error) {
+	gone := roster.Errorf(roster.ENOTFOUND, "the session is unknown or has ended")
+	if db.marks.holds(mark{kind: endedSession, id: sessionID}) {
+		return nil, gone
+	}
+	var (
+		o        roster.Operator
+		tenant   sql.NullString
+		created  int64
+		disabled sql.NullInt64
+		ended    bool
+	)
+	err := db.rd.QueryRowContext(ctx, `SELECT `+operatorColumns+`, EXISTS (SELECT 1 FROM ended_sessions WHERE id = ?)
+		FROM operators o WHERE o.id = ?`, sessionID, operatorID).Scan(append(scanOperator(nil, &o, &tenant, &created, &disabled), &ended)...)
+	if errors.Is(err, sql.ErrNoRows) || ended {
+		return nil, gone
+	}
+	if err != nil {
+		return nil, busy(err)
+	}
+	finishOperator(&o, tenant, created, disabled)
+	return &o, nil
+}
+
+// EndSession records a signed-out session until it expires, without
+// waiting for an import that holds the write lock (see mark.go).
+func (db *DB) EndSession(ctx context.Context, sessionID string, expires time.Time) error {
+	_, err := db.record(ctx, mark{kind: endedSession, id: sessionID}, expires, time.Now())
+	return err
 }

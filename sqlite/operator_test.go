@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/sqlite"
+	"github.com/roster-dev/roster/sqlite/sqlitetest"
 )
 
 func TestOperatorsAreUniqueByFoldedNameAndDisabledEverywhere(t *testing.T) {
@@ -35,19 +37,17 @@ func TestOperatorsAreUniqueByFoldedNameAndDisabledEverywhere(t *testing.T) {
 		t.Fatalf("unknown operator: %v", err)
 	}
 
-	sess := &roster.Session{Hash: roster.HashSecret("s1"), OperatorID: "o1", Tenant: "default", CreatedAt: now, SeenAt: now}
-	if err := db.CreateSession(ctx, sess); err != nil {
-		t.Fatal(err)
+	if o, err := db.SessionOperator(ctx, "o1", "s1"); err != nil || o.Name != "Ana" || o.Tenant != "default" {
+		t.Fatalf("operator of a session: %+v %v", o, err)
 	}
-	s, op, err := db.Session(ctx, sess.Hash, now.Add(time.Hour))
-	if err != nil || op.Name != "Ana" || s.Tenant != "default" || !s.SeenAt.Equal(now.Add(time.Hour)) {
-		t.Fatalf("session: %+v %+v %v", s, op, err)
+	if _, err := db.SessionOperator(ctx, "o9", "s1"); roster.ErrorCode(err) != roster.ENOTFOUND {
+		t.Fatalf("a session of no operator: %v", err)
 	}
 	if err := db.DisableOperator(ctx, "ANA", now); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.Session(ctx, sess.Hash, now.Add(time.Hour)); roster.ErrorCode(err) != roster.ENOTFOUND {
-		t.Fatalf("a disabled operator's session: %v", err)
+	if o, err := db.SessionOperator(ctx, "o1", "s1"); err != nil || o.DisabledAt.IsZero() {
+		t.Fatalf("a disabled operator's session: %+v %v", o, err)
 	}
 	if got, _ := db.Operator(ctx, "ana"); got.DisabledAt.IsZero() {
 		t.Fatal("not disabled")
@@ -57,62 +57,50 @@ func TestOperatorsAreUniqueByFoldedNameAndDisabledEverywhere(t *testing.T) {
 	}
 }
 
-// A session lasts 8 hours after its last use, and each use (recorded at
-// most once a minute) pushes the end back; a new password ends it.
-func TestSessionsExpireWhenIdleAndEndWithANewPassword(t *testing.T) {
-	db, _ := MustOpenDB(t)
+// A signed-out session is refused, on this handle and on another one,
+// until it would have expired anyway; then its record is dropped.
+func TestEndedSessions(t *testing.T) {
+	db, path := MustOpenDB(t)
 	ctx := context.Background()
-	now := time.Unix(1_800_000_000, 0)
+	now := time.Now()
 	if err := db.CreateOperator(ctx, &roster.Operator{ID: "o1", Name: "ops", AllTenants: true, Role: roster.RoleAdmin,
 		PasswordHash: "h1", CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	hash := roster.HashSecret("s")
-	if err := db.CreateSession(ctx, &roster.Session{Hash: hash, OperatorID: "o1", CreatedAt: now, SeenAt: now}); err != nil {
+	if err := db.EndSession(ctx, "s1", now.Add(roster.SessionIdle)); err != nil {
 		t.Fatal(err)
 	}
-	// Within the minute the use is not written; the next one is.
-	if s, _, err := db.Session(ctx, hash, now.Add(30*time.Second)); err != nil || !s.SeenAt.Equal(now) {
-		t.Fatalf("%+v %v", s, err)
+	if err := db.EndSession(ctx, "s1", now.Add(roster.SessionIdle)); err != nil {
+		t.Fatalf("signed out twice: %v", err)
 	}
-	later := now.Add(roster.SessionIdle - time.Second)
-	if _, _, err := db.Session(ctx, hash, later); err != nil {
-		t.Fatalf("7h59m59s idle: %v", err)
+	if _, err := db.SessionOperator(ctx, "o1", "s1"); roster.ErrorCode(err) != roster.ENOTFOUND {
+		t.Fatalf("a signed-out session: %v", err)
 	}
-	if _, _, err := db.Session(ctx, hash, later.Add(roster.SessionIdle-time.Second)); err != nil {
-		t.Fatalf("used again before the end: %v", err)
+	if _, err := db.SessionOperator(ctx, "o1", "s2"); err != nil {
+		t.Fatalf("another session: %v", err)
 	}
-	if _, _, err := db.Session(ctx, hash, later.Add(2*roster.SessionIdle)); roster.ErrorCode(err) != roster.ENOTFOUND {
-		t.Fatalf("16 hours idle: %v", err)
-	}
-
-	fresh := roster.HashSecret("t")
-	if err := db.CreateSession(ctx, &roster.Session{Hash: fresh, OperatorID: "o1", CreatedAt: now, SeenAt: now}); err != nil {
+	db.Close()
+	other, err := sqlite.OpenExisting(ctx, path)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetSessionTenant(ctx, fresh, "default"); err != nil {
+	defer other.Close()
+	if _, err := other.SessionOperator(ctx, "o1", "s1"); roster.ErrorCode(err) != roster.ENOTFOUND {
+		t.Fatalf("a signed-out session on another handle: %v", err)
+	}
+	// An ended session that has expired is dropped by the next record.
+	sqlitetest.Exec(t, path, `UPDATE ended_sessions SET expires_at = 1`)
+	if err := other.EndSession(ctx, "s3", now.Add(roster.SessionIdle)); err != nil {
 		t.Fatal(err)
 	}
-	if s, _, err := db.Session(ctx, fresh, now); err != nil || s.Tenant != "default" {
-		t.Fatalf("picked tenant: %+v %v", s, err)
-	}
-	if err := db.SetOperatorPassword(ctx, "OPS", "h2"); err != nil {
+	other.Close()
+	third, err := sqlite.OpenExisting(ctx, path)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.Session(ctx, fresh, now); roster.ErrorCode(err) != roster.ENOTFOUND {
-		t.Fatalf("session after a new password: %v", err)
-	}
-	if o, _ := db.Operator(ctx, "ops"); o.PasswordHash != "h2" {
-		t.Fatalf("hash %q", o.PasswordHash)
-	}
-
-	third := roster.HashSecret("u")
-	db.CreateSession(ctx, &roster.Session{Hash: third, OperatorID: "o1", CreatedAt: now, SeenAt: now})
-	if err := db.DeleteSession(ctx, third); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := db.Session(ctx, third, now); roster.ErrorCode(err) != roster.ENOTFOUND {
-		t.Fatalf("signed-out session: %v", err)
+	defer third.Close()
+	if _, err := third.SessionOperator(ctx, "o1", "s1"); err != nil {
+		t.Fatalf("the expired record was kept: %v", err)
 	}
 }
 

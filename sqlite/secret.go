@@ -149,6 +149,13 @@ func (s *sealer) prepare(ctx context.Context, tx *sql.Tx, users []*roster.User) 
 	if !slices.ContainsFunc(users, hasSecret) {
 		return nil
 	}
+	return s.ready(ctx, tx)
+}
+
+// ready makes the key ready for sealing, in tx, which holds the write lock:
+// created and recorded when the directory has none, checked against the
+// record otherwise.
+func (s *sealer) ready(ctx context.Context, tx *sql.Tx) error {
 	var recorded string
 	switch err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = 'key'`).Scan(&recorded); {
 	case errors.Is(err, sql.ErrNoRows):

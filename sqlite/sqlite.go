@@ -40,10 +40,11 @@ var BusyTimeout = 10 * time.Minute
 
 // SQLite's primary result codes that the package tells apart.
 const (
-	codeBusy     = 5
-	codeLocked   = 6
-	codeCantOpen = 14
-	codeNotADB   = 26
+	codeBusy       = 5
+	codeLocked     = 6
+	codeCantOpen   = 14
+	codeConstraint = 19
+	codeNotADB     = 26
 )
 
 // DB is a directory in one SQLite file.
@@ -55,6 +56,7 @@ type DB struct {
 	fresh    bool     // a first import runs with a rollback journal (see Begin)
 	created  bool     // this Open created the directory
 	migrated []string // the migrations this Open applied
+	marks    marks    // used assertions and ended sessions not written yet
 }
 
 var _ roster.Directory = (*DB)(nil)
@@ -365,47 +367,100 @@ func isBusy(err error) bool {
 }
 
 // begin starts a write transaction, waiting while another run holds the
-// write lock for as long as ctx allows, and at most BusyTimeout. SQLite's
-// own wait does not see ctx, so the lock is asked for without waiting, and
-// asked again after growing pauses; inside the transaction, the statements
-// wait as long as BusyTimeout (with a rollback journal, a commit waits for
-// the readers that are still reading).
+// write lock for as long as ctx allows, and at most BusyTimeout (waitLock).
+// Inside the transaction, the statements wait as long as BusyTimeout (with
+// a rollback journal, a commit waits for the readers that are still
+// reading).
 func (db *DB) begin(ctx context.Context) (*sql.Tx, error) {
-	long := fmt.Sprintf("PRAGMA busy_timeout = %d", BusyTimeout.Milliseconds())
 	if _, err := db.db.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
 		return nil, err
 	}
-	fail := func(err error) (*sql.Tx, error) {
-		db.db.ExecContext(context.WithoutCancel(ctx), long)
+	var tx *sql.Tx
+	err := waitLock(ctx, func() (err error) {
+		tx, err = db.db.BeginTx(ctx, nil)
+		return err
+	})
+	if err == nil {
+		if _, err = tx.ExecContext(ctx, longBusy()); err != nil {
+			tx.Rollback()
+		}
+	}
+	if err != nil {
+		db.db.ExecContext(context.WithoutCancel(ctx), longBusy())
 		return nil, err
 	}
+	return tx, nil
+}
+
+func longBusy() string { return fmt.Sprintf("PRAGMA busy_timeout = %d", BusyTimeout.Milliseconds()) }
+
+// waitLock calls try, which asks for the write lock without waiting (the
+// connection's busy timeout is 0), until SQLite stops refusing it as busy.
+// SQLite's own wait does not see a context, so the pauses are Go's: from
+// 1 ms, growing to 50 ms, until ctx ends (cancelled: context.Canceled, so
+// Ctrl-C stops a queued import at once; deadline: the ECONFLICT "busy"
+// error) or BusyTimeout has passed.
+func waitLock(ctx context.Context, try func() error) error {
 	start, pause := time.Now(), time.Millisecond
 	for {
-		tx, err := db.db.BeginTx(ctx, nil)
-		if err == nil {
-			if _, err := tx.ExecContext(ctx, long); err != nil {
-				tx.Rollback()
-				return fail(err)
-			}
-			return tx, nil
+		err := try()
+		if !isBusy(err) {
+			return err
 		}
-		if !isBusy(err) || time.Since(start)+pause > BusyTimeout {
-			return fail(busy(err))
+		if time.Since(start)+pause > BusyTimeout {
+			return busy(err)
 		}
 		select {
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fail(roster.Errorf(roster.ECONFLICT, "the directory is busy with another run that did not finish within %s; try again when it has", time.Since(start).Round(time.Millisecond)))
+				return roster.Errorf(roster.ECONFLICT, "the directory is busy with another run that did not finish within %s; try again when it has", time.Since(start).Round(time.Millisecond))
 			}
-			return fail(ctx.Err())
+			return ctx.Err()
 		case <-time.After(pause):
 		}
 		pause = min(2*pause, 50*time.Millisecond)
 	}
 }
 
+// writeNow runs fn in a write transaction, waiting for this DB's writer
+// connection and the directory's write lock for patience at most (0: as
+// long as ctx allows, up to BusyTimeout). Unlike begin, it never waits
+// longer: it holds the connection from the start, so that giving the
+// connection back its busy timeout does not wait for an import of this
+// process that took it meanwhile. fn may run more than once, when the
+// commit itself is refused as busy.
+func (db *DB) writeNow(ctx context.Context, patience time.Duration, fn func(*sql.Tx) error) error {
+	wait := ctx
+	if patience > 0 {
+		var cancel context.CancelFunc
+		wait, cancel = context.WithTimeout(ctx, patience)
+		defer cancel()
+	}
+	conn, err := db.db.Conn(wait)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), longBusy())
+	return waitLock(wait, func() error {
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
+}
+
 // Close closes the database.
 func (db *DB) Close() error {
+	db.stopMarks()
 	err := db.rd.Close()
 	if db.fresh {
 		// Leave the directory in WAL mode for whoever opens it next;
@@ -420,8 +475,9 @@ func (db *DB) Close() error {
 // Once it holds the lock, it sees to the journal mode, from what the
 // directory holds then. A directory with users runs in WAL mode,
 // where readers never wait for a writer (an export during an import, the
-// coming server's requests). A directory with no user yet, which is about
-// to receive its first import, runs with a rollback journal until Close:
+// server's requests). A directory with no user, client or operator yet,
+// which is about to receive its first import, runs with a rollback journal
+// until Close:
 // there, every page of a bulk load is written once into the file, where
 // WAL writes it twice (to the log, then to the file), which is a sixth of
 // a million-user import; its readers may wait, but they have no user to
@@ -446,9 +502,13 @@ func (db *DB) beginWrite(ctx context.Context) (*sql.Tx, error) {
 		if err != nil {
 			return nil, err
 		}
+		// A directory with clients or operators is read by a server at
+		// any time (each token and each page reads its client or its
+		// operator), so it stays in WAL mode even before its first users.
 		var users bool
 		var mode string
-		if err := stx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&users); err != nil {
+		if err := stx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM clients)
+			OR EXISTS (SELECT 1 FROM operators)`).Scan(&users); err != nil {
 			stx.Rollback()
 			return nil, err
 		}

@@ -96,6 +96,12 @@ func (a *app) clientsCreateCmd() *cobra.Command {
 			if err := db.CreateClient(c.Context(), cl); err != nil {
 				return err
 			}
+			// The key that will sign the client's tokens, made now if the
+			// directory has none, so that a server starting later need
+			// not wait for the write lock to make it.
+			if _, err := db.SigningKey(c.Context()); err != nil {
+				return err
+			}
 			info := infoOf(cl)
 			info.ClientSecret = secret
 			if asJSON {

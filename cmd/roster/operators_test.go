@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/roster-dev/roster/password"
 	"github.com/roster-dev/roster/sqlite"
@@ -103,6 +104,13 @@ func TestServeServesTheConsoleToOperators(t *testing.T) {
 	if _, errOut, code := runStdin(t, dir, "correct horse battery\n", "operators", "create", "ana", "--all-tenants", "--role", "admin", "--password-stdin"); code != 0 {
 		t.Fatal(errOut)
 	}
+	signIn(t, startServe(t, dir), "ANA", "correct horse battery")
+}
+
+// startServe starts a real `roster serve` on a free port of the loopback
+// and returns its address, once it serves.
+func startServe(t *testing.T, dir string) string {
+	t.Helper()
 	cmd := command(t, dir, "serve", "--addr", "127.0.0.1:0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -124,9 +132,15 @@ func TestServeServesTheConsoleToOperators(t *testing.T) {
 		t.Fatal("the server ended before serving")
 	}
 	go io.Copy(io.Discard, stderr)
+	return base
+}
 
+// signIn signs an operator in to the console through its form, and
+// returns the browser, at the home page.
+func signIn(t *testing.T, base, name, password string) *http.Client {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
+	client := &http.Client{Jar: jar, Timeout: time.Minute}
 	res, err := client.Get(base + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -140,13 +154,14 @@ func TestServeServesTheConsoleToOperators(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no token in the sign-in form: %s", page)
 	}
-	res, err = client.PostForm(base+"/login", url.Values{"csrf": {string(m[1])}, "name": {"ANA"}, "password": {"correct horse battery"}})
+	res, err = client.PostForm(base+"/login", url.Values{"csrf": {string(m[1])}, "name": {name}, "password": {password}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	page, _ = io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != http.StatusOK || !strings.Contains(string(page), "Signed in as <strong>ana</strong>") {
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(page), "Signed in as <strong>") {
 		t.Fatalf("after signing in: %d %s", res.StatusCode, page)
 	}
+	return client
 }

@@ -47,12 +47,18 @@ The web console is at /: operators sign in with the names and passwords given to
 				return err
 			}
 			defer db.Close()
+			// The key that signs tokens and session cookies is read, or
+			// made, now: the one write of a start, never one of a request.
+			keys, err := roster.LoadKeys(c.Context(), db)
+			if err != nil {
+				return err
+			}
 			// One limiter for the token endpoint and the console's sign-in:
 			// a guesser gets the same few tries whichever it knocks at.
 			limiter := throttle.New(10, time.Minute)
-			con := console.New(console.Config{Directory: db, Clients: db, Operators: db, Limiter: limiter, Logger: log,
+			con := console.New(console.Config{Directory: db, Clients: db, Operators: db, Keys: keys, Limiter: limiter, Logger: log,
 				SecureCookies: strings.HasPrefix(baseURL, "https://")})
-			s := http.New(http.Config{Directory: db, Clients: db, Logger: log, BaseURL: baseURL, Limiter: limiter, Console: con,
+			s := http.New(http.Config{Directory: db, Clients: db, Keys: keys, Logger: log, BaseURL: baseURL, Limiter: limiter, Console: con,
 				MetricsToken: metricsToken, MaxUpload: int64(maxUpload), JobRetention: retention})
 			if err := s.Open(addr, cert, key); err != nil {
 				return err

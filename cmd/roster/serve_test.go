@@ -2,15 +2,20 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/roster-dev/roster/sqlite"
 )
 
 // A real `roster serve` gets SIGTERM while a request is in flight: it
@@ -155,4 +160,71 @@ func inFlight(t *testing.T, base string) int {
 	}
 	t.Fatal("no roster_http_requests_in_flight in the metrics")
 	return 0
+}
+
+// While another process holds the directory's write lock, as a long
+// import does, a real `roster serve` issues a token, takes it, and signs an
+// operator in and out: the requests are answered while the lock is still
+// held (it is released only after them). The clients give up after a
+// minute, so that a server that waited fails the test rather than hang it.
+func TestServeDoesNotWaitForAnImport(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, code := run(t, dir, "clients", "create", "hr", "--all-tenants", "--scope", "users:read", "--json")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	var cl clientInfo
+	if err := json.Unmarshal([]byte(out), &cl); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runStdin(t, dir, "correct horse battery\n", "operators", "create", "ana", "--all-tenants", "--role", "admin", "--password-stdin"); code != 0 {
+		t.Fatal(errOut)
+	}
+	base := startServe(t, dir)
+
+	db, err := sqlite.OpenExisting(context.Background(), filepath.Join(dir, "roster.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+
+	client := &http.Client{Timeout: time.Minute}
+	res, err := client.PostForm(base+"/oauth2/token", url.Values{"grant_type": {"client_credentials"},
+		"client_id": {cl.ClientID}, "client_secret": {cl.ClientSecret}})
+	if err != nil {
+		t.Fatalf("a token while an import runs: %v", err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(res.Body).Decode(&tok)
+	res.Body.Close()
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/setup", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	if res, err = client.Do(req); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("the token while an import runs: %v %v", res, err)
+	}
+	res.Body.Close()
+
+	browser := signIn(t, base, "ana", "correct horse battery")
+	res, err = browser.Get(base + "/clients")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("a page while an import runs: %v %v", res, err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no form token")
+	}
+	if res, err = browser.PostForm(base+"/logout", url.Values{"csrf": {string(m[1])}}); err != nil || res.Request.URL.Path != "/login" {
+		t.Fatalf("signing out while an import runs: %v %v", res, err)
+	}
+	res.Body.Close()
+	tx.Rollback()
 }
