@@ -5,20 +5,42 @@ import "context"
 // Directory stores the users and the reference data. The sqlite and
 // postgres packages implement it; package directorytest holds its contract
 // as one test suite that both run.
+//
+// One writer at a time: a directory runs one write transaction (Begin,
+// SetReference) at a time, across processes; a second one waits for it,
+// for as long as the caller's context allows, and at most a bound of the
+// implementation's, then fails with ECONFLICT. Readers never wait for the
+// writer: Export, Reference and Snapshot read one consistent state on
+// connections of their own, and see no write until it is committed.
 type Directory interface {
 	// Reference returns the reference data.
 	Reference(ctx context.Context) (*Reference, error)
 	// SetReference adds and updates reference data; with prune it also
 	// removes the objects ref does not declare. It reports what changed.
+	// It is a write transaction.
 	SetReference(ctx context.Context, ref *Reference, prune bool) ([]string, error)
-	// Begin starts a write transaction. Only one runs at a time: Begin
-	// waits for the other one, or fails with ECONFLICT when it waits too long.
+	// Begin starts a write transaction, waiting while another one runs
+	// (see above); ctx's cancellation or deadline ends the wait.
 	Begin(ctx context.Context) (Tx, error)
+	// Sets lists the groups (kind "group") or rooms ("room") of a tenant
+	// (the default tenant when empty), by name, with their member counts.
+	Sets(ctx context.Context, kind, tenant string) ([]Set, error)
+	// Snapshot starts a read-only transaction on one consistent state of
+	// the directory: it waits for no writer, and its writes fail. Commit
+	// and Rollback both end it.
+	Snapshot(ctx context.Context) (Tx, error)
 	// Export calls fn for every user of the tenant (all tenants when
 	// empty), sorted by tenant, lastname, firstname, then uuid, from one
-	// consistent snapshot.
-	Export(ctx context.Context, tenant string, fn func(*User) error) error
+	// consistent snapshot. Without secrets, the users' reversible secrets
+	// (SIP secrets, PINs) are left empty, and need not be readable.
+	Export(ctx context.Context, tenant string, secrets bool, fn func(*User) error) error
 	Close() error
+}
+
+// Set is a group or a room, with how many members it has.
+type Set struct {
+	Name    string `json:"name"`
+	Members int    `json:"members"`
 }
 
 // Claim is a value that only one user may hold: a username, an email, a
@@ -34,12 +56,16 @@ type Claim struct {
 type Tx interface {
 	// Reference returns the reference data as of the transaction's start.
 	Reference() *Reference
-	// CountUsers returns the number of users in the directory.
-	CountUsers(ctx context.Context) (int, error)
+	// HasUsers says whether the directory holds any user (counting them
+	// would read a whole index of a large directory).
+	HasUsers(ctx context.Context) (bool, error)
 	// Owners returns, for each claim that a user holds, that user's ID.
 	Owners(ctx context.Context, claims []Claim) (map[Claim]int64, error)
 	// Users loads users with all their resources and memberships.
 	Users(ctx context.Context, ids []int64) (map[int64]*User, error)
+	// UserNames loads only what names users (uuid, tenant, names, username,
+	// email), for listing them.
+	UserNames(ctx context.Context, ids []int64) (map[int64]*User, error)
 	// Numbers returns the numbers used in a context for a key (exten,
 	// incall_exten or voicemail_number), for generating free ones.
 	Numbers(ctx context.Context, key, tenant, context string) (map[string]bool, error)

@@ -12,6 +12,7 @@ const (
 	ECONFLICT   = "conflict"   // the directory holds something in the way
 	ENOTFOUND   = "not_found"  // a referenced object does not exist
 	EUNREADABLE = "unreadable" // a file could not be read
+	EUNWRITABLE = "unwritable" // a file could not be written
 	EINTERNAL   = "internal"   // a bug or a failure of the machine
 )
 

@@ -19,16 +19,21 @@ import (
 // ASCII, which nearly every real identity is, takes a fast path that does
 // not allocate when the value is already lower case.
 func FoldIdentity(s string) string {
-	ascii := true
+	upper := false
 	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return foldUnicode(s)
 		}
+		upper = upper || 'A' <= c && c <= 'Z'
 	}
-	if ascii {
-		return strings.ToLower(s)
+	if !upper {
+		return s
 	}
+	return strings.ToLower(s)
+}
+
+func foldUnicode(s string) string {
 	// NFKC before folding maps compatibility forms; folding can produce
 	// characters that compose differently, so normalise again after.
 	return norm.NFKC.String(cases.Fold().String(norm.NFKC.String(s)))

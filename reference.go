@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,38 +11,38 @@ import (
 // at and imports never create. It is small (dozens to thousands of
 // objects), so it is loaded whole and looked up in memory.
 type Reference struct {
-	Tenants []Tenant `yaml:"tenants"`
+	Tenants []Tenant `json:"tenants" yaml:"tenants"`
 }
 
 // Tenant is an isolated customer of the platform with its own reference
 // objects.
 type Tenant struct {
-	ID   int64  `yaml:"id,omitempty"`
-	Name string `yaml:"name"`
+	ID   int64  `json:"id,omitempty" yaml:"id,omitempty"`
+	Name string `json:"name" yaml:"name"`
 	// DefaultRole is given to users of the tenant that name no role.
-	DefaultRole     string    `yaml:"default_role,omitempty"`
-	Contexts        []Context `yaml:"contexts,omitempty"`
-	Roles           []Object  `yaml:"roles,omitempty"`
-	CTIProfiles     []Object  `yaml:"cti_profiles,omitempty"`
-	CallPermissions []Object  `yaml:"call_permissions,omitempty"`
-	SkillGroups     []Object  `yaml:"skill_groups,omitempty"`
-	Desks           []Object  `yaml:"desks,omitempty"`
+	DefaultRole     string    `json:"default_role,omitempty" yaml:"default_role,omitempty"`
+	Contexts        []Context `json:"contexts,omitempty" yaml:"contexts,omitempty"`
+	Roles           []Object  `json:"roles,omitempty" yaml:"roles,omitempty"`
+	CTIProfiles     []Object  `json:"cti_profiles,omitempty" yaml:"cti_profiles,omitempty"`
+	CallPermissions []Object  `json:"call_permissions,omitempty" yaml:"call_permissions,omitempty"`
+	SkillGroups     []Object  `json:"skill_groups,omitempty" yaml:"skill_groups,omitempty"`
+	Desks           []Object  `json:"desks,omitempty" yaml:"desks,omitempty"`
 }
 
 // Object is a named reference object. Files may refer to it by name or by
 // its numeric ID.
 type Object struct {
-	ID   int64  `yaml:"id,omitempty"`
-	Name string `yaml:"name"`
+	ID   int64  `json:"id,omitempty" yaml:"id,omitempty"`
+	Name string `json:"name" yaml:"name"`
 }
 
 // Context is a dial plan context: internal contexts hold extensions of
 // lines and voicemail boxes, incall contexts hold incoming numbers.
 type Context struct {
-	ID     int64    `yaml:"id,omitempty"`
-	Name   string   `yaml:"name"`
-	Kind   string   `yaml:"kind"`
-	Ranges []string `yaml:"ranges,omitempty"`
+	ID     int64    `json:"id,omitempty" yaml:"id,omitempty"`
+	Name   string   `json:"name" yaml:"name"`
+	Kind   string   `json:"kind" yaml:"kind"`
+	Ranges []string `json:"ranges,omitempty" yaml:"ranges,omitempty"`
 }
 
 // Context kinds.
@@ -92,6 +93,34 @@ func (r *Reference) Tenant(ref string) *Tenant {
 		}
 	}
 	return nil
+}
+
+// Only returns the reference data of one named tenant (by name or ID),
+// as a client or operator bound to it sees them: no tenant at all when it
+// does not exist.
+func (r *Reference) Only(tenant string) *Reference {
+	out := &Reference{Tenants: []Tenant{}}
+	if t := r.Tenant(tenant); t != nil {
+		out.Tenants = append(out.Tenants, *t)
+	}
+	return out
+}
+
+// TenantName finds a tenant of a directory by name or numeric ID, as a
+// command or a form names it, and returns its name as stored; EINVALID
+// when the directory has no such tenant.
+func TenantName(ctx context.Context, d interface {
+	Reference(context.Context) (*Reference, error)
+}, name string) (string, error) {
+	ref, err := d.Reference(ctx)
+	if err != nil {
+		return "", err
+	}
+	t := ref.Tenant(name)
+	if t == nil || name == "" {
+		return "", Errorf(EINVALID, "no tenant %q in the directory", name)
+	}
+	return t.Name, nil
 }
 
 // Lookup finds an object of a kind in the tenant by name (case-insensitive)

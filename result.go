@@ -84,8 +84,11 @@ type Result struct {
 	IgnoredColumns []IgnoredColumn `json:"ignored_columns"`
 	NotFound       *[]NotFound     `json:"not_found,omitempty"`
 	// NotApplied lists the rows after --max-errors stopped a partial run.
-	NotApplied []int     `json:"not_applied,omitempty"`
+	NotApplied []int `json:"not_applied,omitempty"`
+	// Errors are the first problems found (at most a thousand: a file can
+	// have millions); ErrorCount counts them all.
 	Errors     []Problem `json:"errors"`
+	ErrorCount int       `json:"error_count"`
 	Plan       []Step    `json:"plan,omitempty"`
 	Reports    *Reports  `json:"reports,omitempty"`
 }

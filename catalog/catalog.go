@@ -9,7 +9,6 @@ package catalog
 
 import (
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -275,15 +274,15 @@ func columns() []*Column {
 	return []*Column{
 		col("uuid", []string{"id", "user_uuid"}, User, UUID, Column{Doc: "On import, keep this UUID instead of generating one; the key of updates."}, text(func(u *roster.User) *string { return &u.UUID })),
 		col("tenant", []string{"entity_id", "entity", "tenant_id"}, User, Ref, Column{Kind: roster.KindTenant, Default: "the default tenant", Doc: "Tenant name or numeric id."}, text(func(u *roster.User) *string { return &u.Tenant })),
-		col("firstname", []string{"first_name", "givenname"}, User, Text, Column{Max: 128, Required: true, Doc: "Required unless display_name has a value."}, text(func(u *roster.User) *string { return &u.Firstname })),
+		col("firstname", []string{"first_name", "givenname"}, User, Text, Column{Max: 128, Required: true, Doc: "Required unless display_name or username has a value."}, text(func(u *roster.User) *string { return &u.Firstname })),
 		col("lastname", []string{"last_name", "surname", "familyname"}, User, Text, Column{Max: 128}, text(func(u *roster.User) *string { return &u.Lastname })),
-		col("display_name", []string{"name", "fullname"}, User, Text, Column{Max: 256, Default: `"firstname lastname"`}, text(func(u *roster.User) *string { return &u.DisplayName })),
+		col("display_name", []string{"name", "fullname"}, User, Text, Column{Max: 256, Default: `"firstname lastname", else the username`}, text(func(u *roster.User) *string { return &u.DisplayName })),
 		col("username", []string{"login", "login_name", "loginname", "user_name", "trueconf_id"}, User, Text, Column{Doc: "2 to 64 of A-Z a-z 0-9 . _ @ + -; unique across all tenants, whatever the case."}, text(func(u *roster.User) *string { return &u.Username })),
 		col("email", []string{"mail", "e_mail", "email_address"}, User, Email, Column{Doc: "Unique across all tenants, whatever the case."}, text(func(u *roster.User) *string { return &u.Email })),
 		col("password", nil, User, Text, Column{Min: 4, Max: 64, Secret: true, Raw: true, Doc: "4 to 64 characters; stored only as an argon2id hash, never exported."}, text(func(u *roster.User) *string { return &u.Password })),
 		col("password_hash", nil, User, Hash, Column{Secret: true, Doc: "An argon2id PHC string or a bcrypt hash ($2a$, $2b$, $2y$); not together with password."}, text(func(u *roster.User) *string { return &u.PasswordHash })),
 		col("language", []string{"locale"}, User, Enum, Column{Values: languages}, text(func(u *roster.User) *string { return &u.Language })),
-		col("mobile_phone_number", []string{"mobile", "mobile_phone"}, User, Phone, Column{Doc: "Digits, * and #, optionally after +; spaces, dashes, dots and brackets are removed."}, text(func(u *roster.User) *string { return &u.MobilePhoneNumber })),
+		col("mobile_phone_number", []string{"mobile", "mobile_phone", "phone", "cell", "cellphone"}, User, Phone, Column{Doc: "Digits, * and #, optionally after +; spaces, dashes, dots and brackets are removed."}, text(func(u *roster.User) *string { return &u.MobilePhoneNumber })),
 		col("outgoing_caller_id", []string{"caller_id"}, User, Text, Column{Max: 80}, text(func(u *roster.User) *string { return &u.OutgoingCallerID })),
 		col("enabled", []string{"active", "is_active"}, User, Bool, Column{Default: "1"}, flag(func(u *roster.User) *bool { return &u.Enabled })),
 		col("supervision_enabled", nil, User, Bool, Column{Default: "1"}, flag(func(u *roster.User) *bool { return &u.SupervisionEnabled })),
@@ -379,9 +378,10 @@ func splitList(v, sep string) []string {
 		return nil
 	}
 	var out []string
+	var seen repeats
 	for item := range strings.SplitSeq(v, sep) {
 		item = strings.TrimSpace(item)
-		if item == "" || slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, item) }) {
+		if item == "" || seen.repeat(item) {
 			continue
 		}
 		out = append(out, item)

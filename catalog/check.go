@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/gif" // pictures may be GIF
@@ -9,7 +10,6 @@ import (
 	_ "image/png"
 	"io"
 	"io/fs"
-	"net/http"
 	"path"
 	"slices"
 	"strconv"
@@ -64,7 +64,12 @@ type Checker struct {
 	seen [numKeys]*keySet
 	rec  *Record
 	sink int32 // what Prefetch read, kept so that the reads are not dropped
+	// decoding holds a place for each picture being decoded.
+	decoding chan struct{}
 }
+
+// pictureKinds are the formats of pictures, as package image names them.
+var pictureKinds = []string{"png", "jpeg", "gif", "webp"}
 
 // keyColumns are the columns whose values make each key.
 var keyColumns = [numKeys]*Column{KeyUUID: colUUID, KeyUsername: colUsername, KeyEmail: colEmail,
@@ -98,7 +103,7 @@ func NewChecker(h *Header, opt CheckOptions) *Checker {
 	if opt.Reference == nil {
 		opt.Reference = roster.DefaultReference()
 	}
-	k := &Checker{h: h, opt: opt, rec: NewRecord()}
+	k := &Checker{h: h, opt: opt, rec: NewRecord(), decoding: make(chan struct{}, 2)}
 	for i := range k.seen {
 		k.seen[i] = newKeySet()
 	}
@@ -213,12 +218,10 @@ func (k *Checker) leftOut(cells []string, p *problems) {
 	}
 }
 
-// keyValue is the value of a row that must be unique under a key: names
-// without regard to case, numbers within their context.
+// keyValue is the value of a row that must be unique under a key:
+// usernames and emails as identities, numbers within their context.
 func keyValue(key Key, v []string) string {
 	switch key {
-	case KeyUUID, KeyUsername, KeyEmail:
-		return strings.ToLower(v[keyColumns[key].Index])
 	case KeyExten:
 		if e := v[colExten.Index]; e != "auto" {
 			return scoped(v[colContext.Index], e)
@@ -229,7 +232,7 @@ func keyValue(key Key, v []string) string {
 	case KeyVoicemailNumber:
 		return scoped(v[colVMContext.Index], v[colVMNumber.Index])
 	}
-	return v[keyColumns[key].Index]
+	return identity(key, v[keyColumns[key].Index])
 }
 
 // Prefetch reads ahead the memory that Unique will look at for r. The
@@ -350,8 +353,8 @@ func Required(values []string, failed []bool, add func(c *Column, value, message
 			}
 		}
 	}
-	if !has(colFirstname) && !has(colDisplayName) {
-		add(colFirstname, "", "required: give firstname or display_name")
+	if !has(colFirstname) && !has(colDisplayName) && !has(colUsername) {
+		add(colFirstname, "", "required: give firstname, display_name or username")
 	}
 	if values[colProtocol.Index] == "custom" && !has(colCustom) {
 		add(colCustom, "", "required for a custom line")
@@ -381,10 +384,19 @@ func (k *Checker) Reserve(rows int) {
 
 // Taken says whether a row of the file uses a value of a key, so that
 // generated values can avoid it. Extension keys are ScopedKey(context, n).
-func (k *Checker) Taken(key Key, val string) bool { return k.seen[key].has(val) }
+func (k *Checker) Taken(key Key, val string) bool { return k.seen[key].has(identity(key, val)) }
 
 // Claim records a generated value as used by a row.
-func (k *Checker) Claim(key Key, val string, row int) { k.seen[key].claim(val, row) }
+func (k *Checker) Claim(key Key, val string, row int) { k.seen[key].claim(identity(key, val), row) }
+
+// identity is the form in which a key's values are compared: usernames and
+// emails as roster.FoldIdentity says, the other keys as they are.
+func identity(key Key, val string) string {
+	if key == KeyUsername || key == KeyEmail {
+		return roster.FoldIdentity(val)
+	}
+	return val
+}
 
 // ScopedKey is the key of a number in a context.
 func ScopedKey(context, number string) string { return scoped(context, number) }
@@ -395,7 +407,7 @@ func ScopedKey(context, number string) string { return scoped(context, number) }
 func (k *Checker) Prime(cells []string, row int) {
 	if c := k.h.Cell(cells, colUsername); c != "" {
 		if v, msg := colUsername.Normalize(c); msg == "" {
-			k.prime(KeyUsername, strings.ToLower(v), row)
+			k.Claim(KeyUsername, v, row)
 		}
 	}
 	exten, _ := colExten.Normalize(k.h.Cell(cells, colExten))
@@ -406,12 +418,10 @@ func (k *Checker) Prime(cells []string, row int) {
 	tenantRef, _ := colTenant.Normalize(k.h.Cell(cells, colTenant))
 	if t := k.opt.Reference.Tenant(tenantRef); t != nil {
 		if ctx := t.Context(ctxName); ctx != nil {
-			k.prime(KeyExten, scoped(ctx.Name, exten), row)
+			k.Claim(KeyExten, scoped(ctx.Name, exten), row)
 		}
 	}
 }
-
-func (k *Checker) prime(key Key, val string, row int) { k.seen[key].claim(val, row) }
 
 // picture reads and checks the file an avatar cell names.
 func (k *Checker) picture(name string) (*roster.Picture, string) {
@@ -426,6 +436,11 @@ func (k *Checker) picture(name string) (*roster.Picture, string) {
 	if k.opt.Assets == nil {
 		return nil, "pictures can only be read beside a file on disk or inside a ZIP"
 	}
+	// Only a regular file: opening a named pipe would wait for a writer
+	// for ever.
+	if st, err := fs.Stat(k.opt.Assets, clean); err != nil || !st.Mode().IsRegular() {
+		return nil, "no such picture beside the file"
+	}
 	f, err := k.opt.Assets.Open(clean)
 	if err != nil {
 		return nil, "no such picture beside the file"
@@ -438,25 +453,31 @@ func (k *Checker) picture(name string) (*roster.Picture, string) {
 	if len(data) > MaxPictureBytes {
 		return nil, "the picture is larger than 1 MiB"
 	}
-	var kind string
-	switch http.DetectContentType(data) {
-	case "image/png":
-		kind = "png"
-	case "image/jpeg":
-		kind = "jpeg"
-	case "image/gif":
-		kind = "gif"
-	case "image/webp":
-		kind = "webp"
-	default:
+	// The dimensions first, from the header, so that a picture that
+	// declares more pixels than allowed is refused before they are
+	// allocated; then the whole picture, so that its data is checked too,
+	// not only its first bytes.
+	cfg, kind, err := image.DecodeConfig(bytes.NewReader(data))
+	switch {
+	case errors.Is(err, image.ErrFormat) || err == nil && !slices.Contains(pictureKinds, kind):
 		return nil, "not a PNG, JPEG, GIF or WebP picture"
+	case err != nil:
+		return nil, "the picture is damaged: " + err.Error()
+	case cfg.Width < 1 || cfg.Height < 1:
+		return nil, "the picture is empty: it has no pixels"
+	case cfg.Width > MaxPictureSide || cfg.Height > MaxPictureSide:
+		return nil, fmt.Sprintf("the picture is %d×%d; at most %d×%d is allowed", cfg.Width, cfg.Height, MaxPictureSide, MaxPictureSide)
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	// A picture of 4096×4096 takes up to 128 MiB decoded: a few at a
+	// time, however many rows are checked at once.
+	k.decoding <- struct{}{}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	<-k.decoding
 	if err != nil {
 		return nil, "the picture is damaged: " + err.Error()
 	}
-	if cfg.Width > MaxPictureSide || cfg.Height > MaxPictureSide {
-		return nil, fmt.Sprintf("the picture is %d×%d; at most 4096×4096 is allowed", cfg.Width, cfg.Height)
+	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		return nil, fmt.Sprintf("the picture is damaged: its header says %d×%d, its data %d×%d", cfg.Width, cfg.Height, b.Dx(), b.Dy())
 	}
 	return &roster.Picture{Type: kind, Data: data}, ""
 }

@@ -46,7 +46,7 @@ func (c *Column) Describe() string {
 func (c *Column) Requirement() string {
 	switch {
 	case c.Name == "firstname":
-		return "yes, unless display_name has a value"
+		return "yes, unless display_name or username has a value"
 	case c.Required && c.Resource == User:
 		return "yes"
 	case c.Required:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/roster-dev/roster"
 )
@@ -220,21 +221,33 @@ func (h *Header) Stray(cells []string, fn func(i int)) {
 	}
 }
 
-// Hint returns the known column nearest to an unknown header, or "" when
-// none is near enough to be a likely typo.
+// Hint returns the known column nearest to an unknown header when it is
+// near enough to be a slip of the keyboard, or "": at most one letter
+// added, left out, changed, or two next to each other swapped, in a name of
+// three to seven letters; at most two such slips in a longer one. A name of
+// one or two letters gets no hint: any column would be as near. The first
+// letter must be the same, as it is in nearly every typo: "usrname" is
+// username, not surname, and "fname" is not the display name.
 func Hint(header string) string {
 	n := normalize(header)
-	best, bestDist := "", len(n)/3+1
-	if bestDist < 2 {
-		bestDist = 2
+	limit := 1
+	switch size := utf8.RuneCountInString(n); {
+	case size < 3:
+		return ""
+	case size >= 8:
+		limit = 2
 	}
-	bestDist++
 	names := make([]string, 0, len(byName))
 	for k := range byName {
 		names = append(names, k)
 	}
 	sort.Strings(names)
+	best, bestDist := "", limit+1
+	first, _ := utf8.DecodeRuneInString(n)
 	for _, k := range names {
+		if r, _ := utf8.DecodeRuneInString(k); r != first {
+			continue
+		}
 		if d := distance(n, k); d < bestDist {
 			best, bestDist = byName[k].Name, d
 		}
@@ -249,9 +262,12 @@ func hintSuffix(name string) string {
 	return ""
 }
 
-// distance is the Levenshtein distance between two strings.
+// distance is the Damerau-Levenshtein distance between two strings (its
+// optimal string alignment form): how many letters must be added, removed,
+// changed, or swapped with the next one, to turn a into b.
 func distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
+	prev2 := make([]int, len(rb)+1) // the row before prev, for swaps
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
 	for j := range prev {
@@ -265,8 +281,11 @@ func distance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(rb)]
 }

@@ -8,10 +8,20 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
+
+// MaxCell is the most a list may hold, in UTF-16 code units: what an XLSX
+// cell holds, so that an export keeps the whole list. (Other values are
+// far shorter.)
+const MaxCell = 32767
+
+// maxEmail is the longest address SMTP carries (RFC 5321: a path of 256
+// octets, less its angle brackets).
+const maxEmail = 254
 
 // Normalize checks a cell against the column's type and rules and returns
 // the value as roster stores it. A problem comes back as a plain-language
@@ -23,6 +33,16 @@ func (c *Column) Normalize(cell string) (string, string) {
 	}
 	if v == "" {
 		return "", ""
+	}
+	switch c.Type {
+	case Text, Email, List, Ref:
+		// What a person types: NFC, every character visible. Emails are
+		// identities, in which even a joiner between letters would make
+		// two addresses that look the same.
+		var msg string
+		if v, msg = cleanText(v, c.Type != Email, c.Secret); msg != "" {
+			return "", msg
+		}
 	}
 	switch c.Type {
 	case Text:
@@ -66,6 +86,9 @@ func (c *Column) Normalize(cell string) (string, string) {
 			return "", lengthMessage(c.Min, c.Max, "digits")
 		}
 	case Email:
+		if len(v) > maxEmail && utf8.RuneCountInString(v) > maxEmail {
+			return "", fmt.Sprintf("must be at most %d characters long", maxEmail)
+		}
 		e, ok := email(v)
 		if !ok {
 			return "", "not a valid email address"
@@ -85,6 +108,9 @@ func (c *Column) Normalize(cell string) (string, string) {
 		}
 		return "", "must be one of " + strings.Join(c.Values, ", ")
 	case List:
+		if len(v) > MaxCell && utf16Len(v) > MaxCell {
+			return "", fmt.Sprintf("is longer than a spreadsheet cell can hold (%d characters)", MaxCell)
+		}
 		if normalList(v, c.Sep) {
 			return v, ""
 		}
@@ -105,6 +131,15 @@ func (c *Column) Normalize(cell string) (string, string) {
 		}
 	}
 	return v, ""
+}
+
+// utf16Len is the length of s in UTF-16 code units, as spreadsheets count.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 func lengthMessage(min, max int, unit string) string {
@@ -154,27 +189,63 @@ func allDigits(s string) bool {
 // it back: no empty item, no white space around an item, no repeat. Most
 // cells are, and they are then kept without splitting and joining them.
 func normalList(v, sep string) bool {
-	for rest := v; ; {
-		item, after, more := strings.Cut(rest, sep)
-		if item == "" || item != strings.TrimSpace(item) {
+	var seen repeats
+	for item := range strings.SplitSeq(v, sep) {
+		if item == "" || item != strings.TrimSpace(item) || seen.repeat(item) {
 			return false
 		}
-		// A repeat of this item later in the list?
-		for r := after; more && r != ""; {
-			var other string
-			other, r, _ = strings.Cut(r, sep)
-			if strings.EqualFold(strings.TrimSpace(other), item) {
-				return false
-			}
-			if r == "" {
-				break
-			}
-		}
-		if !more {
-			return true
-		}
-		rest = after
 	}
+	return true
+}
+
+// repeats remembers the items of a list, to tell an item that repeats an
+// earlier one but for case (strings.EqualFold). Most lists are short and
+// are scanned; a long one gets a map, so that a cell of thousands of items
+// takes linear time, not quadratic.
+type repeats struct {
+	few  [16]string
+	n    int
+	keys map[string]bool // by foldKey, once few is full
+}
+
+func (r *repeats) repeat(item string) bool {
+	if r.keys == nil {
+		for _, o := range r.few[:r.n] {
+			if strings.EqualFold(o, item) {
+				return true
+			}
+		}
+		if r.n < len(r.few) {
+			r.few[r.n] = item
+			r.n++
+			return false
+		}
+		r.keys = map[string]bool{}
+		for _, o := range r.few {
+			r.keys[foldKey(o)] = true
+		}
+	}
+	k := foldKey(item)
+	if r.keys[k] {
+		return true
+	}
+	r.keys[k] = true
+	return false
+}
+
+// foldKey maps each character of s to the smallest of the characters that
+// simple case folding makes it equal to: two strings have the same key
+// exactly when strings.EqualFold says they are equal.
+func foldKey(s string) string {
+	b := make([]rune, 0, len(s))
+	for _, r := range s {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		b = append(b, m)
+	}
+	return string(b)
 }
 
 // phoneDigits removes the spaces, dashes, dots and brackets people write

@@ -1,7 +1,9 @@
 package catalog_test
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/roster-dev/roster/catalog"
@@ -85,5 +87,29 @@ func TestAnEmptyValueIsNoClaim(t *testing.T) {
 	k.Claim(catalog.KeyUsername, "ann", 3)
 	if !k.Taken(catalog.KeyUsername, "ann") {
 		t.Error("a claimed username is not taken")
+	}
+}
+
+// TestValuesFitASpreadsheetCell: a list longer than an XLSX cell holds,
+// which an XLSX export would cut, and an email longer than SMTP carries
+// are refused.
+func TestValuesFitASpreadsheetCell(t *testing.T) {
+	var items []string
+	for i := range 5000 {
+		items = append(items, fmt.Sprintf("tag%05d", i))
+	}
+	for _, c := range []struct {
+		column, cell string
+		ok           bool
+	}{
+		{"tags", strings.Join(items[:3640], ","), true}, // 32,759 characters
+		{"tags", strings.Join(items, ","), false},
+		{"groups", strings.Repeat("😀", 16384), false}, // 32,768 UTF-16 units
+		{"email", strings.Repeat("a", 64) + "@" + strings.Repeat("b", 185) + ".com", true},
+		{"email", strings.Repeat("a", 64) + "@" + strings.Repeat("b", 186) + ".com", false},
+	} {
+		if _, msg := catalog.Lookup(c.column).Normalize(c.cell); (msg == "") != c.ok {
+			t.Errorf("%s of %d characters: %q, want accepted %v", c.column, len(c.cell), msg, c.ok)
+		}
 	}
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/opentx"
 	"github.com/roster-dev/roster/seal"
 )
 
@@ -70,12 +71,17 @@ func Redact(s string) string {
 	return u.String()
 }
 
-// Options says where a directory's key lives.
+// Options says where a directory's key lives, and whether a missing
+// directory is made.
 type Options struct {
 	// KeyFile holds the key that seals the directory's secrets. It is
 	// created, mode 0600, when a secret is first sealed; a directory that
 	// has sealed secrets opens only with it.
 	KeyFile string
+	// Create makes the directory in a schema that has none yet: for the
+	// commands that write. Without it, such a schema is refused, so that a
+	// mistyped URL is told instead of read as a new, empty directory.
+	Create bool
 }
 
 // DB is a directory in a PostgreSQL schema.
@@ -86,14 +92,19 @@ type DB struct {
 	schema  int32 // the schema's oid, the second half of the lock key
 	keyFile string
 
+	created  bool     // this Open created the directory
+	migrated []string // the migrations this Open applied
+
+	open opentx.Set
+
 	mu     sync.Mutex
 	sealer *seal.Sealer // nil until a secret is sealed or opened
 }
 
 var _ roster.Directory = (*DB)(nil)
 
-// Open connects to the directory at a postgres:// URL, and creates,
-// migrates and seeds it when needed.
+// Open connects to the directory at a postgres:// URL and migrates it when
+// it is behind; with opt.Create, it also creates and seeds a missing one.
 func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(dbURL)
 	if err != nil {
@@ -107,7 +118,7 @@ func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{pool: pool, name: Redact(dbURL), keyFile: opt.KeyFile, wait: LockTimeout}
-	if err := db.prepare(ctx); err != nil {
+	if err := db.prepare(ctx, opt); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -115,7 +126,7 @@ func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 }
 
 // prepare finds the schema, migrates it and checks the key.
-func (db *DB) prepare(ctx context.Context) error {
+func (db *DB) prepare(ctx context.Context, opt Options) error {
 	var schema *string
 	var oid *int64
 	err := db.pool.QueryRow(ctx, `SELECT current_schema(), (SELECT oid FROM pg_namespace WHERE nspname = current_schema())::bigint`).Scan(&schema, &oid)
@@ -129,14 +140,16 @@ func (db *DB) prepare(ctx context.Context) error {
 		return roster.Errorf(roster.EINVALID, "%s: the search_path names no schema that exists; create it first", db.name)
 	}
 	db.schema = int32(*oid)
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, opt); err != nil {
 		return err
 	}
 	return db.checkKey(ctx)
 }
 
-// Close closes the directory's connections.
+// Close rolls back the transactions left open and closes the directory's
+// connections.
 func (db *DB) Close() error {
+	db.open.RollbackAll()
 	db.pool.Close()
 	return nil
 }
@@ -166,16 +179,23 @@ func (db *DB) lock(ctx context.Context, tx pgx.Tx) error {
 // migrate applies the embedded migrations not applied yet, in one
 // transaction under the directory's lock, and seeds a new directory with
 // the default reference data. A directory that is up to date is only read:
-// opening it waits for nobody. One that a newer roster migrated is refused.
-func (db *DB) migrate(ctx context.Context) error {
+// opening it waits for nobody. One that a newer roster migrated is refused,
+// and so is a schema that holds other tables than a directory's: it is
+// another program's, and roster adds nothing to it.
+func (db *DB) migrate(ctx context.Context, opt Options) error {
 	names, err := fs.Glob(migrations, "migration/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
-	applied, err := appliedMigrations(ctx, db.pool)
+	applied, err := appliedMigrations(ctx, db.pool, db.schema)
 	if err != nil {
 		return err
+	}
+	if applied == nil {
+		if err := db.empty(ctx, db.pool, opt.Create); err != nil {
+			return err
+		}
 	}
 	if done, err := db.upToDate(names, applied); done || err != nil {
 		return err
@@ -188,14 +208,19 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err := db.lock(ctx, tx); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS migrations (name text PRIMARY KEY)`); err != nil {
-		return err
-	}
 	// Another process may have migrated while this one waited.
-	if applied, err = appliedMigrations(ctx, tx); err != nil {
+	if applied, err = appliedMigrations(ctx, tx, db.schema); err != nil {
 		return err
 	}
 	if done, err := db.upToDate(names, applied); done || err != nil {
+		return err
+	}
+	if applied == nil {
+		if err := db.empty(ctx, tx, opt.Create); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS migrations (name text PRIMARY KEY)`); err != nil {
 		return err
 	}
 	fresh := false
@@ -214,6 +239,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			return err
 		}
 		fresh = fresh || strings.HasSuffix(name, "0001_directory.sql")
+		db.migrated = append(db.migrated, strings.TrimSuffix(migrationName(name), ".sql"))
 	}
 	if fresh {
 		if _, err := setReference(ctx, tx, roster.DefaultReference(), false); err != nil {
@@ -221,7 +247,37 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		slog.Debug("created directory", "db", db.name)
 	}
+	db.created = fresh
 	return tx.Commit(ctx)
+}
+
+// empty checks a schema that holds no directory: it must hold no table at
+// all, and be one that may be given a directory (create).
+func (db *DB) empty(ctx context.Context, q querier, create bool) error {
+	var tables int
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM pg_class WHERE relnamespace = $1::oid AND relkind IN ('r', 'p', 'v', 'm', 'f')`,
+		uint32(db.schema)).Scan(&tables); err != nil {
+		return err
+	}
+	switch {
+	case tables > 0:
+		return roster.Errorf(roster.EINVALID, "%s is not a roster directory: its schema holds other tables; name an empty schema with ?search_path=NAME", db.name)
+	case !create:
+		return roster.Errorf(roster.ENOTFOUND, "there is no directory in %s; roster init --db postgres://… creates one there (or name another with --db)", db.name)
+	}
+	return nil
+}
+
+// Created says whether this Open created the directory.
+func (db *DB) Created() bool { return db.created }
+
+// Migrated lists the migrations this Open applied to an existing
+// directory, by name.
+func (db *DB) Migrated() []string {
+	if db.created {
+		return nil
+	}
+	return db.migrated
 }
 
 // migrationName is the name a migration is recorded under: its file name.
@@ -248,18 +304,23 @@ type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
-// appliedMigrations lists the migrations applied to the schema, none when
+// appliedMigrations lists the migrations applied to the schema, nil when
 // it has no directory yet.
-func appliedMigrations(ctx context.Context, q querier) ([]string, error) {
+func appliedMigrations(ctx context.Context, q querier, schema int32) ([]string, error) {
 	var exists bool
-	if err := q.QueryRow(ctx, `SELECT to_regclass('migrations') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = $1::oid AND relname = 'migrations')`,
+		uint32(schema)).Scan(&exists); err != nil || !exists {
 		return nil, err
 	}
 	rows, err := q.Query(ctx, `SELECT name FROM migrations ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if names == nil && err == nil {
+		names = []string{}
+	}
+	return names, err
 }
 
 // Begin starts a write transaction holding the directory's write lock.
@@ -278,17 +339,66 @@ func (db *DB) Begin(ctx context.Context) (roster.Tx, error) {
 		return nil, err
 	}
 	t.index()
+	db.open.Add(t)
+	return t, nil
+}
+
+// Snapshot starts a read-only transaction on one state of the directory:
+// a repeatable-read snapshot, which takes no lock, so that it never waits
+// for a writer nor makes one wait. Its writes fail.
+func (db *DB) Snapshot(ctx context.Context) (roster.Tx, error) {
+	return db.snapshot(ctx)
+}
+
+func (db *DB) snapshot(ctx context.Context) (*Tx, error) {
+	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, err
+	}
+	t := &Tx{tx: ptx, ctx: ctx, db: db, readOnly: true}
+	if t.ref, err = loadReference(ctx, ptx); err != nil {
+		ptx.Rollback(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	t.index()
+	db.open.Add(t)
 	return t, nil
 }
 
 // Reference returns the reference data.
 func (db *DB) Reference(ctx context.Context) (*roster.Reference, error) {
-	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	t, err := db.snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	return loadReference(ctx, tx)
+	defer t.Rollback()
+	return t.ref, nil
+}
+
+// Sets lists the groups or rooms of a tenant with their member counts,
+// from a snapshot.
+func (db *DB) Sets(ctx context.Context, kind, tenant string) ([]roster.Set, error) {
+	t, err := db.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Rollback()
+	tid, err := t.tenantOf(tenant)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.Query(ctx, `SELECT s.name, (SELECT count(*) FROM members m WHERE m.set_id = s.id)
+		FROM sets s WHERE s.tenant_id = $1 AND s.kind = $2 ORDER BY lower(s.name COLLATE "C"), s.name COLLATE "C"`, tid, kind)
+	if err != nil {
+		return nil, err
+	}
+	out := []roster.Set{}
+	var set roster.Set
+	_, err = pgx.ForEachRow(rows, []any{&set.Name, &set.Members}, func() error {
+		out = append(out, set)
+		return nil
+	})
+	return out, err
 }
 
 // SetReference applies declared reference data, under the write lock.

@@ -35,13 +35,39 @@ func (t *Tx) Users(ctx context.Context, ids []int64) (map[int64]*roster.User, er
 		if err != nil {
 			return nil, err
 		}
-		u, err := sc.user(names, t.db)
+		u, err := sc.user(names, t.db.unseal)
 		if err != nil {
 			return nil, err
 		}
 		out[u.ID] = u
 	}
 	return out, rows.Err()
+}
+
+// UserNames loads what names users: uuid, tenant, names, username and
+// email, for listing them and planning deletions without their lists or
+// their sealed secrets.
+func (t *Tx) UserNames(ctx context.Context, ids []int64) (map[int64]*roster.User, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.settle(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.Query(ctx, `SELECT id, uuid, tenant_id, firstname, lastname, display_name,
+		coalesce(username, ''), coalesce(email, '') FROM users WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*roster.User, len(ids))
+	var u roster.User
+	var tenant int64
+	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.UUID, &tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email}, func() error {
+		named := u
+		named.Tenant = t.tenant[tenant]
+		out[u.ID] = &named
+		return nil
+	})
+	return out, err
 }
 
 // lists are the subqueries that read a user's lists into arrays. Incalls
@@ -89,22 +115,23 @@ FROM users u LEFT JOIN lines l ON l.user_id = u.id LEFT JOIN voicemails v ON v.u
 
 // Export calls fn for each user in export order, from one snapshot: a
 // read-only repeatable-read transaction, which takes no lock, so that an
-// export never waits for a writer nor makes one wait.
-func (db *DB) Export(ctx context.Context, tenant string, fn func(*roster.User) error) error {
-	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+// export never waits for a writer nor makes one wait. Without secrets, the
+// sealed ones are left empty and the key is not needed.
+func (db *DB) Export(ctx context.Context, tenant string, secrets bool, fn func(*roster.User) error) error {
+	t, err := db.snapshot(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer t.Rollback()
+	tx := t.tx
 	// The sort of a million users fits in memory rather than in files.
 	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
 		return err
 	}
-	t := &Tx{db: db}
-	if t.ref, err = loadReference(ctx, tx); err != nil {
-		return err
+	open := db.unseal
+	if !secrets {
+		open = withhold
 	}
-	t.index()
 	query, err := userQuery(ctx, tx)
 	if err != nil {
 		return err
@@ -137,7 +164,7 @@ func (db *DB) Export(ctx context.Context, tenant string, fn func(*roster.User) e
 	names := t.names()
 	for batch := range batches {
 		for _, sc := range batch {
-			u, err := sc.user(names, db)
+			u, err := sc.user(names, open)
 			if err == nil {
 				err = fn(u)
 			}
@@ -224,13 +251,17 @@ func scanRow(rows pgx.Rows) (*scanned, error) {
 	return s, err
 }
 
-// user finishes a scanned user: names for IDs, sorted lists and opened
-// secrets.
-func (s *scanned) user(n *names, db *DB) (*roster.User, error) {
+// withhold stands for the key of an export without secrets: every secret
+// reads as empty.
+func withhold(string) (string, error) { return "", nil }
+
+// user finishes a scanned user: names for IDs, sorted lists and secrets
+// opened by open.
+func (s *scanned) user(n *names, open func(string) (string, error)) (*roster.User, error) {
 	u := s.u
 	var err error
 	u.SimultaneousCalls, u.RingSeconds = int(s.simultaneous), int(s.ring)
-	if u.CallPermissionPassword, err = db.unseal(u.CallPermissionPassword); err != nil {
+	if u.CallPermissionPassword, err = open(u.CallPermissionPassword); err != nil {
 		return nil, err
 	}
 	u.Tenant, u.Role, u.Desk = n.tenant[s.tenant], n.object[deref(s.role)], n.object[deref(s.desk)]
@@ -243,14 +274,14 @@ func (s *scanned) user(n *names, db *DB) (*roster.User, error) {
 	if s.protocol != nil {
 		u.Line = &roster.Line{Protocol: *s.protocol, Context: n.context[deref(s.lineCtx)], Exten: s.exten,
 			SIPUsername: s.sipUser, CustomInterface: *s.custom, ProvisioningCode: *s.provisioning}
-		if u.Line.SIPSecret, err = db.unseal(*s.sipSecret); err != nil {
+		if u.Line.SIPSecret, err = open(*s.sipSecret); err != nil {
 			return nil, err
 		}
 	}
 	if s.vmNumber != nil {
 		u.Voicemail = &roster.Voicemail{Number: *s.vmNumber, Context: n.context[deref(s.vmCtx)], Name: *s.vmName,
 			Email: *s.vmEmail, AttachAudio: *s.vmAttach, DeleteMessages: *s.vmDelete, AskPassword: *s.vmAsk}
-		if u.Voicemail.Password, err = db.unseal(*s.vmPassword); err != nil {
+		if u.Voicemail.Password, err = open(*s.vmPassword); err != nil {
 			return nil, err
 		}
 	}

@@ -51,6 +51,7 @@ type Tx struct {
 	deferred              []string // indexes to build at Commit (see Bulk)
 	unchecked             bool     // rows written without their foreign keys checked (see Bulk)
 	replica               bool     // foreign-key triggers are off
+	readOnly              bool     // a snapshot (see DB.Snapshot): its writes fail
 
 	// The engine plans on one goroutine while it writes on another, and a
 	// connection runs one statement at a time: calls take turns.
@@ -90,6 +91,7 @@ func (t *Tx) Reference() *roster.Reference { return t.ref }
 // Commit makes the transaction's writes permanent, checking first the
 // foreign keys that Bulk left unchecked.
 func (t *Tx) Commit() error {
+	defer t.db.open.Remove(t)
 	ctx := context.Background()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -127,6 +129,7 @@ func (t *Tx) Commit() error {
 
 // Rollback discards the transaction's writes.
 func (t *Tx) Rollback() error {
+	t.db.open.Remove(t)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.inflight != nil {
@@ -157,7 +160,7 @@ func (t *Tx) Bulk(ctx context.Context) error {
 	if err := t.settle(ctx); err != nil || t.bulk {
 		return err
 	}
-	if n, err := t.countUsers(ctx); err != nil || n > 0 {
+	if has, err := t.hasUsers(ctx); err != nil || has {
 		return err
 	}
 	t.bulk = true
@@ -275,7 +278,7 @@ func (t *Tx) Created() (groups, rooms []string) { return t.groupsMade, t.roomsMa
 
 // wrote ends a write: a failure outside Try spoils the transaction (see Tx).
 func (t *Tx) wrote(ctx context.Context, err error) error {
-	if err == nil || t.savepoints > 0 {
+	if err == nil || t.savepoints > 0 || t.readOnly {
 		return constraint(err)
 	}
 	t.spoiled = constraint(err)
@@ -999,18 +1002,18 @@ func (t *Tx) forget(groups, rooms int) {
 	t.sealer = nil
 }
 
-// CountUsers counts the users.
-func (t *Tx) CountUsers(ctx context.Context) (int, error) {
+// HasUsers says whether the directory holds any user.
+func (t *Tx) HasUsers(ctx context.Context) (bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := t.settle(ctx); err != nil {
-		return 0, err
+		return false, err
 	}
-	return t.countUsers(ctx)
+	return t.hasUsers(ctx)
 }
 
-func (t *Tx) countUsers(ctx context.Context) (int, error) {
-	var n int
-	err := t.tx.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n)
-	return n, err
+func (t *Tx) hasUsers(ctx context.Context) (bool, error) {
+	var has bool
+	err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&has)
+	return has, err
 }

@@ -11,6 +11,9 @@ import (
 // run writes, and reports each row, in row order.
 func (r *run) apply(b *batch) error {
 	b.hashes.Wait()
+	if err := r.ctx.Err(); err != nil {
+		return err // the hashes were abandoned; nothing more is written
+	}
 	r.cutOff(b)
 	if r.writes() {
 		if err := r.write(b); err != nil {
@@ -135,7 +138,7 @@ func (r *run) report(it *item) {
 	case !it.ok():
 		r.failed++
 		res.Failed++
-		res.Errors = append(res.Errors, it.problems...)
+		r.problems(it)
 		step.Action = roster.Failed
 		if r.reports != nil {
 			r.reports.failure(it, "")
@@ -151,6 +154,9 @@ func (r *run) report(it *item) {
 			res.Unchanged++
 		case roster.Skip:
 			res.Skipped = inc(res.Skipped)
+		}
+		if r.reports != nil {
+			r.reports.passed(it)
 		}
 		switch {
 		case it.user != nil:

@@ -1,6 +1,7 @@
 package provision_test
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/google/uuid"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/password"
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/sample"
 	"github.com/roster-dev/roster/sheet"
@@ -112,7 +114,7 @@ func openDB(b testing.TB) *sqlite.DB {
 // reference for the parallel hashing of an import.
 func BenchmarkHashPassword(b *testing.B) {
 	for b.Loop() {
-		provision.HashPassword("correct horse battery")
+		password.Hash("correct horse battery")
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "hashes/s")
 }
@@ -134,4 +136,86 @@ func BenchmarkGeneratePassword10k(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(10_000*float64(b.N)/b.Elapsed().Seconds(), "hashes/s")
+}
+
+// splitSample writes a sample of head+tail rows and splits it into two
+// files of the same header: the first head users, and the tail users after
+// them, whom a directory of the first ones does not have.
+func splitSample(b *testing.B, head, tail int) (first, rest string) {
+	all, err := os.ReadFile(sampleFile(b, head+tail, sample.WithGroups))
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.SplitAfter(all, []byte("\n"))
+	dir := b.TempDir()
+	first, rest = filepath.Join(dir, "first.csv"), filepath.Join(dir, "rest.csv")
+	if err := os.WriteFile(first, bytes.Join(lines[:1+head], nil), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(rest, bytes.Join(append(lines[:1:1], lines[1+head:]...), nil), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return first, rest
+}
+
+// BenchmarkImportIntoUsers imports 10,000 new users into an empty
+// directory and into one of 100,000 users, and imports them again with
+// --on-existing skip once they are there (issue 6's goal: at most 3 times
+// the empty import). Directories are copied from ones built before.
+func BenchmarkImportIntoUsers(b *testing.B) {
+	first, rest := splitSample(b, 100_000, 10_000)
+	full, again := filepath.Join(b.TempDir(), "full.db"), filepath.Join(b.TempDir(), "again.db")
+	for _, load := range []struct{ db, file string }{{full, first}, {again, first}, {again, rest}} {
+		db, err := sqlite.Open(context.Background(), load.db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := provision.Import(context.Background(), db, load.file, provision.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+	for _, bc := range []struct {
+		name       string
+		base, file string
+		opt        provision.Options
+	}{
+		{"empty", "", rest, provision.Options{}},
+		{"100k", full, rest, provision.Options{}},
+		{"rerun-skip", again, rest, provision.Options{OnExisting: provision.OnExistingSkip}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				path := filepath.Join(b.TempDir(), "roster.db")
+				if bc.base != "" {
+					copyDB(b, bc.base, path)
+				}
+				db, err := sqlite.Open(context.Background(), path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if _, err := provision.Import(context.Background(), db, bc.file, bc.opt); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				db.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// copyDB copies a closed directory's file and key.
+func copyDB(b *testing.B, from, to string) {
+	for _, suffix := range []string{"", ".key"} {
+		data, err := os.ReadFile(from + suffix)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(to+suffix, data, 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

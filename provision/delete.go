@@ -8,60 +8,83 @@ import (
 	"github.com/roster-dev/roster"
 )
 
-// Pending is a planned change waiting for a person to confirm it: Apply
-// writes it; dropping it costs nothing. Its Result holds the plan.
+// Pending is a planned change: Apply writes it, Release drops it. Its
+// Result holds the plan.
 //
-// The plan is made in a transaction that is rolled back at once, so that
-// the directory is not locked while someone reads the plan and decides.
-// Apply plans again under the write lock and writes only if the plan is
-// still the same; if another run changed the directory in between, it
-// writes nothing and says so.
+// The plan is made in a write transaction, which the Pending keeps until
+// Apply or Release: applied at once, the change is written in the
+// transaction it was planned in. A caller that waits for a person to
+// confirm the plan releases it first, so that the directory is not locked
+// while someone reads the plan and decides; Apply then plans again under
+// the write lock and writes only if the plan is still the same; if another
+// run changed the directory in between, it writes nothing and says so.
 type Pending struct {
 	Result *roster.Result
-	// Users are the users the change touches, for showing them.
+	// Users are the users the change touches, for showing them: their
+	// names and keys only (see roster.Tx.UserNames).
 	Users []*roster.User
 	dir   roster.Directory
 	plan  planner
+	tx    roster.Tx    // the plan's transaction, until Apply or Release
 	apply func() error // writes the change in the plan's transaction; nil: nothing to write
 }
 
 // A planner plans a change in tx, without writing it.
 type planner func(ctx context.Context, tx roster.Tx) (*Pending, error)
 
-// prepare plans a change and releases the directory.
+// prepare plans a change, in a transaction that the Pending keeps.
 func prepare(ctx context.Context, dir roster.Directory, plan planner) (*Pending, error) {
 	tx, err := dir.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	p, err := plan(ctx, tx)
-	tx.Rollback()
 	if err != nil {
+		tx.Rollback()
 		return nil, err
 	}
-	p.dir, p.plan = dir, plan
+	p.dir, p.plan, p.tx = dir, plan, tx
 	return p, nil
 }
 
-// Apply writes the change, if the directory still gives the same plan.
+// Release gives the directory back without writing. Apply may still be
+// called: it then plans again. Release may be called more than once.
+func (p *Pending) Release() {
+	if p.tx != nil {
+		p.tx.Rollback()
+		p.tx = nil
+	}
+}
+
+// Apply writes the change: at once when the plan's transaction is still
+// held, else if the directory still gives the same plan.
 func (p *Pending) Apply(ctx context.Context) error {
 	if p.Empty() {
+		p.Release()
 		return nil
 	}
-	tx, err := p.dir.Begin(ctx)
-	if err != nil {
-		return err
+	tx, apply := p.tx, p.apply
+	p.tx = nil
+	if tx == nil {
+		var err error
+		if tx, err = p.dir.Begin(ctx); err != nil {
+			return err
+		}
+		again, err := p.plan(ctx, tx)
+		if err == nil && !samePlan(p.Result, again.Result) {
+			err = roster.Errorf(roster.ECONFLICT, "the directory changed while the change waited for confirmation, so nothing was written; run the command again to see the new plan")
+		}
+		if err != nil {
+			tx.Rollback()
+			return err
+		}
+		apply = again.apply
 	}
-	again, err := p.plan(ctx, tx)
-	if err == nil && !samePlan(p.Result, again.Result) {
-		err = roster.Errorf(roster.ECONFLICT, "the directory changed while the change waited for confirmation, so nothing was written; run the command again to see the new plan")
-	}
-	if err == nil && again.apply != nil {
-		err = again.apply()
-	}
-	if err != nil {
-		tx.Rollback()
-		return err
+	if apply != nil {
+		if err := apply(); err != nil {
+			tx.Rollback()
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return err
@@ -81,54 +104,47 @@ func samePlan(a, b *roster.Result) bool {
 func (p *Pending) Empty() bool { return p.apply == nil }
 
 // DeleteUsers plans the deletion of the users the references name. Unknown
-// references are listed, not fatal.
+// references are listed, not fatal; a reference that names two users makes
+// the whole change fail, so that nobody is deleted by mistake.
 func DeleteUsers(ctx context.Context, dir roster.Directory, refs []Ref) (*Pending, error) {
 	return prepare(ctx, dir, func(ctx context.Context, tx roster.Tx) (*Pending, error) {
-		found, missing, err := resolve(ctx, tx, refs)
+		found, err := resolve(ctx, tx, refs)
 		if err != nil {
 			return nil, err
 		}
-		var ids []int64
 		res := newSetResult("delete")
-		res.notFound(missing...)
-		for _, r := range refs {
-			id, ok := found[r]
-			if !ok {
-				continue
-			}
-			if slices.Contains(ids, id) {
+		res.resolved(found)
+		var ids []int64
+		var rows []int
+		seen := make(map[int64]bool, len(refs))
+		for i, r := range refs {
+			id := found.ids[i]
+			switch {
+			case id == 0:
+			case seen[id]:
 				res.Unchanged++
-				continue
+			default:
+				seen[id] = true
+				ids, rows = append(ids, id), append(rows, r.Row)
 			}
-			ids = append(ids, id)
 		}
-		users, err := tx.Users(ctx, ids)
+		users, err := tx.UserNames(ctx, ids)
 		if err != nil {
 			return nil, err
 		}
 		p := &Pending{Result: res.Result}
-		for _, id := range ids {
+		for i, id := range ids {
 			u := users[id]
 			p.Users = append(p.Users, u)
-			res.Plan = append(res.Plan, roster.Step{Row: rowOf(refs, found, id), Action: roster.Delete, UUID: u.UUID})
+			res.Plan = append(res.Plan, roster.Step{Row: rows[i], Action: roster.Delete, UUID: u.UUID})
 		}
 		*res.Deleted = len(ids)
 		res.Rows = len(refs)
-		res.Failed = len(missing)
-		if len(ids) > 0 {
+		if len(ids) > 0 && len(found.ambiguous) == 0 {
 			p.apply = func() error { return tx.Delete(ctx, ids) }
 		}
 		return p, nil
 	})
-}
-
-func rowOf(refs []Ref, found map[Ref]int64, id int64) int {
-	for _, r := range refs {
-		if found[r] == id {
-			return r.Row
-		}
-	}
-	return 0
 }
 
 // DeleteSets plans the deletion of groups or rooms by name; their members
@@ -185,3 +201,10 @@ func newSetResult(command string) setResult {
 }
 
 func (s setResult) notFound(nf ...roster.NotFound) { *s.NotFound = append(*s.NotFound, nf...) }
+
+// resolved reports the references that name nobody, or several users.
+func (s setResult) resolved(r *resolved) {
+	s.notFound(r.missing...)
+	s.Errors = append(s.Errors, r.ambiguous...)
+	s.Failed = len(r.missing) + len(r.ambiguous)
+}

@@ -55,7 +55,7 @@ func exportSheet(ctx context.Context, dir roster.Directory, w io.Writer, format 
 	}
 	row := make([]string, len(cols))
 	n := 0
-	err = dir.Export(ctx, opt.Tenant, func(u *roster.User) error {
+	err = dir.Export(ctx, opt.Tenant, opt.Secrets, func(u *roster.User) error {
 		for i, c := range cols {
 			row[i] = c.Get(u)
 		}
@@ -81,7 +81,7 @@ func exportZIP(ctx context.Context, dir roster.Directory, w io.Writer, opt Expor
 		return n, err
 	}
 	avatar := catalog.Lookup("avatar")
-	err = dir.Export(ctx, opt.Tenant, func(u *roster.User) error {
+	err = dir.Export(ctx, opt.Tenant, false, func(u *roster.User) error {
 		if u.Avatar == nil {
 			return nil
 		}

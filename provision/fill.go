@@ -16,6 +16,7 @@ func (r *run) generate(it *item) {
 	u := it.user
 	create := it.action == roster.Create
 	if create && r.opt.GenerateUsername && u.Username == "" {
+		r.prime()
 		r.newUsername(it)
 	}
 	if create && r.opt.GeneratePassword && u.Password == "" && u.PasswordHash == "" {
@@ -28,6 +29,7 @@ func (r *run) generate(it *item) {
 	}
 	lineIsNew := it.old == nil || it.old.Line == nil
 	if l.Exten == "auto" || l.Exten == "" && r.opt.GenerateExten && lineIsNew {
+		r.prime()
 		n, ok := r.freeNumber(it, "exten", u.Tenant, l.Context)
 		if !ok {
 			it.fail("exten", l.Exten, fmt.Sprintf("no free number left in context %s", l.Context))
@@ -83,16 +85,53 @@ func (r *run) newUsername(it *item) {
 		if r.checker.Taken(catalog.KeyUsername, low) {
 			continue
 		}
-		if !r.empty {
-			owners, err := r.tx.Owners(r.ctx, []roster.Claim{{Key: "username", Value: low}})
-			if err == nil && len(owners) > 0 {
-				continue
-			}
+		if !r.empty && r.usernameInDirectory(low) {
+			continue
 		}
 		r.checker.Claim(catalog.KeyUsername, low, it.row)
 		u.Username = cand
 		return
 	}
+}
+
+// lookUpUsernames asks the directory, in one query for the whole batch,
+// whether it holds the first username that each row to be given one would
+// get: a query per row was a third of the work of a large import with
+// --generate username into a directory that has users.
+func (r *run) lookUpUsernames(b *batch) error {
+	clear(r.usernames)
+	if r.empty || !r.opt.GenerateUsername {
+		return nil
+	}
+	var claims []roster.Claim
+	for _, it := range b.items {
+		if u := it.user; it.ok() && it.action == roster.Create && u != nil && u.Username == "" {
+			low := strings.ToLower(usernameBase(u.Email, u.Firstname, u.Lastname))
+			r.usernames[low] = false
+			claims = append(claims, roster.Claim{Key: "username", Value: low})
+		}
+	}
+	if len(claims) == 0 {
+		return nil
+	}
+	owners, err := r.tx.Owners(r.ctx, claims)
+	if err != nil {
+		return err
+	}
+	for c := range owners {
+		r.usernames[c.Value] = true
+	}
+	return nil
+}
+
+// usernameInDirectory says whether a user of the directory has a username,
+// from what lookUpUsernames found or else by asking.
+func (r *run) usernameInDirectory(low string) bool {
+	if taken, known := r.usernames[low]; known {
+		return taken
+	}
+	owners, err := r.tx.Owners(r.ctx, []roster.Claim{{Key: "username", Value: low}})
+	return err == nil && len(owners) > 0
 }
 
 // freeNumber returns the next number of the context's ranges that neither

@@ -12,11 +12,13 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/password"
 	"github.com/roster-dev/roster/provision"
 )
 
 // commpeakOptions are the options a CommPeak user passes: generated
-// passwords and extensions, and the values CommPeak files lack.
+// passwords and extensions, and the line CommPeak files lack. The display
+// name defaults to the username.
 func commpeakOptions(t *testing.T) provision.Options {
 	opt := options(t)
 	opt.GeneratePassword = true
@@ -24,7 +26,6 @@ func commpeakOptions(t *testing.T) provision.Options {
 	opt.Header.Set = map[string]string{
 		"line_protocol": "webrtc",
 		"context":       "default",
-		"display_name":  "{username}",
 	}
 	return opt
 }
@@ -109,7 +110,7 @@ func TestSeedFixturesImportAndExportTheirValues(t *testing.T) {
 							if _, ok := er["password"]; ok {
 								t.Errorf("the export has a password column")
 							}
-							if !provision.PasswordMatches(er["password_hash"], want) {
+							if !password.Matches(er["password_hash"], want) {
 								t.Errorf("row %d: the stored hash %q does not verify the file's password", i+2, er["password_hash"])
 							}
 							continue
@@ -201,7 +202,7 @@ func checkCommPeak(t *testing.T, exp *table, res *roster.Result) {
 		if !generated.MatchString(rec[5]) {
 			t.Errorf("%s: generated password %q, want 16 letters and digits", rec[2], rec[5])
 		}
-		if !provision.PasswordMatches(u["password_hash"], rec[5]) {
+		if !password.Matches(u["password_hash"], rec[5]) {
 			t.Errorf("%s: the stored hash does not verify the generated password", rec[2])
 		}
 		if out, _ := json.Marshal(res); bytes.Contains(out, []byte(rec[5])) {

@@ -350,12 +350,22 @@ type zipExport struct {
 
 func exportZIP(t *testing.T, dir roster.Directory, secrets bool) *zipExport {
 	t.Helper()
-	data := exportBytes(t, dir, provision.ExportOptions{Format: sheet.ZIP, Secrets: secrets})
+	z := &zipExport{entries: zipEntries(t, exportBytes(t, dir, provision.ExportOptions{Format: sheet.ZIP, Secrets: secrets}))}
+	z.users = z.entries["users.csv"]
+	if z.users == nil {
+		t.Fatalf("the export ZIP has no users.csv; it holds %v", mapKeys(z.entries))
+	}
+	return z
+}
+
+// zipEntries returns the files of a ZIP by name.
+func zipEntries(t *testing.T, data []byte) map[string][]byte {
+	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatalf("the export ZIP: %v", err)
 	}
-	z := &zipExport{entries: map[string][]byte{}}
+	entries := map[string][]byte{}
 	for _, f := range zr.File {
 		rc, err := f.Open()
 		if err != nil {
@@ -366,13 +376,9 @@ func exportZIP(t *testing.T, dir roster.Directory, secrets bool) *zipExport {
 		if err != nil {
 			t.Fatal(err)
 		}
-		z.entries[f.Name] = b
+		entries[f.Name] = b
 	}
-	z.users = z.entries["users.csv"]
-	if z.users == nil {
-		t.Fatalf("the export ZIP has no users.csv; it holds %v", mapKeys(z.entries))
-	}
-	return z
+	return entries
 }
 
 func mapKeys[V any](m map[string]V) []string {
@@ -388,7 +394,7 @@ func mapKeys[V any](m map[string]V) []string {
 func users(t *testing.T, dir roster.Directory) []*roster.User {
 	t.Helper()
 	var out []*roster.User
-	if err := dir.Export(t.Context(), "", func(u *roster.User) error {
+	if err := dir.Export(t.Context(), "", true, func(u *roster.User) error {
 		out = append(out, u.Clone())
 		return nil
 	}); err != nil {

@@ -36,14 +36,18 @@ func changeMembers(ctx context.Context, tx roster.Tx, kind, action, tenant, name
 			res.RoomsCreated = append(res.RoomsCreated, name)
 		}
 	}
-	found, missing, err := resolve(ctx, tx, refs)
+	found, err := resolve(ctx, tx, refs)
 	if err != nil {
 		return nil, err
 	}
-	res.notFound(missing...)
-	members, err := tx.Members(ctx, kind, set)
+	res.resolved(found)
+	list, err := tx.Members(ctx, kind, set)
 	if err != nil {
 		return nil, err
+	}
+	members := make(map[int64]bool, len(list))
+	for _, id := range list {
+		members[id] = true
 	}
 	ids := []int64{}
 	type planned struct {
@@ -51,22 +55,22 @@ func changeMembers(ctx context.Context, tx roster.Tx, kind, action, tenant, name
 		id   int64
 	}
 	var todo []planned
-	for _, r := range refs {
-		id, ok := found[r]
-		if !ok {
+	for i, r := range refs {
+		id := found.ids[i]
+		if id == 0 {
 			continue
 		}
-		member := slices.Contains(members, id)
-		if member == (action == "add") || slices.Contains(ids, id) {
+		if members[id] == (action == "add") {
 			res.Unchanged++
 			res.Plan = append(res.Plan, roster.Step{Row: r.Row, Action: roster.Unchanged})
 			continue
 		}
+		members[id] = action == "add" // a second reference to the same user changes nothing more
 		ids = append(ids, id)
 		res.Plan = append(res.Plan, roster.Step{Row: r.Row, Action: roster.Action(action)})
 		todo = append(todo, planned{len(res.Plan) - 1, id})
 	}
-	users, err := tx.Users(ctx, ids)
+	users, err := tx.UserNames(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -75,13 +79,14 @@ func changeMembers(ctx context.Context, tx roster.Tx, kind, action, tenant, name
 		res.Plan[t.step].UUID = users[t.id].UUID
 		p.Users = append(p.Users, users[t.id])
 	}
-	res.Rows, res.Failed = len(refs), len(missing)
+	res.Rows = len(refs)
 	if action == "add" {
 		*res.Added = len(ids)
 	} else {
 		*res.Removed = len(ids)
 	}
-	if len(ids) > 0 || len(res.GroupsCreated)+len(res.RoomsCreated) > 0 {
+	changes := len(ids) > 0 || len(res.GroupsCreated)+len(res.RoomsCreated) > 0
+	if changes && len(found.ambiguous) == 0 {
 		p.apply = func() error {
 			if action == "add" {
 				return tx.AddMembers(ctx, kind, set, ids)
@@ -94,7 +99,7 @@ func changeMembers(ctx context.Context, tx roster.Tx, kind, action, tenant, name
 
 // Members lists the members of a group or room.
 func Members(ctx context.Context, dir roster.Directory, kind, tenant, name string) ([]*roster.User, error) {
-	tx, err := dir.Begin(ctx)
+	tx, err := dir.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +115,7 @@ func Members(ctx context.Context, dir roster.Directory, kind, tenant, name strin
 	if err != nil {
 		return nil, err
 	}
-	users, err := tx.Users(ctx, ids)
+	users, err := tx.UserNames(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

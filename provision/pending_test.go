@@ -9,10 +9,11 @@ import (
 	"github.com/roster-dev/roster/provision"
 )
 
-// TestAPendingChangeLocksNothingAndIsPlannedAgain: while a change waits for
-// a person's confirmation, another run can write to the directory. Apply
-// then writes the change if its plan still holds, and writes nothing, with
-// a conflict, if the other run changed what it would do.
+// TestAPendingChangeLocksNothingAndIsPlannedAgain: while a released change
+// waits for a person's confirmation, another run can write to the
+// directory. Apply then writes the change if its plan still holds, and
+// writes nothing, with a conflict, if the other run changed what it would
+// do.
 func TestAPendingChangeLocksNothingAndIsPlannedAgain(t *testing.T) {
 	ctx := t.Context()
 	db, path := newDB(t)
@@ -27,6 +28,7 @@ func TestAPendingChangeLocksNothingAndIsPlannedAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	waiting.Release()
 	meanwhile, err := provision.DeleteUsers(ctx, other, []provision.Ref{{Row: 1, Value: "charlie"}})
 	if err != nil {
 		t.Fatalf("another run could not plan while a change waited: %v", err)
@@ -53,6 +55,7 @@ func TestAPendingChangeLocksNothingAndIsPlannedAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	waiting.Release()
 	meanwhile, err = provision.ChangeMembers(ctx, other, "room", "add", "", "Atlas", bravo, true)
 	if err != nil {
 		t.Fatal(err)

@@ -71,6 +71,9 @@ func (r *run) pipeline() error {
 	ctx, cancel := context.WithCancelCause(r.ctx)
 	defer cancel(nil)
 	r.ctx = ctx
+	// The hasher stops with the pipeline: on Ctrl-C, and when a stage fails.
+	r.hasher = newHasher(ctx, r.opt.hashed)
+	defer r.hasher.close()
 	r.free = make(chan *batch, 16)
 	work := make(chan *batch, 4)
 	ordered := make(chan *batch, 8)

@@ -10,8 +10,6 @@
 package provision
 
 import (
-	"time"
-
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
 	"github.com/roster-dev/roster/sheet"
@@ -50,6 +48,10 @@ type Options struct {
 	GenerateUsername bool
 	// PasswordDigits generates passwords of 10 digits.
 	PasswordDigits bool
+	// hashed is called after each password hashed or compared with a
+	// stored hash, so that tests can count the hashes a cancelled run
+	// still makes.
+	hashed func()
 
 	// Key is the column that finds the users of an update: uuid (default),
 	// username or email.
@@ -57,15 +59,22 @@ type Options struct {
 	// BlankKeep makes empty cells of an update mean "keep".
 	BlankKeep bool
 
-	// ReportDir is where report files go; empty is
-	// roster-reports/<command>-<time>/ under the current folder.
+	// Reports receives the report files of a real run (errors.<ext> and
+	// success.csv); they are written and synced before the directory's
+	// commit, and a run whose reports cannot be written writes nothing.
+	Reports ReportSink
+	// ReportDir, when Reports is nil, is a folder for the reports (see
+	// NewFolder). With neither, a run writes no report, and one that
+	// generates passwords is refused: they would be lost.
 	ReportDir string
 	// Progress, when set, is called now and then with how far the run is.
 	Progress func(Progress)
 	// Step, when set, receives the plan of every row, in row order.
 	Step func(roster.Step)
-	// Now tells the time, for report folder names.
-	Now func() time.Time
+	// Problem, when set, receives every problem of every row, in row order,
+	// as they are found. The result keeps only the first KeptProblems of
+	// them (the same ones), and counts them all.
+	Problem func(roster.Problem)
 }
 
 // Progress tells how far a run has read its file.
@@ -85,9 +94,6 @@ func (o *Options) defaults() {
 	}
 	if o.Key == "" {
 		o.Key = "uuid"
-	}
-	if o.Now == nil {
-		o.Now = time.Now
 	}
 }
 

@@ -2,7 +2,9 @@ package provision
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -12,16 +14,24 @@ import (
 	"github.com/roster-dev/roster/sheet"
 )
 
-// Ref is a reference to a user, as a person writes it: a uuid, a username
-// or an email, with the row it came from (0 for the command line).
+// Ref is a reference to a user, as a person writes it, with the row it came
+// from (0 for the command line).
 type Ref struct {
-	Row   int
+	Row int
+	// Key is the column the value was under: uuid, username or email. It
+	// is empty for a bare reference (--user, a list without a header),
+	// which may be any of the three.
+	Key   string
 	Value string
 }
 
+// refKeys are the columns that name a user in a list, most exact first.
+var refKeys = []string{"uuid", "username", "email"}
+
 // ReadRefs reads user references from a file: any sheet with a uuid,
 // username or email column, or a bare list with one reference per line and
-// no header (the Symphony way).
+// no header (the Symphony way). A row with several of those columns is
+// named by the most exact one it fills: uuid, then username, then email.
 func ReadRefs(path string, opt sheet.Options) ([]Ref, error) {
 	f, err := sheet.Open(path, opt)
 	if err != nil {
@@ -29,7 +39,7 @@ func ReadRefs(path string, opt sheet.Options) ([]Ref, error) {
 	}
 	defer f.Close()
 	var refs []Ref
-	cols := []int{}
+	var cols []int // by refKeys; -1 when absent; nil for a bare list
 	first := true
 	for {
 		row, err := f.Next()
@@ -41,30 +51,47 @@ func ReadRefs(path string, opt sheet.Options) ([]Ref, error) {
 		}
 		if first {
 			first = false
-			for i, cell := range row.Cells {
-				if c := catalog.Lookup(cell); c != nil && (c.Name == "uuid" || c.Name == "username" || c.Name == "email") {
-					cols = append(cols, i)
-				}
-			}
-			if len(cols) > 0 {
+			if cols = keyColumns(row.Cells); cols != nil {
 				continue // a header
 			}
 		}
-		var v string
-		if len(cols) == 0 {
-			v = firstCell(row.Cells)
+		ref := Ref{Row: row.Num}
+		if cols == nil {
+			ref.Value = strings.TrimSpace(firstCell(row.Cells))
 		} else {
-			for _, i := range cols {
-				if i < len(row.Cells) && strings.TrimSpace(row.Cells[i]) != "" {
-					v = row.Cells[i]
+			for k, i := range cols {
+				if i >= 0 && i < len(row.Cells) && strings.TrimSpace(row.Cells[i]) != "" {
+					ref.Key, ref.Value = refKeys[k], strings.TrimSpace(row.Cells[i])
 					break
 				}
 			}
 		}
-		if v = strings.TrimSpace(v); v != "" {
-			refs = append(refs, Ref{Row: row.Num, Value: v})
+		if ref.Value != "" {
+			refs = append(refs, ref)
 		}
 	}
+}
+
+// keyColumns finds the uuid, username and email columns of a header, or
+// returns nil when the row names none of them (it is then a reference).
+func keyColumns(header []string) []int {
+	cols := []int{-1, -1, -1}
+	found := false
+	for i, cell := range header {
+		c := catalog.Lookup(cell)
+		if c == nil {
+			continue
+		}
+		for k, name := range refKeys {
+			if c.Name == name && cols[k] < 0 {
+				cols[k], found = i, true
+			}
+		}
+	}
+	if !found {
+		return nil
+	}
+	return cols
 }
 
 func firstCell(cells []string) string {
@@ -76,41 +103,106 @@ func firstCell(cells []string) string {
 	return ""
 }
 
-// resolve finds the users that references name. A reference is tried as a
-// uuid, then an email, then a username.
-func resolve(ctx context.Context, tx roster.Tx, refs []Ref) (map[Ref]int64, []roster.NotFound, error) {
+// resolved says which user each reference names.
+type resolved struct {
+	ids       []int64 // by reference; 0 when it names nobody, or several users
+	missing   []roster.NotFound
+	ambiguous []roster.Problem // references that name two users or more
+}
+
+// resolve finds the users that references name. A reference under a key
+// column is that key only; a bare one is tried as a uuid, a username and
+// an email, and is ambiguous when those find different users.
+func resolve(ctx context.Context, tx roster.Tx, refs []Ref) (*resolved, error) {
 	var claims []roster.Claim
 	for _, r := range refs {
-		claims = append(claims, refClaims(r.Value)...)
+		claims = append(claims, refClaims(r)...)
 	}
 	owners, err := tx.Owners(ctx, claims)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	found := map[Ref]int64{}
-	var missing []roster.NotFound
-	for _, r := range refs {
-		ok := false
-		for _, c := range refClaims(r.Value) {
-			if id, has := owners[c]; has {
-				found[r], ok = id, true
-				break
+	res := &resolved{ids: make([]int64, len(refs))}
+	type hit struct {
+		key string
+		id  int64
+	}
+	var unclear [][]hit // by reference in ambiguous
+	for i, r := range refs {
+		var hits []hit
+		var ids []int64
+		for _, c := range refClaims(r) {
+			if id, ok := owners[c]; ok {
+				hits = append(hits, hit{c.Key, id})
+				if !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
 			}
 		}
-		if !ok {
-			missing = append(missing, roster.NotFound{Row: r.Row, Value: r.Value})
+		switch len(ids) {
+		case 0:
+			res.missing = append(res.missing, roster.NotFound{Row: r.Row, Value: r.Value})
+		case 1:
+			res.ids[i] = ids[0]
+		default:
+			res.ambiguous = append(res.ambiguous, roster.Problem{Row: r.Row, Column: r.Key, Value: r.Value})
+			unclear = append(unclear, hits)
 		}
 	}
-	return found, missing, nil
+	if len(unclear) == 0 {
+		return res, nil
+	}
+	// Name the candidates by their uuids, which are what tells them apart.
+	var need []int64
+	for _, hits := range unclear {
+		for _, h := range hits {
+			need = append(need, h.id)
+		}
+	}
+	users, err := tx.UserNames(ctx, need)
+	if err != nil {
+		return nil, err
+	}
+	for i, hits := range unclear {
+		var ids []int64
+		keys := map[int64][]string{}
+		for _, h := range hits {
+			if !slices.Contains(ids, h.id) {
+				ids = append(ids, h.id)
+			}
+			keys[h.id] = append(keys[h.id], h.key)
+		}
+		parts := make([]string, len(ids))
+		for j, id := range ids {
+			parts[j] = fmt.Sprintf("the %s of %s", strings.Join(keys[id], " and "), users[id].UUID)
+		}
+		res.ambiguous[i].Message = fmt.Sprintf("names %d users: it is %s; nothing is changed while a reference is unclear (name the user by its uuid, or list the users under a username or email header)",
+			len(ids), strings.Join(parts, ", and "))
+	}
+	return res, nil
 }
 
-func refClaims(v string) []roster.Claim {
+// refClaims are the values a reference may be: under its key only, or for
+// a bare reference a uuid (when it reads as one), a username and an email.
+// Usernames and emails compare folded, as everywhere.
+func refClaims(r Ref) []roster.Claim {
 	var out []roster.Claim
-	if id, err := uuid.Parse(v); err == nil {
-		out = append(out, roster.Claim{Key: "uuid", Value: id.String()})
+	for _, key := range refKeys {
+		if r.Key != "" && r.Key != key {
+			continue
+		}
+		switch key {
+		case "uuid":
+			if id, err := uuid.Parse(r.Value); err == nil {
+				out = append(out, roster.Claim{Key: key, Value: id.String()})
+			}
+		case "email":
+			if strings.Contains(r.Value, "@") {
+				out = append(out, roster.Claim{Key: key, Value: roster.FoldIdentity(r.Value)})
+			}
+		default:
+			out = append(out, roster.Claim{Key: key, Value: roster.FoldIdentity(r.Value)})
+		}
 	}
-	if strings.Contains(v, "@") {
-		out = append(out, roster.Claim{Key: "email", Value: strings.ToLower(v)})
-	}
-	return append(out, roster.Claim{Key: "username", Value: strings.ToLower(v)})
+	return out
 }

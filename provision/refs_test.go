@@ -12,8 +12,8 @@ import (
 
 // FuzzReadRefs feeds lists of user references from outside: a sheet with a
 // uuid, username or email column, or a bare list. Never a panic; every
-// reference is trimmed, non-empty, and comes from a later row than the one
-// before it.
+// reference is trimmed, non-empty, comes from a later row than the one
+// before it, and is bare or under one of those columns.
 func FuzzReadRefs(f *testing.F) {
 	f.Add([]byte("alice\nbob@example.com\n\n  3f2b6f0e-8f5d-4c8e-9a57-1b0f2f1f2d4a \n"))
 	f.Add([]byte("Name;E-Mail\nAlice;alice@example.com\nBob;\n"))
@@ -35,6 +35,9 @@ func FuzzReadRefs(f *testing.F) {
 		for _, r := range refs {
 			if r.Value == "" || r.Value != strings.TrimSpace(r.Value) || r.Row <= last {
 				t.Fatalf("reference %+v after row %d", r, last)
+			}
+			if r.Key != "" && r.Key != "uuid" && r.Key != "username" && r.Key != "email" {
+				t.Fatalf("reference %+v under a column that names no user", r)
 			}
 			last = r.Row
 		}

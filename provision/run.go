@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -56,6 +55,7 @@ type run struct {
 	cursor  map[[3]string]int             // where the search for a free number resumes
 	res     *roster.Result
 	reports *reports
+	guard   *guard
 	failed  int         // rows failed so far, in row order
 	stopped atomic.Bool // --max-errors was reached
 	free    chan *batch // applied batches, for reuse
@@ -66,8 +66,16 @@ type run struct {
 	plansOnly bool
 	rowsRead  atomic.Int64
 	reserved  bool
+	path      string // of the file, read again by prime
+	checkedTo int    // the last row whose values the checker has claimed
+	primed    bool
+	primeErr  error
 	wrote     bool // something was written
 	genCount  int  // secrets generated for written users
+
+	// usernames tells whether the directory holds the usernames that the
+	// rows of a batch would be given first (see lookUpUsernames).
+	usernames map[string]bool
 }
 
 // item is one row on its way through the run.
@@ -100,8 +108,11 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
-	r := &run{ctx: ctx, opt: opt, command: command, update: command == "update",
-		numbers: map[[3]string]map[string]bool{}, cursor: map[[3]string]int{}}
+	if opt.GeneratePassword && !opt.DryRun && opt.Reports == nil && opt.ReportDir == "" {
+		return nil, roster.Errorf(roster.EINVALID, "generated passwords need a place for success.csv: give the run a report folder")
+	}
+	r := &run{ctx: ctx, opt: opt, command: command, update: command == "update", path: path,
+		numbers: map[[3]string]map[string]bool{}, cursor: map[[3]string]int{}, usernames: map[string]bool{}}
 	zero := func() *int { return new(int) }
 	r.res = &roster.Result{Command: command, File: path, DryRun: opt.DryRun, Mode: opt.Mode,
 		Created: zero(), Updated: zero(), Skipped: zero(), Errors: []roster.Problem{}, IgnoredColumns: []roster.IgnoredColumn{}}
@@ -129,16 +140,22 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 	r.ref = roster.DefaultReference()
 	r.empty = true
 	if dir != nil {
-		if r.tx, err = dir.Begin(ctx); err != nil {
+		// A dry run writes nothing: it reads a snapshot, and waits for
+		// no run that writes.
+		begin := dir.Begin
+		if opt.DryRun {
+			begin = dir.Snapshot
+		}
+		if r.tx, err = begin(ctx); err != nil {
 			return nil, err
 		}
 		defer r.tx.Rollback()
 		r.ref = r.tx.Reference()
-		n, err := r.tx.CountUsers(ctx)
+		has, err := r.tx.HasUsers(ctx)
 		if err != nil {
 			return nil, err
 		}
-		r.empty = n == 0
+		r.empty = !has
 		if r.empty && !opt.DryRun {
 			if err := r.tx.Bulk(ctx); err != nil {
 				return nil, err
@@ -151,15 +168,12 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 	r.plansOnly = opt.DryRun && r.empty && !opt.GenerateExten && !opt.GenerateUsername && !opt.GeneratePassword &&
 		!resourceTouched(r.header, catalog.Line) && !resourceTouched(r.header, catalog.CTIProfile)
 	r.checker = catalog.NewChecker(r.header, catalog.CheckOptions{Reference: r.ref, Assets: r.file.Assets, Update: mayUpdate})
+	r.guard = newGuard(r.header, r.file.Format)
 	if !opt.DryRun {
-		r.reports = newReports(opt, command, r.file, r.header)
-		defer r.reports.abandon()
+		if r.reports = newReports(opt, r.file, r.header, r.guard, path); r.reports != nil {
+			defer r.reports.close()
+		}
 	}
-	if err := r.prime(path); err != nil {
-		return nil, err
-	}
-	r.hasher = newHasher()
-	defer r.hasher.close()
 	if err := r.pipeline(); err != nil {
 		return nil, err
 	}
@@ -187,30 +201,38 @@ func (r *run) checkHeader() error {
 	return nil
 }
 
-// prime reads the file once before the real pass when numbers or usernames
-// are generated, so that generated values avoid those of later rows.
-func (r *run) prime(path string) error {
-	exten := catalog.Lookup("exten")
-	if !(r.opt.GenerateExten || r.opt.GenerateUsername || r.header.Has(exten)) {
-		return nil
+// prime records the explicit usernames and extensions of the rows not yet
+// checked, so that numbers and usernames generated for earlier rows avoid
+// the ones later rows give. It reads the file again, so it is called only
+// when the first value is generated: a file that generates nothing is read
+// once.
+func (r *run) prime() {
+	if r.primed {
+		return
 	}
-	f, err := sheet.Open(path, r.opt.Sheet)
+	r.primed = true
+	f, err := sheet.Open(r.path, r.opt.Sheet)
 	if err != nil {
-		return unreadable(err)
+		r.primeErr = unreadable(err)
+		return
 	}
 	defer f.Close()
 	if _, err := f.Next(); err != nil {
-		return unreadable(err)
+		r.primeErr = unreadable(err)
+		return
 	}
 	for {
 		row, err := f.Next()
 		if err == io.EOF {
-			return nil
+			return
 		}
 		if err != nil {
-			return unreadable(err)
+			r.primeErr = unreadable(err)
+			return
 		}
-		r.checker.Prime(row.Cells, row.Num)
+		if row.Num > r.checkedTo {
+			r.checker.Prime(row.Cells, row.Num)
+		}
 	}
 }
 
@@ -233,21 +255,24 @@ func (r *run) plan(b *batch) error {
 		if !it.skipped {
 			it.problems = r.checker.Unique(it.record(), it.problems)
 		}
+		r.checkedTo = it.row
 	}
 	if err := r.identify(b); err != nil {
+		return err
+	}
+	if err := r.lookUpUsernames(b); err != nil {
 		return err
 	}
 	r.comparePasswords(b)
 	for _, it := range b.items {
 		if !it.ok() {
+			r.recheck(it)
 			continue
 		}
 		switch it.action {
 		case roster.Create:
 			if r.opt.OnExisting == OnExistingUpdate {
-				catalog.Required(it.values, it.failed, func(c *catalog.Column, value, message string) {
-					it.fail(c.Name, value, message)
-				})
+				r.requireNew(it)
 				if !it.ok() {
 					continue
 				}
@@ -262,6 +287,9 @@ func (r *run) plan(b *batch) error {
 			r.generate(it)
 			r.requireLogin(it)
 		}
+	}
+	if r.primeErr != nil {
+		return r.primeErr
 	}
 	if err := r.claims(b); err != nil {
 		return err
@@ -304,7 +332,7 @@ func (r *run) identify(b *batch) error {
 	if r.empty && !r.update {
 		// Nobody exists yet: every row creates.
 		for _, it := range b.items {
-			if it.ok() {
+			if r.looksUp(it) {
 				it.action = roster.Create
 			}
 		}
@@ -316,7 +344,7 @@ func (r *run) identify(b *batch) error {
 	}
 	var claims []roster.Claim
 	for _, it := range b.items {
-		if !it.ok() {
+		if !r.looksUp(it) {
 			continue
 		}
 		for _, k := range keys {
@@ -334,11 +362,12 @@ func (r *run) identify(b *batch) error {
 	}
 	var need []int64
 	for _, it := range b.items {
-		if !it.ok() {
+		if !r.looksUp(it) {
 			continue
 		}
 		var ids []int64
 		var first *catalog.Column // the key that found the user
+		conflict := false
 		for _, k := range keys {
 			v := it.values[k.Index]
 			id, ok := owners[roster.Claim{Key: k.Name, Value: v}]
@@ -347,6 +376,7 @@ func (r *run) identify(b *batch) error {
 			}
 			if len(ids) > 0 && !slices.Contains(ids, id) {
 				it.fail(k.Name, v, fmt.Sprintf("belongs to another user than the %s of this row", first.Name))
+				conflict = true
 				break
 			}
 			if len(ids) == 0 {
@@ -354,7 +384,7 @@ func (r *run) identify(b *batch) error {
 			}
 			ids = append(ids, id)
 		}
-		if !it.ok() {
+		if conflict {
 			continue
 		}
 		switch {
@@ -374,7 +404,7 @@ func (r *run) identify(b *batch) error {
 		if it.ok() && it.action != roster.Create {
 			it.user = nil // built in advance for a create
 		}
-		if it.ok() && it.action == roster.Update {
+		if it.action == roster.Update {
 			it.old = &roster.User{ID: ids[0]}
 			need = append(need, ids[0])
 		}
@@ -410,7 +440,7 @@ func (r *run) newUser(it *item) *roster.User {
 		u.Role = tenant.DefaultRole
 	}
 	if u.DisplayName == "" {
-		u.DisplayName = strings.TrimSpace(u.Firstname + " " + u.Lastname)
+		u.DisplayName = catalog.DisplayName(u.Firstname, u.Lastname, u.Username)
 	}
 	if u.UUID == "" {
 		u.UUID = newUUID()
@@ -418,7 +448,8 @@ func (r *run) newUser(it *item) *roster.User {
 	return u
 }
 
-// finish commits or rolls back and completes the result.
+// finish writes the reports, commits or rolls back, and completes the
+// result.
 func (r *run) finish() (*roster.Result, error) {
 	res := r.res
 	if r.tx != nil {
@@ -426,11 +457,7 @@ func (r *run) finish() (*roster.Result, error) {
 		res.GroupsCreated, res.RoomsCreated = groups, rooms
 	}
 	applied := r.wrote && !r.opt.DryRun && (r.opt.Mode == Partial || res.Failed == 0)
-	if applied {
-		if err := r.tx.Commit(); err != nil {
-			return nil, err
-		}
-	} else {
+	if !applied {
 		res.GroupsCreated, res.RoomsCreated = nil, nil
 	}
 	res.Applied = applied
@@ -442,12 +469,23 @@ func (r *run) finish() (*roster.Result, error) {
 	}
 	res.Reports = &roster.Reports{} // a dry run writes none
 	if r.reports != nil {
-		rep, err := r.reports.finish(applied, res.Failed > 0 || len(res.NotApplied) > 0, r.genCount > 0)
+		// Before the commit: generated passwords are on disk before the
+		// users they open exist, and a run whose reports cannot be
+		// written writes nothing.
+		failures := res.Failed > 0 || len(res.NotApplied) > 0
+		rep, err := r.reports.save(failures, applied && (failures || r.genCount > 0))
 		if err != nil {
-			slog.Error("writing reports", "err", err)
-			return nil, fmt.Errorf("writing the reports: %w", err)
+			return nil, roster.Errorf(roster.EUNWRITABLE, "the reports could not be written, so nothing was written to the directory: %v", err)
 		}
 		res.Reports = rep
+	}
+	if applied {
+		if err := r.tx.Commit(); err != nil {
+			if r.reports != nil {
+				r.reports.abandon()
+			}
+			return nil, err
+		}
 	}
 	return res, nil
 }

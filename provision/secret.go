@@ -1,57 +1,22 @@
 package provision
 
 import (
+	"context"
 	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
-	"fmt"
 	"runtime"
 	"sync"
 
-	"golang.org/x/crypto/argon2"
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/roster-dev/roster/catalog"
+	"github.com/roster-dev/roster/password"
 )
-
-// Argon2id parameters: OWASP's minimum (19 MiB, 2 passes, 1 lane). Each
-// hash runs on one core; the hasher runs one per core.
-const (
-	argonTime    = 2
-	argonMemory  = 19 * 1024
-	argonThreads = 1
-	argonKeyLen  = 32
-)
-
-// HashPassword returns the argon2id PHC string of a password.
-func HashPassword(password string) string {
-	salt := make([]byte, 16)
-	rand.Read(salt)
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		b64.EncodeToString(salt), b64.EncodeToString(key))
-}
-
-// PasswordMatches says whether a password matches a stored argon2id or
-// bcrypt hash within the bounds the catalogue accepts; any other hash
-// matches nothing, so that a hash cannot make roster work for days.
-func PasswordMatches(hash, password string) bool {
-	if _, ok := catalog.BcryptCost(hash); ok {
-		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
-	}
-	a, ok := catalog.ParseArgon2id(hash)
-	if !ok {
-		return false
-	}
-	got := argon2.IDKey([]byte(password), a.Salt, a.Time, a.Memory, a.Threads, uint32(len(a.Key)))
-	return subtle.ConstantTimeCompare(got, a.Key) == 1
-}
 
 // hasher hashes passwords on all cores, while the caller goes on reading.
+// It stops with its context: each hash takes tens of milliseconds, and a
+// cancelled run must not first hash the thousand passwords queued (40 s).
 type hasher struct {
-	jobs chan hashJob
-	wg   sync.WaitGroup
+	ctx    context.Context
+	jobs   chan hashJob
+	wg     sync.WaitGroup
+	hashed func() // called after each hash, for tests; nil otherwise
 }
 
 type hashJob struct {
@@ -60,25 +25,35 @@ type hashJob struct {
 	done     *sync.WaitGroup
 }
 
-func newHasher() *hasher {
-	h := &hasher{jobs: make(chan hashJob, 1024)}
+func newHasher(ctx context.Context, hashed func()) *hasher {
+	h := &hasher{ctx: ctx, jobs: make(chan hashJob, 1024), hashed: hashed}
 	for range runtime.GOMAXPROCS(0) {
-		h.wg.Add(1)
-		go func() {
-			defer h.wg.Done()
+		h.wg.Go(func() {
 			for j := range h.jobs {
-				*j.out = HashPassword(j.password)
+				// A cancelled run commits nothing, so a job left
+				// unhashed is only released.
+				if h.ctx.Err() == nil {
+					*j.out = password.Hash(j.password)
+					if h.hashed != nil {
+						h.hashed()
+					}
+				}
 				j.done.Done()
 			}
-		}()
+		})
 	}
 	return h
 }
 
-// hash queues a password; done is released when *out holds its hash.
+// hash queues a password; done is released when *out holds its hash, or at
+// once when the context is cancelled.
 func (h *hasher) hash(password string, out *string, done *sync.WaitGroup) {
 	done.Add(1)
-	h.jobs <- hashJob{password: password, out: out, done: done}
+	select {
+	case h.jobs <- hashJob{password: password, out: out, done: done}:
+	case <-h.ctx.Done():
+		done.Done()
+	}
 }
 
 func (h *hasher) close() {

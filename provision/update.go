@@ -10,6 +10,7 @@ import (
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
+	"github.com/roster-dev/roster/password"
 )
 
 // merge applies a row to the existing user it updates, with Wazo's
@@ -22,8 +23,8 @@ func (r *run) merge(it *item) {
 	keep := r.opt.BlankKeep || !r.update // an import updates with --blank keep
 	h := r.header
 	for _, c := range catalog.Columns {
-		if !h.Has(c) {
-			continue
+		if !h.Has(c) || it.failed[c.Index] {
+			continue // a bad cell changes nothing; its problem is reported
 		}
 		v := it.values[c.Index]
 		if v == "" && keep {
@@ -59,11 +60,8 @@ func (r *run) merge(it *item) {
 		}
 		c.Set(u, v)
 	}
-	if !it.ok() {
-		return
-	}
 	if !keep {
-		removeEmptyResources(h, it.values, u)
+		removeEmptyResources(h, it.values, it.failed, u)
 	}
 	if u.Tenant == "" {
 		u.Tenant = r.ref.Tenant("").Name
@@ -77,11 +75,64 @@ func (r *run) merge(it *item) {
 			it.fail(c.Name, value, message)
 		}
 	})
+	if !it.ok() {
+		return
+	}
+	if u.DisplayName == "" {
+		// Emptied, it takes its default again, as a new user's would: the
+		// export of an empty one would import as the default.
+		u.DisplayName = catalog.DisplayName(u.Firstname, u.Lastname, u.Username)
+	}
 	it.user = u
 	it.changes = changes(h, old, u)
 	if len(it.changes) == 0 {
 		it.action = roster.Unchanged
 	}
+}
+
+// looksUp says whether identify finds the user of a row: every row that
+// passed its own checks and, in runs that may update users, a row with bad
+// cells too (in an update, not its key), so that the rules of the user it
+// updates are checked in the same pass (see recheck).
+func (r *run) looksUp(it *item) bool {
+	switch {
+	case it.ok():
+		return true
+	case it.skipped:
+		return false
+	case r.update:
+		return !it.failed[catalog.Lookup(r.opt.Key).Index]
+	}
+	return r.opt.OnExisting == OnExistingUpdate
+}
+
+// recheck adds to the problems of a row that failed its own checks those
+// it has with the user it updates (an emptied required value, a changed
+// protocol) or, in an import that may update, the required columns of the
+// user it would create, when none of its keys was bad (a bad key may have
+// hidden the user it updates): every problem of a row in one pass.
+func (r *run) recheck(it *item) {
+	switch {
+	case !r.looksUp(it):
+	case it.old != nil:
+		r.merge(it)
+	case it.action == roster.Create && r.opt.OnExisting == OnExistingUpdate:
+		for _, k := range identityColumns {
+			if it.failed[k.Index] {
+				return
+			}
+		}
+		r.requireNew(it)
+	}
+}
+
+// requireNew checks the required columns of a row that creates a user in
+// an import that may update: they were left to be checked once the row was
+// known not to update anyone.
+func (r *run) requireNew(it *item) {
+	catalog.Required(it.values, it.failed, func(c *catalog.Column, value, message string) {
+		it.fail(c.Name, value, message)
+	})
 }
 
 // comparePasswords tells, for each row of b that updates a user and gives
@@ -98,11 +149,18 @@ func (r *run) comparePasswords(b *batch) {
 		if !it.ok() || it.action != roster.Update || it.values[col.Index] == "" {
 			continue
 		}
-		wg.Add(1)
 		cores <- struct{}{}
+		if r.ctx.Err() != nil {
+			<-cores
+			break // cancelled: the run writes nothing, so compares nothing
+		}
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			it.samePass = PasswordMatches(it.old.PasswordHash, it.values[col.Index])
+			it.samePass = password.Matches(it.old.PasswordHash, it.values[col.Index])
+			if r.opt.hashed != nil {
+				r.opt.hashed()
+			}
 			<-cores
 		}()
 	}
@@ -120,14 +178,14 @@ func resourceTouched(h *catalog.Header, resource string) bool {
 }
 
 // removeEmptyResources drops each resource whose columns in the header are
-// all empty in the row.
-func removeEmptyResources(h *catalog.Header, values []string, u *roster.User) {
+// all empty in the row (a bad cell is not empty).
+func removeEmptyResources(h *catalog.Header, values []string, failed []bool, u *roster.User) {
 	for _, res := range []string{catalog.CTIProfile, catalog.Line, catalog.Incall, catalog.Voicemail} {
 		touched, empty := false, true
 		for _, c := range catalog.Columns {
 			if c.Resource == res && h.Has(c) {
 				touched = true
-				empty = empty && values[c.Index] == ""
+				empty = empty && values[c.Index] == "" && !failed[c.Index]
 			}
 		}
 		if !touched || !empty {

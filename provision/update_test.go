@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/password"
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/sheet"
 )
@@ -110,7 +111,7 @@ func TestUpdateClearingARequiredValueFails(t *testing.T) {
 		row    []string
 		at     string
 	}{
-		{"firstname without display_name", []string{"uuid", "firstname", "display_name"}, []string{john, "", ""}, "2:firstname"},
+		{"firstname without display_name or username", []string{"uuid", "firstname", "display_name", "username"}, []string{john, "", "", ""}, "2:firstname"},
 		{"line context", []string{"uuid", "line_protocol", "context", "exten"}, []string{john, "sip", "", "1000"}, "2:context"},
 		{"line protocol", []string{"uuid", "line_protocol", "context", "exten"}, []string{john, "", "default", "1000"}, "2:line_protocol"},
 		{"voicemail number", []string{"uuid", "voicemail_name", "voicemail_number", "voicemail_context"}, []string{john, "John VM", "", "default"}, "2:voicemail_number"},
@@ -589,7 +590,7 @@ func TestMembersFromASheetWithAnEmailColumn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []provision.Ref{{Row: 2, Value: "alpha@example.com"}, {Row: 3, Value: "DELTA@example.com"}, {Row: 4, Value: "ghost@example.com"}}
+	want := []provision.Ref{{Row: 2, Key: "email", Value: "alpha@example.com"}, {Row: 3, Key: "email", Value: "DELTA@example.com"}, {Row: 4, Key: "email", Value: "ghost@example.com"}}
 	if !slices.Equal(refs, want) {
 		t.Fatalf("refs %+v, want %+v", refs, want)
 	}
@@ -661,7 +662,7 @@ func TestUpdatePassword(t *testing.T) {
 	res := update(t, db, options(t), []string{"uuid", "password"}, []string{john, "first-pass"})
 	wantCounts(t, res, counts{Rows: 1, Updated: 1})
 	first := userBy(t, db, byUUID, john).PasswordHash
-	if !provision.PasswordMatches(first, "first-pass") {
+	if !password.Matches(first, "first-pass") {
 		t.Fatal("the new password does not verify")
 	}
 	res = update(t, db, options(t), []string{"uuid", "password"}, []string{john, "first-pass"})
@@ -697,7 +698,7 @@ func TestUpdatePasswordsOfManyRows(t *testing.T) {
 	res := updateFile(t, db, writeCSV(t, t.TempDir(), "update.csv", rows), opt)
 	wantCounts(t, res, counts{Rows: 6, Updated: 2, Unchanged: 4})
 	for i, want := range []string{"pass-0", "changed-1", "pass-2", "pass-3", "changed-4", "pass-5"} {
-		if !provision.PasswordMatches(userBy(t, db, byUsername, "u"+itoa(i)).PasswordHash, want) {
+		if !password.Matches(userBy(t, db, byUsername, "u"+itoa(i)).PasswordHash, want) {
 			t.Errorf("u%d: the password is not %s", i, want)
 		}
 	}

@@ -6,6 +6,7 @@
 #
 #   ./scripts/bench.sh            all measurements
 #   ./scripts/bench.sh check      one of: check import import-lines generate update update-passwords export read
+#                                 read1m refs import-full import-small rerun-skip
 #                                 pg-import pg-import-more pg-export (PostgreSQL: scripts/postgres.sh starts a server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,8 @@ if ! command -v sqlite3 >/dev/null; then
 fi
 
 # measure LABEL SETUP COMMAND...: runs SETUP (untimed) then COMMAND, RUNS
-# times, and prints the median wall time and the median peak memory.
+# times, and prints the median wall time and the median peak memory. The
+# median is left in t, for ratios.
 measure() {
 	local label=$1 setup=$2
 	shift 2
@@ -33,7 +35,7 @@ measure() {
 		times+=("${out% *}")
 		mems+=("${out#* }")
 	done
-	local t m
+	local m
 	t=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 	m=$(printf '%s\n' "${mems[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 	printf '%-44s %8.2f s %8d MB   (runs: %s)\n' "$label" "$t" "$((m / 1024))" "${times[*]}"
@@ -91,7 +93,7 @@ if [[ $what == all || $what == update-passwords ]]; then
 	[ -f "$dir/pw1k.csv" ] || awk 'BEGIN {print "username,firstname,email,password"; for (i = 0; i < 1000; i++) printf "pw%d,P,pw%d@example.com,Secret-%06d\n", i, i, i}' >"$dir/pw1k.csv"
 	rm -f "$dir/pw.db"*
 	"$roster" --db "$dir/pw.db" import --report-dir "$dir/reports" "$dir/pw1k.csv" >/dev/null
-	measure "roster update, 1000 unchanged passwords" "cp $dir/pw.db $dir/pw2.db; cp $dir/pw.db.key $dir/pw2.db.key; rm -f $dir/pw2.db-*" \
+	measure "roster update, 1000 unchanged passwords" "cp $dir/pw.db $dir/pw2.db; rm -f $dir/pw2.db-* $dir/pw2.db.key; [ ! -f $dir/pw.db.key ] || cp $dir/pw.db.key $dir/pw2.db.key" \
 		"$roster" --db "$dir/pw2.db" update --key username "$dir/pw1k.csv"
 fi
 
@@ -101,15 +103,132 @@ if [[ $what == all || $what == export ]]; then
 	measure "roster export (1M users, CSV)" : "$roster" --db "$dir/exp.db" export -o "$dir/export.csv"
 fi
 
-if [[ $what == all || $what == read ]]; then
-	sample 100000 groups users100k.csv
-	for f in xlsx ods; do
-		[ -f "$dir/users100k.$f" ] || "$roster" sample --rows 100000 --with groups -o "$dir/users100k.$f" 2>/dev/null
-	done
+# workbook ROWS EXT: the ROWS-row sample saved as EXT by LibreOffice, as HR
+# would send it (shared strings in XLSX, styled rows), or by roster's own
+# writer when LibreOffice is not installed.
+workbook() {
+	local csv="$dir/users$1.csv" out="$dir/users$1.$2"
+	[ -f "$out" ] && return
+	if command -v soffice >/dev/null; then
+		soffice --headless --infilter="CSV:44,34,76,1" --convert-to "$2" --outdir "$dir" "$csv" >/dev/null 2>&1
+	else
+		echo "(no LibreOffice: users$1.$2 written by roster sample)"
+		"$roster" sample --rows "$1" --with groups -o "$out" 2>/dev/null
+	fi
+}
+
+# read ROWS: roster read and check of the same rows as CSV, XLSX and ODS.
+read_case() {
+	local n=$1
+	sample "$n" groups "users$n.csv"
+	workbook "$n" xlsx
+	workbook "$n" ods
 	for f in csv xlsx ods; do
-		measure "roster read (100k rows, $f)" : "$roster" read "$dir/users100k.$f"
+		measure "roster read ($n rows, $f)" : "$roster" read "$dir/users$n.$f"
+		measure "roster check --json ($n rows, $f)" : "$roster" check --json "$dir/users$n.$f"
 	done
+}
+
+if [[ $what == all || $what == read ]]; then
+	read_case 100000
 	echo "xls: go test -run '^\$' -bench BenchmarkRead100k ./sheet/xls/ (no XLS writer: the benchmark builds its own file)"
+fi
+
+if [[ $what == all || $what == read1m ]]; then
+	read_case 1000000
+fi
+
+if [[ $what == all || $what == refs ]]; then
+	# Delete and membership commands against the import of the same users,
+	# named by a file with a username column.
+	sample 30000 groups users30k.csv
+	cut -d, -f1 "$dir/users30k.csv" >"$dir/names30k.csv"
+	fill="rm -f $dir/refs.db*; $roster --db $dir/refs.db import $dir/users30k.csv >/dev/null"
+	measure "roster import (30k), the baseline below" "rm -f $dir/refs.db*" "$roster" --db "$dir/refs.db" import "$dir/users30k.csv"
+	base=$t
+	measure "roster delete users --yes (30k)" "$fill" "$roster" --db "$dir/refs.db" delete users --yes "$dir/names30k.csv"
+	echo "  ratio to the import: $(awk -v a="$t" -v b="$base" 'BEGIN {printf "%.2f", a / b}')"
+	measure "roster rooms add --create (30k)" "$fill" "$roster" --db "$dir/refs.db" rooms add Everyone --create "$dir/names30k.csv"
+	echo "  ratio to the import: $(awk -v a="$t" -v b="$base" 'BEGIN {printf "%.2f", a / b}')"
+fi
+
+# alternate LABEL_A SETUP_A COMMAND_A LABEL_B SETUP_B COMMAND_B: runs A and
+# B in turn, RUNS times each, so that a busy machine slows both alike, and
+# prints their median wall times and the ratio of B's to A's. A command that
+# fails is reported: its time would mean nothing.
+alternate() {
+	local ta=() tb=() a b out
+	for _ in $(seq "$runs"); do
+		for side in a b; do
+			if [ $side = a ]; then eval "$2"; else eval "$5"; fi
+			local cmd=$3
+			[ $side = a ] || cmd=$6
+			/usr/bin/time -o "$dir/.time" -f "%e %x" sh -c "$cmd" >/dev/null 2>&1 || true
+			out=$(tail -1 "$dir/.time")
+			[ "${out#* }" = 0 ] || echo "  failed (exit ${out#* }): $cmd" >&2
+			if [ $side = a ]; then ta+=("${out% *}"); else tb+=("${out% *}"); fi
+		done
+	done
+	a=$(printf '%s\n' "${ta[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+	b=$(printf '%s\n' "${tb[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+	printf '%-44s %8.2f s   (runs: %s)\n' "$1" "$a" "${ta[*]}"
+	printf '%-44s %8.2f s   (runs: %s)\n' "$4" "$b" "${tb[*]}"
+	printf '  ratio: %.2f (goal: at most 3)\n' "$(awk -v a="$a" -v b="$b" 'BEGIN {print b / a}')"
+}
+
+# split_sample NAME N FIRST REST: the first N users of a sample, and the others,
+# each file with the header.
+split_sample() {
+	[ -f "$dir/$3" ] || head -n $(($2 + 1)) "$dir/$1" >"$dir/$3"
+	[ -f "$dir/$4" ] || { head -n 1 "$dir/$1" && tail -n +$(($2 + 2)) "$dir/$1"; } >"$dir/$4"
+}
+
+# make_directory NAME FILE...: a directory made once by importing the files.
+make_directory() {
+	local db=$1
+	shift
+	if [ ! -f "$dir/$db" ]; then
+		for f in "$@"; do "$roster" --db "$dir/$db.tmp" import "$dir/$f" >/dev/null; done
+		for s in "" .key; do [ ! -f "$dir/$db.tmp$s" ] || mv "$dir/$db.tmp$s" "$dir/$db$s"; done
+	fi
+}
+
+# copy: the setup that makes work.db a fresh copy of the directory $db,
+# written out to the disk: else the import's first sync would write the
+# whole copy, which is no part of the import.
+copy="rm -f $dir/work.db*; cp $dir/\$db $dir/work.db; [ ! -f $dir/\$db.key ] || cp $dir/\$db.key $dir/work.db.key; sync $dir/work.db"
+
+if [[ $what == all || $what == import-full ]]; then
+	# The weekly file of new hires into a large directory: 10,000 users
+	# into a directory of 1,000,000 others, against an empty directory.
+	sample 1010000 groups users1010k.csv
+	split_sample users1010k.csv 1000000 users1m-first.csv users10k-next.csv
+	make_directory full.db users1m-first.csv
+	db=full.db
+	alternate "import 10k into an empty directory" "rm -f $dir/work.db*" "$roster --db $dir/work.db import $dir/users10k-next.csv" \
+		"import 10k into a directory of 1M" "$copy" "$roster --db $dir/work.db import $dir/users10k-next.csv"
+fi
+
+if [[ $what == all || $what == import-small || $what == rerun-skip ]]; then
+	sample 301000 groups users301k.csv
+	split_sample users301k.csv 1000 users1k-first.csv users300k-next.csv
+fi
+
+if [[ $what == all || $what == import-small ]]; then
+	# 300,000 users into a directory of 1,000 others.
+	make_directory small.db users1k-first.csv
+	db=small.db
+	alternate "import 300k into an empty directory" "rm -f $dir/work.db*" "$roster --db $dir/work.db import $dir/users300k-next.csv" \
+		"import 300k into a directory of 1k" "$copy" "$roster --db $dir/work.db import $dir/users300k-next.csv"
+fi
+
+if [[ $what == all || $what == rerun-skip ]]; then
+	# The same 300,000 users again, once they are there, with
+	# --on-existing skip: every row is looked up and skipped.
+	make_directory again.db users1k-first.csv users300k-next.csv
+	db=again.db
+	alternate "import 300k into an empty directory" "rm -f $dir/work.db*" "$roster --db $dir/work.db import $dir/users300k-next.csv" \
+		"import --on-existing skip, 300k already there" "$copy" "$roster --db $dir/work.db import --on-existing skip $dir/users300k-next.csv"
 fi
 
 # PostgreSQL: a server of scripts/postgres.sh (started, or reused when one

@@ -7,8 +7,14 @@ cd "$(dirname "$0")/.."
 
 fuzztime=${FUZZTIME:-10s}
 
+# The console's browser tests drive Debian's Chromium: install it when it
+# is missing. Run from here, they fail without it rather than skip.
+./scripts/install-chromium.sh
+export ROSTER_TEST_BROWSER=required
+
 # The PostgreSQL directory is tested on a real server: a throwaway one,
-# installed when missing, started here and stopped at the end.
+# installed when missing, started here and stopped at the end, whatever
+# ends the run.
 ROSTER_TEST_POSTGRES=$(./scripts/postgres.sh start)
 export ROSTER_TEST_POSTGRES
 trap './scripts/postgres.sh stop' EXIT
@@ -22,10 +28,11 @@ go test -count=1 ./...
 # The directory has two SQLite drivers: the C library with cgo (above, when
 # a C compiler is installed) and pure Go without. Test the other one too.
 # The engine runs its stages on several goroutines: run the packages that
-# share memory between them under the race detector too (it needs cgo).
+# share memory between them, and the server and its console whose requests
+# run side by side, under the race detector too (it needs cgo).
 if [ "$(go env CGO_ENABLED)" = 1 ]; then
 	echo "== go test -race"
-	go test -race -count=1 ./provision/ ./sqlite/ ./catalog/
+	go test -race -count=1 ./provision/ ./sqlite/ ./catalog/ ./http/ ./console/...
 fi
 
 echo "== go test, the engine on PostgreSQL"

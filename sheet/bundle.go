@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"strings"
 
+	"github.com/roster-dev/roster/internal/scratch"
 	"github.com/roster-dev/roster/sheet/internal/zipguard"
 )
 
@@ -93,30 +93,22 @@ func commonFolder(files []*zip.File) string {
 	return root
 }
 
-// extract copies an entry into a temporary file that removes itself on
-// Close, since XLSX, XLS and ODS readers need random access.
-func extract(zf *zip.File, max int64) (*tempFile, error) {
+// extract copies an entry into a temporary file, since XLSX, XLS and ODS
+// readers need random access. The file has no name (the sheet may hold
+// passwords, which must not outlive a killed process) and is gone on Close.
+func extract(zf *zip.File, max int64) (*scratch.File, error) {
 	rc, err := zipguard.OpenEntry(zf, max)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	fh, err := os.CreateTemp("", "roster-sheet-*")
+	t, err := scratch.New("roster-sheet-*")
 	if err != nil {
 		return nil, err
 	}
-	t := &tempFile{fh}
-	if _, err := io.Copy(fh, rc); err != nil {
+	if _, err := io.Copy(t, rc); err != nil {
 		t.Close()
 		return nil, fmt.Errorf("%s: %w", zf.Name, err)
 	}
 	return t, nil
-}
-
-type tempFile struct{ *os.File }
-
-func (t *tempFile) Close() error {
-	err := t.File.Close()
-	os.Remove(t.Name())
-	return err
 }

@@ -325,10 +325,19 @@ func (r *csvReader) parseRecord(line []byte) error {
 // unescapeFormula undoes the quote that export puts before a cell starting
 // with = + - or @, which stops spreadsheet programs running it as a formula.
 func unescapeFormula(s string) string {
-	if len(s) > 1 && s[0] == '\'' && strings.IndexByte("=+-@", s[1]) >= 0 {
+	if len(s) > 1 && s[0] == '\'' && formulaLike(s[1:]) {
 		return s[1:]
 	}
 	return s
+}
+
+// formulaLike says whether a CSV cell gets a ' before it when written with
+// EscapeFormulas: it starts with = + - or @, after any number of ' (which
+// reading would otherwise take for the escape: a value '=x is written with
+// a second ' before it, and reads back as '=x).
+func formulaLike(s string) bool {
+	s = strings.TrimLeft(s, "'")
+	return s != "" && strings.IndexByte("=+-@", s[0]) >= 0
 }
 
 func empty(cells []string) bool {

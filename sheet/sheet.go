@@ -21,6 +21,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -109,8 +110,8 @@ func (l Limits) withDefaults() Limits {
 }
 
 // check holds a row of any format to the limits, whether its reader checks
-// them as it reads (CSV, and the cells of ODS and XLS) or not (XLSX, whose
-// rows excelize reads whole).
+// them as it reads or not: the workbook readers bound a row by the width of
+// a spreadsheet, which may be more than MaxColumns.
 func (l Limits) check(row Row) error {
 	if len(row.Cells) > l.MaxColumns {
 		return fmt.Errorf("row %d: more than %d cells in one row", row.Num, l.MaxColumns)
@@ -264,9 +265,20 @@ func Open(path string, opt Options) (*File, error) {
 // format when the content does not, and in messages.
 func OpenReader(r io.ReaderAt, size int64, name string, opt Options) (*File, error) {
 	opt.Limits = opt.Limits.withDefaults()
-	format := opt.Format
+	format, what := opt.Format, ""
 	if format == "" {
-		format = Detect(r, size, name)
+		format, what = detect(r, size, name)
+	} else {
+		what = sniff(head(r))
+	}
+	if what != "" {
+		// No reader can make sense of it: say what it is instead of
+		// reading a PDF as a CSV with a strange header.
+		msg := fmt.Sprintf("%s looks like %s, not %s", filepath.Base(name), what, expected(name, opt.Format))
+		if what == webPage || what == xmlSpreadsheet {
+			msg += ": open it in a spreadsheet program and save it as XLSX"
+		}
+		return nil, errors.New(msg)
 	}
 	f := &File{Name: name, Format: format, size: size, limits: opt.Limits}
 	var err error
@@ -299,34 +311,139 @@ var (
 // Detect tells a file's format by its first bytes, then by its name's
 // extension. Text that is neither a ZIP nor a compound file is CSV.
 func Detect(r io.ReaderAt, size int64, name string) Format {
-	head := make([]byte, 8)
-	n, _ := r.ReadAt(head, 0)
-	head = head[:n]
-	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(name), "."))
-	switch {
-	case bytes.HasPrefix(head, magicCFB):
-		return XLS
-	case bytes.HasPrefix(head, magicZIP):
-		return zipKind(r, size, ext)
-	case ext == "tsv" || ext == "tab":
-		return TSV
+	f, _ := detect(r, size, name)
+	if f == "" {
+		return CSV
 	}
-	return CSV
+	return f
 }
 
-// zipKind tells XLSX, ODS and a bundle apart by what the archive holds.
-func zipKind(r io.ReaderAt, size int64, ext string) Format {
+// detect tells a file's format, or says what the file is when its content
+// shows it is no sheet at all (then the format is empty).
+func detect(r io.ReaderAt, size int64, name string) (Format, string) {
+	b := head(r)
+	if what := sniff(b); what != "" {
+		return "", what
+	}
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(name), "."))
+	switch {
+	case bytes.HasPrefix(b, magicCFB):
+		return XLS, ""
+	case bytes.HasPrefix(b, magicZIP):
+		return zipKind(r, size, ext)
+	case ext == "tsv" || ext == "tab":
+		return TSV, ""
+	}
+	return CSV, ""
+}
+
+// head returns the first bytes of a file, enough to tell what it is.
+func head(r io.ReaderAt) []byte {
+	b := make([]byte, 2048)
+	n, _ := r.ReadAt(b, 0)
+	return b[:n]
+}
+
+// notSheets are the signatures of files people send instead of a sheet.
+// Each is long or binary enough that no text sheet starts with it.
+var notSheets = []struct {
+	magic, what string
+}{
+	{"%PDF-", "a PDF document"},
+	{"\x89PNG\r\n\x1a\n", "a PNG picture"},
+	{"\xff\xd8\xff", "a JPEG picture"},
+	{"GIF87a", "a GIF picture"},
+	{"GIF89a", "a GIF picture"},
+	{"II*\x00", "a TIFF picture"},
+	{"MM\x00*", "a TIFF picture"},
+	{"\x1f\x8b", "a gzip archive"},
+	{"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"},
+	{"Rar!\x1a\x07", "a RAR archive"},
+	{"SQLite format 3\x00", "an SQLite database"},
+	{"{\\rtf", "an RTF document"},
+	{"\x7fELF", "a program"},
+}
+
+// What markup files are: spreadsheet programs open them.
+const (
+	webPage        = "a web page"
+	xmlSpreadsheet = "an Excel 2003 XML spreadsheet"
+)
+
+// sniff names what a file is when its first bytes show that it is no
+// sheet: a PDF, a picture, a web page, another archive. Otherwise it
+// returns "".
+func sniff(b []byte) string {
+	for _, n := range notSheets {
+		if bytes.HasPrefix(b, []byte(n.magic)) {
+			return n.what
+		}
+	}
+	if bytes.HasPrefix(b, []byte("RIFF")) && len(b) >= 12 && string(b[8:12]) == "WEBP" {
+		return "a WebP picture"
+	}
+	// Markup, as HR systems export "Excel" files: a web page, or Excel
+	// 2003's XML. Spreadsheet programs open both and can save them as XLSX.
+	text := bytes.ToLower(bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), " \t\r\n"))
+	switch {
+	case bytes.HasPrefix(text, []byte("<?xml")) && bytes.Contains(text, []byte("urn:schemas-microsoft-com:office:spreadsheet")):
+		return xmlSpreadsheet
+	case bytes.HasPrefix(text, []byte("<?xml")):
+		return "an XML document"
+	}
+	for _, tag := range []string{"<!doctype html", "<html", "<head", "<body", "<table"} {
+		if bytes.HasPrefix(text, []byte(tag)) {
+			return webPage
+		}
+	}
+	return ""
+}
+
+// expected names what a file should have been: what its extension says,
+// else the format it was read as, else any sheet.
+func expected(name string, forced Format) string {
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(name), "."))
+	if f, err := ParseFormat(ext); err == nil {
+		forced = f
+	} else if ext == "tab" {
+		forced = TSV
+	}
+	switch forced {
+	case XLSX:
+		return "an XLSX workbook"
+	case XLS:
+		return "an XLS workbook"
+	case ODS:
+		return "an ODS spreadsheet"
+	case CSV:
+		return "a CSV file"
+	case TSV:
+		return "a TSV file"
+	case ZIP:
+		return "a ZIP of a sheet and its pictures"
+	}
+	return "a sheet (CSV, TSV, XLSX, XLS, ODS, or a ZIP of one with its pictures)"
+}
+
+// zipKind tells XLSX, ODS and a bundle apart by what the archive holds,
+// and names the office documents that are ZIPs too but hold no sheet.
+func zipKind(r io.ReaderAt, size int64, ext string) (Format, string) {
 	zr, err := zipguard.Open(r, size, zipguard.DefaultLimits)
 	if err != nil {
 		if ext == "xlsx" || ext == "ods" {
-			return Format(ext)
+			return Format(ext), ""
 		}
-		return ZIP
+		return ZIP, ""
 	}
+	sheets := false
 	for _, zf := range zr.File {
 		switch zf.Name {
 		case "xl/workbook.xml":
-			return XLSX
+			return XLSX, ""
+		case "word/document.xml":
+			return "", "a Word document"
+		case "ppt/presentation.xml":
+			return "", "a PowerPoint presentation"
 		case "mimetype":
 			rc, err := zipguard.OpenEntry(zf, 256)
 			if err != nil {
@@ -334,12 +451,21 @@ func zipKind(r io.ReaderAt, size int64, ext string) Format {
 			}
 			b, _ := io.ReadAll(io.LimitReader(rc, 100))
 			rc.Close()
-			if strings.HasPrefix(string(b), "application/vnd.oasis.opendocument.spreadsheet") {
-				return ODS
+			switch m := string(b); {
+			case strings.HasPrefix(m, "application/vnd.oasis.opendocument.spreadsheet"):
+				return ODS, ""
+			case strings.HasPrefix(m, "application/vnd.oasis.opendocument.text"):
+				return "", "an OpenDocument text"
+			case strings.HasPrefix(m, "application/vnd.oasis.opendocument.presentation"):
+				return "", "an OpenDocument presentation"
 			}
 		case "content.xml":
-			return ODS
+			return ODS, ""
 		}
+		sheets = sheets || sheetExts[strings.ToLower(path.Ext(zf.Name))]
 	}
-	return ZIP
+	if !sheets && (ext == "xlsx" || ext == "ods" || ext == "xls") {
+		return "", "a ZIP archive without a workbook"
+	}
+	return ZIP, ""
 }

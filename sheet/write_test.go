@@ -2,6 +2,8 @@ package sheet_test
 
 import (
 	"bytes"
+	"io"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -98,26 +100,27 @@ func TestWrittenFilesReadBackIdentically(t *testing.T) {
 }
 
 func TestCSVWriterEscapesFormulas(t *testing.T) {
-	rows := [][]string{{"=1+2", "+33 6", "-5", "@x", "a=b", "", "-", "'=x"}}
+	rows := [][]string{{"=1+2", "+33 6", "-5", "@x", "a=b", "", "-", "'=x", "''@y", "'x", "'"}}
 	escaped := string(write(t, sheet.CSV, sheet.WriteOptions{EscapeFormulas: true}, rows))
 	// A cell that starts with = + - or @ is written after a ', which
-	// spreadsheet programs show instead of running; others are left alone.
-	if want := "'=1+2,'+33 6,'-5,'@x,a=b,,'-,'=x\n"; escaped != want {
+	// spreadsheet programs show instead of running; so is one that starts
+	// with ' and then one of those, which reading would otherwise take for
+	// an escape. Others are left alone.
+	if want := "'=1+2,'+33 6,'-5,'@x,a=b,,'-,''=x,'''@y,'x,'\n"; escaped != want {
 		t.Errorf("wrote %q, want %q", escaped, want)
 	}
 	plain := string(write(t, sheet.CSV, sheet.WriteOptions{}, rows))
-	if want := "=1+2,+33 6,-5,@x,a=b,,-,'=x\n"; plain != want {
+	if want := "=1+2,+33 6,-5,@x,a=b,,-,'=x,''@y,'x,'\n"; plain != want {
 		t.Errorf("without EscapeFormulas, wrote %q, want %q", plain, want)
 	}
-	// Reading undoes the escape. It cannot tell it from a cell that
-	// started with ' itself: '=x reads as =x. That is the spec's rule.
+	// Reading undoes the escape (a cell '=x written by hand still reads
+	// =x, as the spec says): every value reads back as it was.
 	got, err := readData(t, []byte(escaped), "export.csv", sheet.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][]string{{"=1+2", "+33 6", "-5", "@x", "a=b", "", "-", "=x"}}
-	if !reflect.DeepEqual(cellsOf(got), want) {
-		t.Errorf("read back %q, want %q", cellsOf(got), want)
+	if !reflect.DeepEqual(cellsOf(got), rows) {
+		t.Errorf("read back %q, want %q", cellsOf(got), rows)
 	}
 }
 
@@ -254,6 +257,60 @@ func TestLimitsHoldInEveryFormat(t *testing.T) {
 				continue
 			}
 			wantErrorSaying(t, err, "big."+string(format), c.says)
+		}
+	}
+}
+
+// TestXLSXWriterKeepsWhatXMLCannotHold: control characters, which XML 1.0
+// cannot hold, are written as OOXML's _xHHHH_ escapes, text that looks
+// like such an escape has its underscore escaped, and a carriage return
+// survives XML's line-end handling: each reads back as it was.
+func TestXLSXWriterKeepsWhatXMLCannotHold(t *testing.T) {
+	rows := [][]string{
+		{"what", "value"},
+		{"controls", "a\x01b\x1fc\x00d"},
+		{"escape-like text", "_x0041_ and _x005F_ and _x12_ and _xZZZZ_"},
+		{"carriage return", "one\r\ntwo\rthree"},
+		{"noncharacters", "a\uFFFEb\uFFFFc"},
+	}
+	data := write(t, sheet.XLSX, sheet.WriteOptions{}, rows)
+	got, err := readData(t, data, "x.xlsx", sheet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cellsOf(got), rows) {
+		t.Errorf("read back %q, want %q", cellsOf(got), rows)
+	}
+}
+
+// TestWritersLeaveNoTemporaryFile writes a sheet far larger than the 16 MiB
+// after which excelize's StreamWriter spilled to a temporary file: while it
+// is being written (when a kill would leave it behind), nothing is in the
+// temporary folder, since an export with secrets or an error report would
+// leave its passwords there.
+func TestWritersLeaveNoTemporaryFile(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	secret := "Secret-" + strings.Repeat("x", 40)
+	row := make([]string, 12)
+	for i := range row {
+		row[i] = secret
+	}
+	for _, format := range []sheet.Format{sheet.XLSX, sheet.ODS, sheet.CSV} {
+		w, err := sheet.NewWriter(io.Discard, format, sheet.WriteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 20_000 { // about 20 MiB of sheet XML
+			if err := w.Write(row); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if left, _ := os.ReadDir(tmp); len(left) > 0 {
+			t.Errorf("%s: while writing, the temporary folder holds %s", format, left[0].Name())
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

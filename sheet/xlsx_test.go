@@ -66,6 +66,10 @@ func TestXLSXCellsReadAsAPersonSeesThem(t *testing.T) {
 		{name: "zero-padded number", value: 42, code: "0000", want: "0042"},
 		{name: "percent", value: 0.5, builtin: 9, want: "50%"},
 		{name: "custom percent", value: 0.25, code: "0%", want: "25%"},
+		// As in ODS and XLS: the value, not its decimals (excelize read
+		// 50.00%).
+		{name: "percent with decimals", value: 0.5, code: "0.00%", want: "50%"},
+		{name: "built-in percent with decimals", value: 0.125, builtin: 10, want: "12.5%"},
 		{name: "zero-padded past its width", value: 123456, code: "0000", want: "123456"},
 		{name: "zero-padded, six digits", value: 42, code: "000000", want: "000042"},
 		{name: "day first date", value: 45000, code: "dd/mm/yyyy", want: "2023-03-15"},

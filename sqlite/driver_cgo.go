@@ -11,7 +11,15 @@ import (
 // driverName is the C library's driver, used when the build has cgo.
 const driverName = "sqlite3"
 
-func isBusy(err error) bool {
+// readerCache sets a reader connection's page cache, as the writer's, in
+// this driver's DSN syntax.
+const readerCache = "_cache_size=-65536"
+
+// code returns SQLite's primary result code of err, or 0.
+func code(err error) int {
 	var se sqlite3.Error
-	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+	if errors.As(err, &se) {
+		return int(se.Code)
+	}
+	return 0
 }

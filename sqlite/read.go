@@ -79,24 +79,21 @@ func (t *Tx) userQuery(ctx context.Context) (string, error) {
 FROM users u LEFT JOIN lines l ON l.user_id = u.id LEFT JOIN voicemails v ON v.user_id = u.id`, nil
 }
 
-// Export calls fn for each user in export order, from one snapshot.
-func (db *DB) Export(ctx context.Context, tenant string, fn func(*roster.User) error) error {
-	// The export's sort may be larger than memory should hold: let it
-	// spill to a temporary file (index builds keep theirs in memory).
-	if _, err := db.db.ExecContext(ctx, `PRAGMA temp_store = FILE`); err != nil {
-		return err
+// Export calls fn for each user in export order, from one snapshot on a
+// reader's connection. Without secrets, the sealed ones are left empty and
+// the key is not read. Readers keep SQLite's default temporary store, a
+// file, so that the export's sort may be larger than memory should hold
+// (the writer keeps its index builds in memory).
+func (db *DB) Export(ctx context.Context, tenant string, secrets bool, fn func(*roster.User) error) error {
+	s := db.sealer
+	if !secrets {
+		s = &sealer{withhold: true}
 	}
-	defer db.db.ExecContext(context.Background(), `PRAGMA temp_store = MEMORY`)
-	stx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	t, err := db.snapshot(ctx, s)
 	if err != nil {
-		return busy(err)
-	}
-	defer stx.Rollback()
-	t := &Tx{tx: stx, sealer: db.sealer}
-	if t.ref, err = loadReference(ctx, stx); err != nil {
 		return err
 	}
-	t.index()
+	defer t.Rollback()
 	query, err := t.userQuery(ctx)
 	if err != nil {
 		return err
@@ -110,7 +107,7 @@ func (db *DB) Export(ctx context.Context, tenant string, fn func(*roster.User) e
 		query += ` WHERE u.tenant_id = ?`
 		args = append(args, id)
 	}
-	rows, err := stx.QueryContext(ctx, query+` ORDER BY u.tenant_id, u.lastname, u.firstname, u.uuid`, args...)
+	rows, err := t.tx.QueryContext(ctx, query+` ORDER BY u.tenant_id, u.lastname, u.firstname, u.uuid`, args...)
 	if err != nil {
 		return err
 	}

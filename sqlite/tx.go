@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/opentx"
 )
 
 // Tx is a write transaction. It caches the reference data and the groups
@@ -31,7 +32,8 @@ type Tx struct {
 
 	nextUser              int64
 	groupsMade, roomsMade []string
-	deferred              []string // indexes to build at Commit (see Bulk)
+	deferred              []string    // indexes to build at Commit (see Bulk)
+	open                  *opentx.Set // the handle's open transactions, this one among them
 }
 
 var _ roster.Tx = (*Tx)(nil)
@@ -61,6 +63,7 @@ func (t *Tx) Reference() *roster.Reference { return t.ref }
 // Commit makes the transaction's writes permanent, building first the
 // indexes that Bulk deferred.
 func (t *Tx) Commit() error {
+	defer t.open.Remove(t)
 	for _, ddl := range t.deferred {
 		if _, err := t.tx.Exec(ddl); err != nil {
 			t.tx.Rollback()
@@ -79,7 +82,7 @@ func (t *Tx) Bulk(ctx context.Context) error {
 	if t.deferred != nil {
 		return nil
 	}
-	if n, err := t.CountUsers(ctx); err != nil || n > 0 {
+	if has, err := t.HasUsers(ctx); err != nil || has {
 		return err
 	}
 	// Foreign keys are checked at Commit too, so that a multi-row insert
@@ -114,7 +117,10 @@ func (t *Tx) Bulk(ctx context.Context) error {
 }
 
 // Rollback discards the transaction's writes.
-func (t *Tx) Rollback() error { return t.tx.Rollback() }
+func (t *Tx) Rollback() error {
+	t.open.Remove(t)
+	return t.tx.Rollback()
+}
 
 // Created lists the groups and rooms the transaction created.
 func (t *Tx) Created() (groups, rooms []string) { return t.groupsMade, t.roomsMade }
@@ -206,8 +212,8 @@ func (t *Tx) insert(ctx context.Context, table string, cols []string, rows [][]a
 func constraint(err error) error {
 	msg := err.Error()
 	for _, c := range []struct{ in, out string }{
-		{"users_username", "the username is already used"},
-		{"users_email", "the email address is already used"},
+		{"users.username_key", "the username is already used"},
+		{"users.email_key", "the email address is already used"},
 		{"users.uuid", "the uuid is already used"},
 		{"lines.context_id, lines.exten", "the extension is already used in its context"},
 		{"lines.sip_username", "the SIP username is already used"},
@@ -239,69 +245,47 @@ func chunks[T any](all []T, fn func([]T) error) error {
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
-// Owners returns the users holding each claim.
+// Owners returns the users holding each claim. Usernames and emails are
+// looked up by their folded keys, so that claims that differ only by case
+// or Unicode form find the same user.
 func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Claim]int64, error) {
 	out := map[roster.Claim]int64{}
-	type group struct{ query string }
-	groups := map[group][]roster.Claim{}
+	groups := map[string][]roster.Claim{} // by query
 	for _, c := range claims {
-		var g group
-		switch c.Key {
-		case "uuid":
-			g.query = `SELECT uuid, id FROM users WHERE uuid IN (%s)`
-		case "username":
-			g.query = `SELECT lower(username), id FROM users WHERE lower(username) IN (%s)`
-		case "email":
-			g.query = `SELECT lower(email), id FROM users WHERE lower(email) IN (%s)`
-		case "sip_username":
-			g.query = `SELECT sip_username, user_id FROM lines WHERE sip_username IN (%s)`
-		case "provisioning_code":
-			g.query = `SELECT provisioning_code, user_id FROM lines WHERE provisioning_code IN (%s)`
-		case "exten", "incall_exten", "voicemail_number":
-			id, err := t.contextOf(c.Tenant, c.Context)
-			if err != nil {
-				continue // an unknown context holds no numbers
-			}
-			g.query = map[string]string{
-				"exten":            `SELECT exten, user_id FROM lines WHERE context_id = %d AND exten IN (%%s)`,
-				"incall_exten":     `SELECT exten, user_id FROM incalls WHERE context_id = %d AND exten IN (%%s)`,
-				"voicemail_number": `SELECT number, user_id FROM voicemails WHERE context_id = %d AND number IN (%%s)`,
-			}[c.Key]
-			g.query = fmt.Sprintf(g.query, id)
-		default:
-			return nil, fmt.Errorf("unknown claim key %q", c.Key)
+		query, err := t.claimQuery(c)
+		if err != nil {
+			return nil, err
 		}
-		groups[g] = append(groups[g], c)
+		if query != "" {
+			groups[query] = append(groups[query], c)
+		}
 	}
-	for g, cs := range groups {
-		byValue := map[string]roster.Claim{}
-		vals := make([]any, 0, len(cs))
+	for query, cs := range groups {
+		// The claims of each stored value: a found row is matched to its
+		// claims at once, not by comparing it with every claim.
+		byKey := make(map[string][]roster.Claim, len(cs))
+		keys := make([]any, 0, len(cs))
 		for _, c := range cs {
-			v := c.Value
-			if c.Key == "username" || c.Key == "email" || c.Key == "uuid" {
-				v = strings.ToLower(v)
+			k := identityKey(c)
+			if _, seen := byKey[k]; !seen {
+				keys = append(keys, k)
 			}
-			if _, dup := byValue[v]; !dup {
-				vals = append(vals, v)
-			}
-			byValue[v] = c
+			byKey[k] = append(byKey[k], c)
 		}
-		err := chunks(vals, func(part []any) error {
-			rows, err := t.tx.QueryContext(ctx, fmt.Sprintf(g.query, placeholders(len(part))), part...)
+		err := chunks(keys, func(part []any) error {
+			rows, err := t.tx.QueryContext(ctx, fmt.Sprintf(query, placeholders(len(part))), part...)
 			if err != nil {
 				return err
 			}
 			defer rows.Close()
 			for rows.Next() {
-				var v string
+				var k string
 				var id int64
-				if err := rows.Scan(&v, &id); err != nil {
+				if err := rows.Scan(&k, &id); err != nil {
 					return err
 				}
-				for _, c := range cs {
-					if strings.EqualFold(c.Value, v) {
-						out[c] = id
-					}
+				for _, c := range byKey[k] {
+					out[c] = id
 				}
 			}
 			return rows.Err()
@@ -311,6 +295,37 @@ func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Clai
 		}
 	}
 	return out, nil
+}
+
+// claimQuery returns the query that finds the holders of a claim's values,
+// with %s for the list of values, or "" for a context that does not exist
+// and so holds no number. Each searches a unique index: a scan of a million
+// users per batch was most of an import into a full directory.
+func (t *Tx) claimQuery(c roster.Claim) (string, error) {
+	switch c.Key {
+	case "uuid":
+		return `SELECT uuid, id FROM users WHERE uuid IN (%s)`, nil
+	case "username":
+		return `SELECT username_key, id FROM users WHERE username_key IN (%s)`, nil
+	case "email":
+		return `SELECT email_key, id FROM users WHERE email_key IN (%s)`, nil
+	case "sip_username":
+		return `SELECT sip_username, user_id FROM lines WHERE sip_username IN (%s)`, nil
+	case "provisioning_code":
+		return `SELECT provisioning_code, user_id FROM lines WHERE provisioning_code IN (%s)`, nil
+	case "exten", "incall_exten", "voicemail_number":
+		id, err := t.contextOf(c.Tenant, c.Context)
+		if err != nil {
+			return "", nil
+		}
+		query := map[string]string{
+			"exten":            `SELECT exten, user_id FROM lines WHERE context_id = %d AND exten IN (%%s)`,
+			"incall_exten":     `SELECT exten, user_id FROM incalls WHERE context_id = %d AND exten IN (%%s)`,
+			"voicemail_number": `SELECT number, user_id FROM voicemails WHERE context_id = %d AND number IN (%%s)`,
+		}[c.Key]
+		return fmt.Sprintf(query, id), nil
+	}
+	return "", fmt.Errorf("unknown claim key %q", c.Key)
 }
 
 // Numbers returns the numbers used in a context.
@@ -343,7 +358,8 @@ func (t *Tx) Numbers(ctx context.Context, key, tenant, context string) (map[stri
 var userCols = []string{"id", "uuid", "tenant_id", "firstname", "lastname", "display_name", "username", "email",
 	"password_hash", "language", "mobile_phone_number", "outgoing_caller_id", "enabled", "supervision_enabled",
 	"call_transfer_enabled", "dtmf_hangup_enabled", "simultaneous_calls", "ring_seconds", "call_permission_password",
-	"role_id", "auth_type", "desk_id", "cti_profile_enabled", "cti_profile_id", "avatar_type", "avatar"}
+	"role_id", "auth_type", "desk_id", "cti_profile_enabled", "cti_profile_id", "avatar_type", "avatar",
+	"username_key", "email_key"}
 
 var lineCols = []string{"user_id", "protocol", "context_id", "exten", "sip_username", "sip_secret", "custom_interface", "provisioning_code"}
 
@@ -391,7 +407,8 @@ func (t *Tx) userRow(u *roster.User) ([]any, error) {
 	return []any{u.ID, u.UUID, tenant, u.Firstname, u.Lastname, u.DisplayName, nullable(u.Username), nullable(u.Email),
 		nullable(u.PasswordHash), u.Language, u.MobilePhoneNumber, u.OutgoingCallerID, bit(u.Enabled), bit(u.SupervisionEnabled),
 		bit(u.CallTransferEnabled), bit(u.DTMFHangupEnabled), u.SimultaneousCalls, u.RingSeconds, t.sealer.seal(u.CallPermissionPassword),
-		role, u.AuthType, desk, ctiEnabled, cti, avatarType, avatar}, nil
+		role, u.AuthType, desk, ctiEnabled, cti, avatarType, avatar,
+		keyOf(u.Username), keyOf(u.Email)}, nil
 }
 
 // rows of the tables that hang off users, gathered for one batch.
@@ -477,6 +494,9 @@ func (t *Tx) writeRelated(ctx context.Context, r *related) error {
 
 // Create stores new users.
 func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
+	if err := t.sealer.prepare(ctx, t.tx, users); err != nil {
+		return err
+	}
 	if t.nextUser == 0 {
 		if err := t.tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM users`).Scan(&t.nextUser); err != nil {
 			return err
@@ -508,7 +528,8 @@ func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
 var userDefaults = []any{noDefault, noDefault, noDefault, "", "", "", nil, nil,
 	nil, "", "", "", 1, 1,
 	0, 0, 5, 30, "",
-	nil, "default", nil, nil, nil, nil, nil}
+	nil, "default", nil, nil, nil, nil, nil,
+	nil, nil}
 
 type noDefaultType struct{}
 
@@ -557,6 +578,9 @@ func sameValue(v, d any) bool {
 
 // Update replaces what is stored of existing users.
 func (t *Tx) Update(ctx context.Context, users []*roster.User) error {
+	if err := t.sealer.prepare(ctx, t.tx, users); err != nil {
+		return err
+	}
 	set := strings.Join(userCols[1:], " = ?, ") + " = ?"
 	for _, u := range users {
 		row, err := t.userRow(u)
@@ -743,9 +767,9 @@ func (t *Tx) Try(ctx context.Context, fn func() error) error {
 	return err
 }
 
-// CountUsers counts the users.
-func (t *Tx) CountUsers(ctx context.Context) (int, error) {
-	var n int
-	err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
-	return n, err
+// HasUsers says whether the directory holds any user.
+func (t *Tx) HasUsers(ctx context.Context) (bool, error) {
+	var has bool
+	err := t.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&has)
+	return has, err
 }

@@ -11,30 +11,6 @@ import (
 	"github.com/roster-dev/roster/catalog"
 )
 
-// columnInfo is a column of the catalogue as `roster columns --json` shows it.
-type columnInfo struct {
-	Name     string   `json:"name"`
-	Aliases  []string `json:"aliases"`
-	Resource string   `json:"resource"`
-	Type     string   `json:"type"`
-	Required string   `json:"required"`
-	Secret   bool     `json:"secret"`
-	Default  string   `json:"default,omitempty"`
-	Rule     string   `json:"rule"`
-}
-
-func describe(c *catalog.Column) columnInfo {
-	info := columnInfo{Name: c.Name, Aliases: c.Aliases, Resource: c.Resource, Type: c.Type.String(), Secret: c.Secret,
-		Default: c.Default, Required: c.Requirement(), Rule: c.Describe()}
-	if c.Doc != "" {
-		info.Rule += "; " + c.Doc
-	}
-	if info.Aliases == nil {
-		info.Aliases = []string{}
-	}
-	return info
-}
-
 func (a *app) columnsCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
@@ -42,10 +18,7 @@ func (a *app) columnsCmd() *cobra.Command {
 		Short: "Print the column catalogue: names, aliases, types and rules",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			var infos []columnInfo
-			for _, col := range catalog.Columns {
-				infos = append(infos, describe(col))
-			}
+			infos := catalog.Infos()
 			if asJSON {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
@@ -68,14 +41,24 @@ func (a *app) initCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "init",
 		Short: "Create or migrate the directory and its default reference data",
-		Args:  cobra.NoArgs,
+		Long: `Create the directory (an SQLite file, or a PostgreSQL schema for --db postgres://…) with its
+default reference data, or bring an existing one to this version's schema. Besides init, only the
+commands that write create a missing directory: import, update, setup, and groups/rooms add --create.`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			db, err := a.open(c.Context())
+			db, err := a.openOrCreate(c.Context())
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			printf(a.stdout, "Directory %s is ready.\n", a.dbName())
+			switch m := db.Migrated(); {
+			case db.Created():
+				printf(a.stdout, "Created the directory %s.\n", a.dbName())
+			case len(m) > 0:
+				printf(a.stdout, "Migrated the directory %s (%s).\n", a.dbName(), strings.Join(m, ", "))
+			default:
+				printf(a.stdout, "The directory %s is ready; it needed no change.\n", a.dbName())
+			}
 			return nil
 		},
 	}

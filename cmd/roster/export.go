@@ -59,7 +59,7 @@ hashes, SIP secrets, voicemail passwords) are left out unless --with-secrets is 
 			// never leaves half a file under the name asked for.
 			tmp, err := os.CreateTemp(filepath.Dir(out), ".roster-export-*")
 			if err != nil {
-				return err
+				return notWritable(out, err)
 			}
 			defer os.Remove(tmp.Name())
 			mode := os.FileMode(0o644)
@@ -78,7 +78,9 @@ hashes, SIP secrets, voicemail passwords) are left out unless --with-secrets is 
 				err = os.Chmod(tmp.Name(), mode)
 			}
 			if err == nil {
-				err = os.Rename(tmp.Name(), out)
+				if err = os.Rename(tmp.Name(), out); err != nil {
+					err = notWritable(out, err)
+				}
 			}
 			if err != nil {
 				return err

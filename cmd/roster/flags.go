@@ -11,6 +11,7 @@ import (
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
+	"github.com/roster-dev/roster/internal/scratch"
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/sheet"
 )
@@ -80,7 +81,7 @@ func (f *runFlags) add(c *cobra.Command, command string) {
 	fl.IntVar(&f.maxErrors, "max-errors", 0, "stop after this many failed rows (0: never)")
 	fl.StringArrayVar(&f.generate, "generate", nil, "generate what rows leave empty: password, exten, username (repeatable or comma-separated)")
 	fl.BoolVar(&f.passwordDigits, "password-digits", false, "generate passwords of 10 digits, for phones that only take digits")
-	fl.StringVar(&f.reportDir, "report-dir", "", "where to write errors and success reports (default: roster-reports/<command>-<time>/)")
+	fl.StringVar(&f.reportDir, "report-dir", "", "a new or empty folder for the errors and success reports (default: a new roster-reports/<command>-<time>/)")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object instead of a summary")
 	fl.BoolVar(&f.verbose, "verbose", false, "include the plan of every row")
 	c.RegisterFlagCompletionFunc("mode", fixed(provision.Atomic, provision.Partial))
@@ -165,8 +166,9 @@ func (f *runFlags) options() (provision.Options, error) {
 }
 
 // inputPath returns a path to read: the argument, or for "-" a temporary
-// copy of standard input (readers of workbooks need to seek). The returned
-// function removes the copy.
+// copy of standard input (readers of workbooks need to seek). The copy has
+// no name in any folder, so that a sheet of passwords does not outlive a
+// killed process; the returned function closes it, which removes it.
 func (a *app) inputPath(arg string) (string, func(), error) {
 	if arg != "-" {
 		if _, err := os.Stat(arg); err != nil {
@@ -174,15 +176,13 @@ func (a *app) inputPath(arg string) (string, func(), error) {
 		}
 		return arg, func() {}, nil
 	}
-	tmp, err := os.CreateTemp("", "roster-stdin-*")
+	tmp, err := scratch.New("roster-stdin-*")
 	if err != nil {
 		return "", nil, err
 	}
 	if _, err := io.Copy(tmp, a.stdin); err != nil {
 		tmp.Close()
-		os.Remove(tmp.Name())
 		return "", nil, fmt.Errorf("reading standard input: %w", err)
 	}
-	tmp.Close()
-	return tmp.Name(), func() { os.Remove(tmp.Name()) }, nil
+	return tmp.Path(), func() { tmp.Close() }, nil
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -55,6 +56,7 @@ type app struct {
 	stdout, stderr io.Writer
 	db             string
 	keyFile        string
+	cmd            *cobra.Command // the root, whose flags tell --db from ROSTER_DB
 	log            *slog.Logger
 }
 
@@ -73,7 +75,14 @@ var rowsFailed = &exitError{code: exitRowsFailed}
 // Main runs roster with the given arguments and returns its exit status.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
-	a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// The log is the command's stderr, read by a person: no timestamps.
+	a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn,
+		ReplaceAttr: func(groups []string, at slog.Attr) slog.Attr {
+			if len(groups) == 0 && at.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return at
+		}}))
 	root := a.root()
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -94,8 +103,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintln(stderr, "roster: interrupted; nothing was written")
 		return exitInterrupted
 	case roster.ErrorCode(err) == roster.EINTERNAL && !isUsage(err):
-		a.log.Error("internal error", "err", err)
-		fmt.Fprintln(stderr, "roster: internal error:", err)
+		// Logged once, in full: a failure of the machine or a bug.
+		a.log.Error("roster: internal error", "err", err)
 		return exitUnusable
 	case isUsage(err):
 		fmt.Fprintln(stderr, "roster:", err)
@@ -128,36 +137,101 @@ the users with their groups, rooms, phone lines, incoming numbers and voicemail,
 at all.
 
 The directory is an SQLite file, roster.db in the current folder unless --db or ROSTER_DB says
-otherwise, or a PostgreSQL database (--db postgres://…). It is created on first use.`,
+otherwise, or a PostgreSQL database (--db postgres://…). The commands that write (init, import,
+update, setup, and groups/rooms add --create) create it when it does not exist; the others need it
+to exist. Its secrets are sealed with a key kept in a file: <db>.key beside an SQLite file, the
+--key-file of a PostgreSQL directory. Back up and restore the two together.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
-	def := os.Getenv("ROSTER_DB")
-	if def == "" {
+	// ROSTER_DB set but empty is a mistake to tell, as --db "" is, not a
+	// reason to use roster.db.
+	def, set := os.LookupEnv("ROSTER_DB")
+	if !set {
 		def = "roster.db"
 	}
 	root.PersistentFlags().StringVar(&a.db, "db", def, "the directory: an SQLite file path or a postgres:// URL (env ROSTER_DB)")
 	root.PersistentFlags().StringVar(&a.keyFile, "key-file", os.Getenv("ROSTER_KEY_FILE"),
 		"for PostgreSQL: the file of the key that seals secrets (env ROSTER_KEY_FILE; default roster/roster.key in the user's config folder)")
+	a.cmd = root
 	root.AddCommand(a.readCmd(), a.checkCmd(), a.importCmd(), a.updateCmd(), a.exportCmd(), a.deleteCmd(),
 		a.setCmd("rooms", "room"), a.setCmd("groups", "group"), a.setupCmd(), a.sampleCmd(), a.templateCmd(),
-		a.columnsCmd(), a.initCmd())
+		a.columnsCmd(), a.initCmd(), a.clientsCmd(), a.operatorsCmd(), a.serveCmd())
 	return root
 }
 
-// open opens the directory, creating it when it does not exist: in
-// PostgreSQL for a postgres:// URL, else in an SQLite file.
-func (a *app) open(ctx context.Context) (roster.Directory, error) {
+// version is the module version roster was built from ("go install
+// …@v1.2.0"), or "devel" for a build from a working copy.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
+		return "devel"
+	}
+	return info.Main.Version
+}
+
+// directory is a directory as the commands use it: a PostgreSQL one or an
+// SQLite one.
+type directory interface {
+	roster.Directory
+	// Created says whether opening created the directory.
+	Created() bool
+	// Migrated lists the migrations opening applied to an existing one.
+	Migrated() []string
+}
+
+// open opens the directory, which must exist: for the commands that only
+// read, and those that change only what exists (delete, memberships).
+func (a *app) open(ctx context.Context) (directory, error) {
+	return a.openDB(ctx, false)
+}
+
+// openOrCreate opens the directory, creating it when it does not exist: for
+// the commands that write.
+func (a *app) openOrCreate(ctx context.Context) (directory, error) {
+	return a.openDB(ctx, true)
+}
+
+// openDB opens a PostgreSQL directory for a postgres:// URL, else an SQLite
+// file.
+func (a *app) openDB(ctx context.Context, create bool) (directory, error) {
+	if err := a.dbNamed(); err != nil {
+		return nil, err
+	}
 	if postgres.IsURL(a.db) {
-		key := a.keyFile
-		if key == "" {
+		opt := postgres.Options{KeyFile: a.keyFile, Create: create}
+		if opt.KeyFile == "" {
 			if dir, err := os.UserConfigDir(); err == nil {
-				key = filepath.Join(dir, "roster", "roster.key")
+				opt.KeyFile = filepath.Join(dir, "roster", "roster.key")
 			}
 		}
-		return postgres.Open(ctx, a.db, postgres.Options{KeyFile: key})
+		return postgres.Open(ctx, a.db, opt)
 	}
-	return sqlite.Open(ctx, a.db)
+	if create {
+		return sqlite.Open(ctx, a.db)
+	}
+	return sqlite.OpenExisting(ctx, a.db)
+}
+
+// services is a directory with its clients and operators.
+type services interface {
+	directory
+	roster.ClientService
+	roster.OperatorService
+}
+
+// openServices opens the directory for the commands that use its clients
+// and operators (create: for those that write).
+func (a *app) openServices(ctx context.Context, create bool) (services, error) {
+	if postgres.IsURL(a.db) {
+		return nil, roster.Errorf(roster.EINVALID, "clients, operators and roster serve do not work on a PostgreSQL directory yet")
+	}
+	db, err := a.openDB(ctx, create)
+	if err != nil {
+		return nil, err
+	}
+	return db.(services), nil
 }
 
 // dbName names the directory for people: a PostgreSQL URL without its password.
@@ -166,6 +240,40 @@ func (a *app) dbName() string {
 		return postgres.Redact(a.db)
 	}
 	return a.db
+}
+
+// dbNamed checks that --db (or ROSTER_DB) names a directory roster can
+// open.
+func (a *app) dbNamed() error {
+	switch {
+	case a.db == "" && a.cmd.PersistentFlags().Changed("db"):
+		return roster.Errorf(roster.EINVALID, "--db is empty: give the path of the directory's file or a postgres:// URL, or leave --db out for roster.db")
+	case a.db == "":
+		return roster.Errorf(roster.EINVALID, "ROSTER_DB is empty: set it to the path of the directory's file or a postgres:// URL, or unset it for roster.db")
+	}
+	return nil
+}
+
+// checkNoDB refuses a --db given to check that names no directory: check
+// reads none, so the mistyped path would otherwise go unnoticed.
+func (a *app) checkNoDB(ctx context.Context) error {
+	if !a.cmd.PersistentFlags().Changed("db") {
+		return nil
+	}
+	if postgres.IsURL(a.db) {
+		db, err := a.open(ctx)
+		if err != nil {
+			return err
+		}
+		return db.Close()
+	}
+	if err := a.dbNamed(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(a.db); err != nil {
+		return roster.Errorf(roster.ENOTFOUND, "there is no directory %s; check needs none (it checks against the default reference data), and roster init creates one", a.db)
+	}
+	return nil
 }
 
 // isTerminal says whether w is a terminal, for colours and progress.

@@ -6,26 +6,75 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/scratch"
 )
 
 // output prints a command's result: one JSON object, or a summary for a
-// person. The plan of a big file can have a million steps, so JSON steps
-// are spooled to a temporary file and spliced in at the end.
+// person. A big file can have a million steps in its plan and a million
+// problems, so with JSON both are spooled to temporary files as the run
+// goes and spliced in at the end.
 type output struct {
 	a        *app
 	json     bool
 	withPlan bool
-	spool    *os.File
-	spoolW   *bufio.Writer
+	plan     spool
+	problems spool
+	streamed bool // every problem came through problem
 	steps    int
 	shown    []roster.Step // for the summary, the first steps
 	buf      []byte
+}
+
+// spool is a list of JSON values written to a temporary file that has no
+// name, so that nothing of it outlives the process.
+type spool struct {
+	f   *scratch.File
+	w   *bufio.Writer
+	n   int
+	err error
+}
+
+func (s *spool) add(value []byte) {
+	if s.err != nil {
+		return
+	}
+	if s.f == nil {
+		if s.f, s.err = scratch.New("roster-output-*"); s.err != nil {
+			return
+		}
+		s.w = bufio.NewWriter(s.f)
+	}
+	if s.n > 0 {
+		s.w.WriteByte(',')
+	}
+	s.n++
+	_, s.err = s.w.Write(value)
+}
+
+// copyTo writes the list's values, comma-separated, to w.
+func (s *spool) copyTo(w io.Writer) error {
+	if s.err != nil || s.f == nil {
+		return s.err
+	}
+	if err := s.w.Flush(); err != nil {
+		return err
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err := io.Copy(w, s.f)
+	return err
+}
+
+func (s *spool) close() {
+	if s.f != nil {
+		s.f.Close()
+	}
 }
 
 const maxShownSteps = 200
@@ -38,25 +87,35 @@ func (o *output) step(s roster.Step) {
 	if !o.withPlan {
 		return
 	}
-	o.steps++
 	if !o.json {
-		if len(o.shown) < maxShownSteps {
-			o.shown = append(o.shown, s)
+		// A failed row's line would be empty: its problems are listed
+		// with the errors.
+		if s.Action != roster.Failed {
+			o.steps++
+			if len(o.shown) < maxShownSteps {
+				o.shown = append(o.shown, s)
+			}
 		}
 		return
 	}
-	if o.spool == nil {
-		var err error
-		if o.spool, err = os.CreateTemp("", "roster-plan-*"); err != nil {
-			o.withPlan = false
-			return
-		}
-		o.spoolW = bufio.NewWriter(o.spool)
+	o.steps++
+	o.buf = appendStep(o.buf[:0], s)
+	o.plan.add(o.buf)
+}
+
+// problem receives every problem of a run, for the JSON output: the result
+// keeps only the first.
+func (o *output) problem(p roster.Problem) {
+	o.streamed = true
+	if !o.json {
+		return
 	}
-	if o.steps > 1 {
-		o.spoolW.WriteByte(',')
+	b, err := json.Marshal(p)
+	if err != nil {
+		o.problems.err = err
+		return
 	}
-	o.spoolW.Write(appendStep(o.buf[:0], s))
+	o.problems.add(b)
 }
 
 // appendStep writes a step as JSON. Most steps are a row, an action and a
@@ -83,10 +142,8 @@ func appendStep(b []byte, s roster.Step) []byte {
 }
 
 func (o *output) close() {
-	if o.spool != nil {
-		o.spool.Close()
-		os.Remove(o.spool.Name())
-	}
+	o.plan.close()
+	o.problems.close()
 }
 
 func (o *output) result(res *roster.Result) error {
@@ -97,32 +154,56 @@ func (o *output) result(res *roster.Result) error {
 	return nil
 }
 
+// writeJSON writes the result with its errors and plan spliced in from the
+// spools.
 func (o *output) writeJSON(res *roster.Result) error {
 	w := bufio.NewWriter(o.a.stdout)
 	defer w.Flush()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(res); err != nil {
+	// The outer errors field hides the result's, to be written after.
+	if err := enc.Encode(struct {
+		*roster.Result
+		Errors *struct{} `json:"errors,omitempty"`
+	}{Result: res}); err != nil {
 		return err
 	}
 	body := bytes.TrimSpace(buf.Bytes())
-	if !o.withPlan {
-		w.Write(body)
-		return w.WriteByte('\n')
-	}
 	w.Write(body[:len(body)-1])
-	w.WriteString(`,"plan":[`)
-	if o.spool != nil {
-		o.spoolW.Flush()
-		if _, err := o.spool.Seek(0, io.SeekStart); err != nil {
+	w.WriteString(`,"errors":[`)
+	// Should a spool have failed (a full temporary folder), the object
+	// stays whole: the kept problems, no plan, and a warning.
+	if o.streamed && o.problems.err == nil {
+		if err := o.problems.copyTo(w); err != nil {
 			return err
 		}
-		if _, err := io.Copy(w, o.spool); err != nil {
-			return err
+	} else {
+		if o.problems.err != nil {
+			printf(o.a.stderr, "roster: warning: the JSON lists only the first %s problems: %v\n", group(len(res.Errors)), o.problems.err)
+		}
+		for i, p := range res.Errors {
+			if i > 0 {
+				w.WriteByte(',')
+			}
+			b, err := json.Marshal(p)
+			if err != nil {
+				return err
+			}
+			w.Write(b)
 		}
 	}
-	_, err := w.WriteString("]}\n")
+	w.WriteByte(']')
+	if o.plan.err != nil {
+		printf(o.a.stderr, "roster: warning: the JSON has no plan: %v\n", o.plan.err)
+	} else if o.withPlan {
+		w.WriteString(`,"plan":[`)
+		if err := o.plan.copyTo(w); err != nil {
+			return err
+		}
+		w.WriteByte(']')
+	}
+	_, err := w.WriteString("}\n")
 	return err
 }
 
@@ -133,29 +214,42 @@ func (o *output) summary(res *roster.Result) {
 	if res.Format != "" {
 		what += " (" + res.Format + ")"
 	}
-	verb := map[bool]string{true: "would be ", false: ""}[res.DryRun || !res.Applied]
+	if what != "" {
+		what += ": " // runs on --user references name no file
+	}
+	// A dry run says what would be done; a real run that wrote nothing
+	// (a failed atomic run) says what was to be done, never "would be".
+	did := func(verb, done string) string {
+		switch {
+		case res.DryRun:
+			return "would be " + done
+		case res.Applied:
+			return done
+		}
+		return "to " + verb
+	}
 	var parts []string
-	add := func(n *int, word string) {
+	add := func(n *int, verb, done string) {
 		if n != nil && *n > 0 {
-			parts = append(parts, group(*n)+" "+verb+word)
+			parts = append(parts, group(*n)+" "+did(verb, done))
 		}
 	}
-	add(res.Created, "created")
-	add(res.Updated, "updated")
-	add(res.Added, "added")
-	add(res.Removed, "removed")
-	add(res.Deleted, "deleted")
+	add(res.Created, "create", "created")
+	add(res.Updated, "update", "updated")
+	add(res.Added, "add", "added")
+	add(res.Removed, "remove", "removed")
+	add(res.Deleted, "delete", "deleted")
 	if res.Unchanged > 0 {
 		parts = append(parts, group(res.Unchanged)+" unchanged")
 	}
-	add(res.Skipped, "skipped")
+	add(res.Skipped, "skip", "skipped")
 	if res.Failed > 0 {
 		parts = append(parts, group(res.Failed)+" failed")
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "nothing to do")
 	}
-	printf(w, "%s: %s: %s\n", what, count(res.Rows, "row"), strings.Join(parts, ", "))
+	printf(w, "%s%s: %s\n", what, count(res.Rows, "row"), strings.Join(parts, ", "))
 	for _, ig := range res.IgnoredColumns {
 		hint := ""
 		if ig.Hint != "" {
@@ -164,10 +258,10 @@ func (o *output) summary(res *roster.Result) {
 		printf(w, "Ignored column %q%s\n", ig.Column, hint)
 	}
 	if len(res.GroupsCreated) > 0 {
-		printf(w, "Groups %screated: %s\n", verb, strings.Join(res.GroupsCreated, ", "))
+		printf(w, "Groups %s: %s\n", did("create", "created"), strings.Join(res.GroupsCreated, ", "))
 	}
 	if len(res.RoomsCreated) > 0 {
-		printf(w, "Rooms %screated: %s\n", verb, strings.Join(res.RoomsCreated, ", "))
+		printf(w, "Rooms %s: %s\n", did("create", "created"), strings.Join(res.RoomsCreated, ", "))
 	}
 	if len(o.shown) > 0 {
 		printf(w, "\n")
@@ -190,14 +284,25 @@ func (o *output) summary(res *roster.Result) {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ROW\tCOLUMN\tVALUE\tPROBLEM")
 		for _, p := range res.Errors {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", p.Row, p.Column, shorten(p.Value), p.Message)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", rowName(p.Row), p.Column, shorten(p.Value), p.Message)
 		}
 		tw.Flush()
+		if more := res.ErrorCount - len(res.Errors); more > 0 {
+			where := "--json lists them all"
+			if res.Reports != nil && res.Reports.Errors != nil {
+				where = "the error report below has them all"
+			}
+			printf(w, "… and %s more %s (%s)\n", group(more), plural(more, "problem", "problems"), where)
+		}
 	}
 	if res.NotFound != nil && len(*res.NotFound) > 0 {
 		printf(w, "\nNot found:\n")
 		for _, nf := range *res.NotFound {
-			printf(w, "  row %d: %s\n", nf.Row, nf.Value)
+			if nf.Row == 0 {
+				printf(w, "  --user %s\n", nf.Value)
+			} else {
+				printf(w, "  row %d: %s\n", nf.Row, nf.Value)
+			}
 		}
 	}
 	if len(res.NotApplied) > 0 {
@@ -221,6 +326,15 @@ func (o *output) summary(res *roster.Result) {
 			printf(w, "Written users and generated passwords: %s\n", *r.Success)
 		}
 	}
+}
+
+// rowName is a row's number, or --user for a reference given on the
+// command line (row 0).
+func rowName(row int) string {
+	if row == 0 {
+		return "--user"
+	}
+	return strconv.Itoa(row)
 }
 
 func shorten(s string) string {

@@ -64,6 +64,50 @@ func TestAPostgreSQLDirectoryThroughTheCommand(t *testing.T) {
 	}
 }
 
+// TestOnlyWritingCommandsCreateAPostgreSQLDirectory: as for SQLite, a
+// command that only reads fails with exit 2 on a schema without a
+// directory, says how to make one and makes nothing; the commands that
+// write create it; init says what it did; a schema that holds another
+// program's tables is refused, and left as it was.
+func TestOnlyWritingCommandsCreateAPostgreSQLDirectory(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "users.csv"), []byte("username,firstname\nalice,Alice\n"), 0o644)
+	dbURL := postgrestest.NewURL(t)
+	pg := []string{"--db", dbURL, "--key-file", filepath.Join(dir, "pg.key")}
+	for _, args := range [][]string{
+		{"export"},
+		{"groups", "list"},
+		{"rooms", "add", "Atlas", "--user", "alice"},
+		{"delete", "users", "--user", "alice", "--yes"},
+		{"setup", "--show"},
+		{"check", "users.csv"},
+	} {
+		_, errOut, code := run(t, dir, append(pg, args...)...)
+		if code != 2 || !strings.Contains(errOut, "roster init --db postgres://") {
+			t.Errorf("%s: exit %d, %q", strings.Join(args, " "), code, errOut)
+		}
+	}
+	out, errOut, code := run(t, dir, append(pg, "init")...)
+	if code != 0 || !strings.Contains(out, "Created the directory postgres://") {
+		t.Fatalf("init after the reading commands: exit %d, %q %q", code, out, errOut)
+	}
+	if out, _, _ := run(t, dir, append(pg, "init")...); !strings.Contains(out, "needed no change") {
+		t.Errorf("init of a current directory says %q", out)
+	}
+	fresh := postgrestest.NewURL(t)
+	if out, errOut, code := run(t, dir, "--db", fresh, "--key-file", filepath.Join(dir, "pg.key"), "import", "users.csv"); code != 0 {
+		t.Errorf("import into a schema without a directory: exit %d, %q %q", code, out, errOut)
+	}
+	other := postgrestest.NewURL(t)
+	postgrestest.Exec(t, other, `CREATE TABLE invoices (id int)`)
+	for _, args := range [][]string{{"init"}, {"export"}} {
+		_, errOut, code := run(t, dir, append([]string{"--db", other}, args...)...)
+		if code != 2 || !strings.Contains(errOut, "not a roster directory") {
+			t.Errorf("%s on another program's schema: exit %d, %q", args[0], code, errOut)
+		}
+	}
+}
+
 // TestKilledImportIntoPostgreSQLLeavesItAsItWas kills an atomic import into
 // PostgreSQL halfway with SIGKILL: the server rolls its transaction back.
 func TestKilledImportIntoPostgreSQLLeavesItAsItWas(t *testing.T) {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,6 +26,9 @@ Exit status: 0 when every row is fine, 1 when some row is not, 2 when the file c
   roster check --json hr-export.csv | jq '.errors'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := a.checkNoDB(c.Context()); err != nil {
+				return err
+			}
 			return a.runFile(c.Context(), "check", args[0], &f, nil)
 		},
 	}
@@ -88,7 +93,15 @@ func (a *app) runFile(ctx context.Context, command, arg string, f *runFlags, eng
 	defer cleanup()
 	out := newOutput(a, f.json, f.verbose || opt.DryRun || command == "check")
 	defer out.close()
-	opt.Step = out.step
+	opt.Step, opt.Problem = out.step, out.problem
+	if engine != nil && !opt.DryRun {
+		folder, err := reportFolder(command, opt.ReportDir, time.Now())
+		if err != nil {
+			return err
+		}
+		defer folder.Close()
+		opt.Reports, opt.ReportDir = folder, ""
+	}
 	prog := newProgress(a.stderr, !f.json && isTerminal(a.stderr))
 	opt.Progress = prog.update
 	var res *roster.Result
@@ -96,13 +109,16 @@ func (a *app) runFile(ctx context.Context, command, arg string, f *runFlags, eng
 		res, err = provision.Check(ctx, path, opt)
 	} else {
 		var dir roster.Directory
-		if dir, err = a.open(ctx); err != nil {
+		if dir, err = a.openOrCreate(ctx); err != nil {
 			return err
 		}
 		defer dir.Close()
 		res, err = engine(ctx, dir, path, opt)
 	}
 	prog.stop()
+	if err != nil && arg == "-" {
+		return stdinError(err, path)
+	}
 	if err != nil {
 		return err
 	}
@@ -116,6 +132,17 @@ func (a *app) runFile(ctx context.Context, command, arg string, f *runFlags, eng
 		return rowsFailed
 	}
 	return nil
+}
+
+// stdinError names standard input in a message that names the copy of it
+// that was read, whose path would mean nothing to a person.
+func stdinError(err error, path string) error {
+	var e *roster.Error
+	base := filepath.Base(path)
+	if !errors.As(err, &e) || !strings.HasPrefix(e.Message, base+":") && !strings.HasPrefix(e.Message, base+" ") {
+		return err
+	}
+	return roster.Errorf(e.Code, "standard input%s", strings.TrimPrefix(e.Message, base))
 }
 
 // progress draws a progress bar on a terminal, for runs longer than a

@@ -106,6 +106,9 @@ func TestInterruptedImportWritesNothing(t *testing.T) {
 	if _, errOut, code := run(t, dir, "sample", "--rows", "100000", "--with", "groups,voicemail", "-o", "big.csv"); code != 0 {
 		t.Fatal(errOut)
 	}
+	if _, errOut, code := run(t, dir, "init"); code != 0 {
+		t.Fatal(errOut)
+	}
 	before := snapshot(t, dir)
 	cmd := command(t, dir, "import", "big.csv")
 	var stderr bytes.Buffer

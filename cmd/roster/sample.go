@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,7 +46,7 @@ func (a *app) create(path string) (*bufio.Writer, func() error, error) {
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, notWritable(path, err)
 	}
 	w := bufio.NewWriter(f)
 	return w, func() error {
@@ -54,6 +56,20 @@ func (a *app) create(path string) (*bufio.Writer, func() error, error) {
 		}
 		return f.Close()
 	}, nil
+}
+
+// notWritable is the error of an output file that cannot be made: the
+// person chose its path, so it is theirs to fix, not an internal error.
+func notWritable(path string, err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
+	}
+	return roster.Errorf(roster.EINVALID, "cannot write %s: %v", path, err)
 }
 
 func (a *app) sampleCmd() *cobra.Command {
@@ -112,9 +128,9 @@ writes FILE.setup.yaml, to apply with "roster setup" first.`,
 				return err
 			}
 			if err := os.WriteFile(out+".setup.yaml", body.Bytes(), 0o644); err != nil {
-				return err
+				return notWritable(out+".setup.yaml", err)
 			}
-			printf(a.stderr, "The numbers need larger contexts: run 'roster setup %s.setup.yaml' before importing.\n", out)
+			printf(a.stderr, "%s needs larger contexts than a new directory has: run 'roster setup %s.setup.yaml', then 'roster import %s'.\n", out, out, out)
 			return nil
 		},
 	}

@@ -74,6 +74,7 @@ func isInteractive(r io.Reader) bool {
 // apply it: delete, and the membership commands.
 type changeFlags struct {
 	dryRun, yes, json bool
+	create            bool // the change may create the directory
 }
 
 func (f *changeFlags) add(c *cobra.Command, confirms bool) {
@@ -88,7 +89,11 @@ func (f *changeFlags) add(c *cobra.Command, confirms bool) {
 // question (when there is one) and applies it, and prints the result.
 func (a *app) change(ctx context.Context, f *changeFlags, file string, question func(*provision.Pending) string,
 	plan func(context.Context, roster.Directory) (*provision.Pending, error)) error {
-	db, err := a.open(ctx)
+	open := a.open
+	if f.create {
+		open = a.openOrCreate
+	}
+	db, err := open(ctx)
 	if err != nil {
 		return err
 	}
@@ -97,12 +102,18 @@ func (a *app) change(ctx context.Context, f *changeFlags, file string, question 
 	if err != nil {
 		return err
 	}
+	defer p.Release()
+	if f.dryRun || question != nil && !f.yes {
+		p.Release() // nobody waits for the lock while a person reads the plan
+	}
 	res := p.Result
 	res.File, res.DryRun = file, f.dryRun
-	if !f.json {
+	if !f.json && (f.dryRun || !p.Empty()) { // the users it will change, or would
+		w := bufio.NewWriter(a.stdout) // one write, not one per user
 		for _, u := range p.Users {
-			printf(a.stdout, "  %s  %s  %s  %s\n", u.UUID, orDash(u.Username), orDash(u.Email), u.DisplayName)
+			printf(w, "  %s  %s  %s  %s\n", u.UUID, orDash(u.Username), orDash(u.Email), u.DisplayName)
 		}
+		w.Flush()
 	}
 	if !f.dryRun && !p.Empty() {
 		if question != nil {
@@ -123,7 +134,7 @@ func (a *app) change(ctx context.Context, f *changeFlags, file string, question 
 	if err := out.result(res); err != nil {
 		return err
 	}
-	if res.NotFound != nil && len(*res.NotFound) > 0 {
+	if res.Failed > 0 {
 		return rowsFailed
 	}
 	return nil
@@ -150,7 +161,6 @@ unchanged; unknown references are reported with their row.`, kind),
 	for _, action := range []string{"add", "remove"} {
 		var f refsFlags
 		var cf changeFlags
-		var create bool
 		c := &cobra.Command{
 			Use:     action + " " + strings.ToUpper(kind) + " [FILE]",
 			Short:   map[string]string{"add": "Add users to a ", "remove": "Remove users from a "}[action] + kind,
@@ -163,29 +173,32 @@ unchanged; unknown references are reported with their row.`, kind),
 				}
 				return a.change(c.Context(), &cf, strings.Join(args[1:], " "), nil,
 					func(ctx context.Context, dir roster.Directory) (*provision.Pending, error) {
-						return provision.ChangeMembers(ctx, dir, kind, action, tenant, args[0], refs, create)
+						return provision.ChangeMembers(ctx, dir, kind, action, tenant, args[0], refs, cf.create)
 					})
 			},
 		}
 		f.read.add(c)
 		c.Flags().StringArrayVar(&f.users, "user", nil, "a user by uuid, username or email (repeatable)")
 		if action == "add" {
-			c.Flags().BoolVar(&create, "create", false, "create the "+kind+" when it does not exist")
+			c.Flags().BoolVar(&cf.create, "create", false, "create the "+kind+" when it does not exist")
 		}
 		cf.add(c, false)
 		parent.AddCommand(c)
 	}
 	var asJSON bool
 	list := &cobra.Command{
-		Use:   "list " + strings.ToUpper(kind),
-		Short: "List the members of a " + kind,
-		Args:  cobra.ExactArgs(1),
+		Use:   "list [" + strings.ToUpper(kind) + "]",
+		Short: fmt.Sprintf("List the members of a %s, or every %s with its member count", kind, kind),
+		Args:  cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			db, err := a.open(c.Context())
 			if err != nil {
 				return err
 			}
 			defer db.Close()
+			if len(args) == 0 {
+				return a.listSets(c.Context(), db, kind, tenant, asJSON)
+			}
 			users, err := provision.Members(c.Context(), db, kind, tenant, args[0])
 			if err != nil {
 				return err
@@ -212,9 +225,30 @@ unchanged; unknown references are reported with their row.`, kind),
 			return tw.Flush()
 		},
 	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print the members as JSON")
+	list.Flags().BoolVar(&asJSON, "json", false, "print the list as JSON")
 	parent.AddCommand(list)
 	return parent
+}
+
+// listSets prints the groups or rooms of a tenant with their member counts.
+func (a *app) listSets(ctx context.Context, dir roster.Directory, kind, tenant string, asJSON bool) error {
+	sets, err := dir.Sets(ctx, kind, tenant)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return json.NewEncoder(a.stdout).Encode(sets)
+	}
+	if len(sets) == 0 {
+		printf(a.stdout, "No %s yet.\n", plural(0, kind, kind+"s"))
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tMEMBERS")
+	for _, s := range sets {
+		fmt.Fprintf(tw, "%s\t%s\n", s.Name, group(s.Members))
+	}
+	return tw.Flush()
 }
 
 func (a *app) deleteCmd() *cobra.Command {

@@ -114,7 +114,7 @@ var keys struct {
 // when the test ends.
 func Open(t testing.TB, dbURL string) *postgres.DB {
 	t.Helper()
-	db, err := postgres.Open(t.Context(), dbURL, postgres.Options{KeyFile: KeyFile(t, dbURL)})
+	db, err := postgres.Open(t.Context(), dbURL, postgres.Options{KeyFile: KeyFile(t, dbURL), Create: true})
 	if err != nil {
 		t.Fatalf("opening %s: %v", postgres.Redact(dbURL), err)
 	}
@@ -127,6 +127,20 @@ func New(t testing.TB) (*postgres.DB, string) {
 	t.Helper()
 	u := NewURL(t)
 	return Open(t, u), u
+}
+
+// Exec runs statements in the schema of the directory at dbURL, behind
+// roster's back.
+func Exec(t testing.TB, dbURL, sql string, args ...any) {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(t.Context(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
 }
 
 // UserWrites installs, in the directory at dbURL, a trigger that records

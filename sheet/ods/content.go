@@ -2,11 +2,11 @@ package ods
 
 import (
 	"archive/zip"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 
+	"github.com/roster-dev/roster/sheet/internal/xmlscan"
 	"github.com/roster-dev/roster/sheet/internal/zipguard"
 )
 
@@ -18,31 +18,44 @@ const (
 	drawNS   = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
 )
 
-// prefixes are the prefixes content.xml binds to the ODF namespaces.
+// names are the names of the elements and attributes the reader looks at,
+// as content.xml writes them.
 //
-// The reader takes tokens from xml.Decoder.RawToken, which leaves names as
-// written, prefix and all, because Token's namespace translation costs a
-// map and allocations on every element. ODF files declare their namespaces
-// once, on the root element, and nearly always with the prefixes below; the
-// root's declarations are read in case a producer chose others.
-type prefixes struct {
-	office, table, text, draw string
+// The scanner leaves names as written, prefix and all, rather than
+// resolving namespaces on every element. ODF files declare their
+// namespaces once, on the root element, and nearly always with the
+// prefixes office, table, text and draw; the root's declarations are read
+// in case a producer chose others.
+type names struct {
+	spreadsheet, table, tableName                  string
+	row, cell, covered, headerRows, rowGroup, rows string
+	rowsRepeated, colsRepeated                     string
+	annotation, note, draw, text                   string
+	p, h, s, c, tab, lineBreak                     string
+	valueType, value, dateValue, timeValue         string
+	booleanValue                                   string
 }
 
-var usualPrefixes = prefixes{office: "office", table: "table", text: "text", draw: "draw"}
+func namesOf(office, table, text, draw string) names {
+	return names{
+		spreadsheet: office + ":spreadsheet", table: table + ":table", tableName: table + ":name",
+		row: table + ":table-row", cell: table + ":table-cell", covered: table + ":covered-table-cell",
+		headerRows: table + ":table-header-rows", rowGroup: table + ":table-row-group", rows: table + ":table-rows",
+		rowsRepeated: table + ":number-rows-repeated", colsRepeated: table + ":number-columns-repeated",
+		annotation: office + ":annotation", note: text + ":note", draw: draw + ":", text: text + ":",
+		p: text + ":p", h: text + ":h", s: text + ":s", c: text + ":c", tab: text + ":tab", lineBreak: text + ":line-break",
+		valueType: office + ":value-type", value: office + ":value", dateValue: office + ":date-value",
+		timeValue: office + ":time-value", booleanValue: office + ":boolean-value",
+	}
+}
+
+var usualNames = namesOf("office", "table", "text", "draw")
 
 // content is one pass over content.xml.
 type content struct {
-	rc       io.ReadCloser
-	in       *guard
-	dec      *xml.Decoder
-	ns       prefixes
-	maxDepth int
-	// open are the elements the last token is in, itself included: an
-	// end element is removed only at the next token. RawToken does not
-	// check that end tags match, so this does.
-	open []xml.Name
-	pop  bool
+	rc io.ReadCloser
+	s  *xmlscan.Scanner
+	ns names
 }
 
 func openContent(f *zip.File, opt Options) (*content, error) {
@@ -52,89 +65,78 @@ func openContent(f *zip.File, opt Options) (*content, error) {
 	}
 	// The longest token allowed: a cell's text written with entities
 	// (&quot; is six bytes for one) or a tag with long attributes.
-	in := newGuard(rc, max(16<<20, 8*opt.MaxCellBytes))
-	return &content{rc: rc, in: in, dec: xml.NewDecoder(in), ns: usualPrefixes, maxDepth: opt.MaxDepth}, nil
+	s := xmlscan.New(rc, xmlscan.Options{MaxToken: max(16<<20, 8*opt.MaxCellBytes), MaxDepth: opt.MaxDepth})
+	return &content{rc: rc, s: s, ns: usualNames}, nil
 }
 
 // close releases content.xml. A decompression error it reports is about
 // bytes the reader never needed (after the last table, or after an error
 // Next already returned), so it is not the caller's concern.
 func (c *content) close() error {
+	c.s.Close()
 	c.rc.Close()
 	return nil
 }
 
-// token returns the next token of content.xml, or io.EOF at its end.
-func (c *content) token() (xml.Token, error) {
-	if c.pop {
-		c.open = c.open[:len(c.open)-1]
-		c.pop = false
-	}
-	c.in.n = 0
-	tok, err := c.dec.RawToken()
-	if err == io.EOF && len(c.open) > 0 {
-		return nil, c.lineError("the file ends inside <%s> (is it cut short?)", qname(c.open[len(c.open)-1]))
-	}
+// token reads the next token of content.xml; io.EOF at its end.
+func (c *content) token() (xmlscan.Kind, error) {
+	k, err := c.s.Next()
 	if err != nil {
-		return nil, c.xmlError(err)
+		return 0, c.xmlError(err)
 	}
-	switch t := tok.(type) {
-	case xml.StartElement:
-		if len(c.open) == c.maxDepth {
-			return nil, c.lineError("elements nested more than %d deep", c.maxDepth)
-		}
-		c.open = append(c.open, t.Name)
-	case xml.EndElement:
-		if len(c.open) == 0 || c.open[len(c.open)-1] != t.Name {
-			return nil, c.lineError("</%s> does not close the element open there", qname(t.Name))
-		}
-		c.pop = true
-	}
-	return tok, nil
+	return k, nil
 }
 
 // depth is that of the element of the last token: a start element's once
 // opened, an end element's before it closes.
-func (c *content) depth() int {
-	return len(c.open)
-}
+func (c *content) depth() int { return c.s.Depth() }
 
-func qname(n xml.Name) string {
-	if n.Space == "" {
-		return n.Local
+// attr is the value of the last start element's attribute of that name,
+// or "".
+func (c *content) attr(name string) (string, error) {
+	i := c.s.Attr(name)
+	if i < 0 {
+		return "", nil
 	}
-	return n.Space + ":" + n.Local
+	v, err := c.s.AttrValue(i)
+	if err != nil {
+		return "", c.xmlError(err)
+	}
+	return string(v), nil
 }
 
 // seek reads up to the start of the wanted table: the one named name, or
 // else the pos-th (1-based; 0 for none). It returns the names of the tables
 // up to the one found, or of all if none is. Only the tables directly in
 // office:spreadsheet are sheets.
-func (c *content) seek(name string, pos int) (names []string, found bool, err error) {
+func (c *content) seek(name string, pos int) (tables []string, found bool, err error) {
 	body := 0 // depth of office:spreadsheet
 	for {
-		tok, err := c.token()
+		k, err := c.token()
 		if err == io.EOF {
-			return names, false, nil
+			return tables, false, nil
 		}
 		if err != nil {
-			return names, false, err
+			return tables, false, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch {
+		switch k {
+		case xmlscan.Start:
+			switch n := c.s.Name(); {
 			case c.depth() == 1:
-				c.ns = declared(t)
-			case is(t.Name, c.ns.office, "spreadsheet"):
+				c.declared()
+			case string(n) == c.ns.spreadsheet:
 				body = c.depth()
-			case body > 0 && c.depth() == body+1 && is(t.Name, c.ns.table, "table"):
-				n := attr(t, c.ns.table, "name")
-				names = append(names, n)
-				if (name != "" && n == name) || len(names) == pos {
-					return names, true, nil
+			case body > 0 && c.depth() == body+1 && string(n) == c.ns.table:
+				t, err := c.attr(c.ns.tableName)
+				if err != nil {
+					return tables, false, err
+				}
+				tables = append(tables, t)
+				if (name != "" && t == name) || len(tables) == pos {
+					return tables, true, nil
 				}
 			}
-		case xml.EndElement:
+		case xmlscan.End:
 			if c.depth() == body {
 				body = 0
 			}
@@ -143,124 +145,52 @@ func (c *content) seek(name string, pos int) (names []string, found bool, err er
 }
 
 // declared reads the prefixes the root element binds to the ODF namespaces.
-func declared(root xml.StartElement) prefixes {
-	ns := usualPrefixes
-	for _, a := range root.Attr {
-		if a.Name.Space != "xmlns" {
+func (c *content) declared() {
+	office, table, text, draw := "office", "table", "text", "draw"
+	for i := range c.s.Attrs() {
+		n := string(c.s.AttrName(i))
+		prefix, ok := cutPrefix(n, "xmlns:")
+		if !ok {
 			continue
 		}
-		switch a.Value {
+		v, err := c.s.AttrValue(i)
+		if err != nil {
+			continue
+		}
+		switch string(v) {
 		case officeNS:
-			ns.office = a.Name.Local
+			office = prefix
 		case tableNS:
-			ns.table = a.Name.Local
+			table = prefix
 		case textNS:
-			ns.text = a.Name.Local
+			text = prefix
 		case drawNS:
-			ns.draw = a.Name.Local
+			draw = prefix
 		}
 	}
-	return ns
+	c.ns = namesOf(office, table, text, draw)
 }
 
-func is(n xml.Name, space, local string) bool {
-	return n.Local == local && n.Space == space
-}
-
-func attr(t xml.StartElement, space, local string) string {
-	for _, a := range t.Attr {
-		if is(a.Name, space, local) {
-			return a.Value
-		}
+func cutPrefix(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || s[:len(prefix)] != prefix {
+		return s, false
 	}
-	return ""
+	return s[len(prefix):], true
 }
 
 func (c *content) lineError(format string, args ...any) error {
-	line, _ := c.dec.InputPos()
-	return fmt.Errorf("ods: content.xml line %d: %s", line, fmt.Sprintf(format, args...))
+	return fmt.Errorf("ods: content.xml line %d: %s", c.s.Line(), fmt.Sprintf(format, args...))
 }
 
 func (c *content) xmlError(err error) error {
-	var syntax *xml.SyntaxError
+	var syntax *xmlscan.SyntaxError
 	switch {
 	case err == io.EOF:
 		return err
-	case errors.Is(err, c.in.tooLong):
-		return c.lineError("%v", err)
 	case errors.As(err, &syntax):
-		return fmt.Errorf("ods: content.xml line %d: %s", syntax.Line, syntax.Msg)
+		return fmt.Errorf("ods: content.xml %w", err)
 	case errors.Is(err, zipguard.ErrBomb):
 		return fmt.Errorf("ods: %w", err) // it names content.xml
 	}
 	return fmt.Errorf("ods: reading content.xml: %w", err)
-}
-
-// guard hands content.xml to the XML decoder and stops a token that grows
-// past max bytes. encoding/xml holds a whole token (a run of text, a tag
-// with its attributes, a comment) in memory before returning it, so without
-// this a few MiB of deflated text could make it buffer gigabytes at once,
-// long before the length of a cell could be checked.
-type guard struct {
-	r       io.Reader
-	buf     []byte
-	next    int // index in buf of the next byte
-	n       int // bytes read since the decoder last returned a token
-	max     int
-	err     error // of r, once it has failed
-	tooLong error
-}
-
-func newGuard(r io.Reader, max int) *guard {
-	return &guard{
-		r:       r,
-		buf:     make([]byte, 0, 64<<10),
-		max:     max,
-		tooLong: fmt.Errorf("more than %s of text or markup in one piece", sizeText(max)),
-	}
-}
-
-// ReadByte is all xml.Decoder reads with, when its reader has it. It is
-// called for every byte, so it has its own buffer rather than calling
-// bufio's.
-func (g *guard) ReadByte() (byte, error) {
-	if g.next == len(g.buf) {
-		if err := g.fill(); err != nil {
-			return 0, err
-		}
-	}
-	if g.n >= g.max {
-		return 0, g.tooLong
-	}
-	g.n++
-	g.next++
-	return g.buf[g.next-1], nil
-}
-
-func (g *guard) fill() error {
-	// Like bufio, give up on a reader that keeps returning nothing.
-	for range 100 {
-		if g.err != nil {
-			return g.err
-		}
-		n, err := g.r.Read(g.buf[:cap(g.buf)])
-		g.buf, g.next, g.err = g.buf[:n], 0, err
-		if n > 0 {
-			return nil
-		}
-	}
-	return io.ErrNoProgress
-}
-
-// Read makes guard an io.Reader, as xml.NewDecoder wants one.
-func (g *guard) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	b, err := g.ReadByte()
-	if err != nil {
-		return 0, err
-	}
-	p[0] = b
-	return 1, nil
 }

@@ -1,20 +1,23 @@
 // Package ods reads OpenDocument spreadsheets (.ods): the rows of one sheet,
 // each cell as the text a person sees in it.
 //
-// content.xml is streamed token by token, so memory does not grow with the
-// number of rows, and the repeats that spreadsheets use to describe empty
-// space (a million blank rows, sixteen thousand blank columns) cost nothing.
+// content.xml is streamed through sheet/internal/xmlscan, which hands out
+// tags and text without a token object per element or attribute, while
+// another goroutine inflates it: memory does not grow with the number of
+// rows, and the repeats that spreadsheets use to describe empty space (a
+// million blank rows, sixteen thousand blank columns) cost nothing.
 package ods
 
 import (
 	"archive/zip"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
+	"github.com/roster-dev/roster/sheet/internal/cellfmt"
+	"github.com/roster-dev/roster/sheet/internal/xmlscan"
 	"github.com/roster-dev/roster/sheet/internal/zipguard"
 )
 
@@ -72,7 +75,9 @@ type Reader struct {
 	rowNum    int // number of the row being read, or of the next one
 	rowRepeat int
 	col       int      // 0-based index of the next cell in the row
-	cells     []string // the row up to its last non-empty cell
+	spans     []span   // where the row's cells are in rowText
+	rowText   []byte   // the text of the row's cells
+	cells     []string // the finished row up to its last non-empty cell
 	c         cellAttrs
 	text      []byte // the cell's displayed text
 
@@ -82,6 +87,9 @@ type Reader struct {
 	out       []string
 	err       error
 }
+
+// span is where a cell's text lies in the row's text.
+type span struct{ start, end int }
 
 // cellAttrs are the attributes of a cell that decide its text.
 type cellAttrs struct {
@@ -257,16 +265,16 @@ func (r *Reader) Close() error {
 // non-empty cell, or of the table.
 func (r *Reader) readRow() error {
 	for {
-		tok, err := r.xml.token()
+		k, err := r.xml.token()
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if err := r.start(t); err != nil {
+		switch k {
+		case xmlscan.Start:
+			if err := r.start(); err != nil {
 				return err
 			}
-		case xml.EndElement:
+		case xmlscan.End:
 			switch r.xml.depth() {
 			case r.skip:
 				r.skip = 0
@@ -283,10 +291,13 @@ func (r *Reader) readRow() error {
 			case r.table:
 				return io.EOF
 			}
-		case xml.CharData:
+		case xmlscan.Text, xmlscan.CData:
 			if r.para > 0 && r.skip == 0 {
-				if err := r.addText(t); err != nil {
-					return err
+				if r.text, err = r.xml.s.AppendText(r.text); err != nil {
+					return r.xml.xmlError(err)
+				}
+				if len(r.text) > r.opt.MaxCellBytes {
+					return r.tooLong()
 				}
 			}
 		}
@@ -295,34 +306,34 @@ func (r *Reader) readRow() error {
 
 // start handles the start of an element inside the table. Everything but
 // rows, cells and their text is skipped whole.
-func (r *Reader) start(t xml.StartElement) error {
+func (r *Reader) start() error {
 	if r.skip > 0 {
 		return nil
 	}
-	ns := r.xml.ns
-	switch {
+	ns := &r.xml.ns
+	switch n := r.xml.s.Name(); {
 	case r.cell > 0:
-		return r.startInCell(t)
+		return r.startInCell(n)
 	case r.row > 0:
-		if is(t.Name, ns.table, "table-cell") || is(t.Name, ns.table, "covered-table-cell") {
-			return r.startCell(t)
+		if string(n) == ns.cell || string(n) == ns.covered {
+			return r.startCell()
 		}
-	case is(t.Name, ns.table, "table-row"):
-		return r.startRow(t)
-	case is(t.Name, ns.table, "table-header-rows"), is(t.Name, ns.table, "table-row-group"), is(t.Name, ns.table, "table-rows"):
+	case string(n) == ns.row:
+		return r.startRow()
+	case string(n) == ns.headerRows, string(n) == ns.rowGroup, string(n) == ns.rows:
 		return nil // their rows are read as if they stood in the table
 	}
 	r.skip = r.xml.depth()
 	return nil
 }
 
-func (r *Reader) startRow(t xml.StartElement) error {
-	n, err := r.repeat(t, "number-rows-repeated", maxRows+1)
+func (r *Reader) startRow() error {
+	n, err := r.repeat(r.xml.ns.rowsRepeated, maxRows+1)
 	if err != nil {
 		return err
 	}
 	r.row, r.rowRepeat = r.xml.depth(), n
-	r.col, r.cells = 0, r.cells[:0]
+	r.col, r.spans, r.rowText = 0, r.spans[:0], r.rowText[:0]
 	return nil
 }
 
@@ -332,95 +343,131 @@ func (r *Reader) endRow() bool {
 	first := r.rowNum
 	// Beyond the last row, the count only needs to stay there.
 	r.rowNum = min(r.rowNum+r.rowRepeat, maxRows+1)
-	if len(r.cells) == 0 {
+	if len(r.spans) == 0 {
 		return false
+	}
+	// One string for the whole row, of which each cell is a part.
+	text := string(r.rowText)
+	r.cells = r.cells[:0]
+	for _, sp := range r.spans {
+		r.cells = append(r.cells, text[sp.start:sp.end])
 	}
 	r.yieldNum, r.yieldLeft = first, r.rowRepeat
 	return true
 }
 
-func (r *Reader) startCell(t xml.StartElement) error {
-	n, err := r.repeat(t, "number-columns-repeated", maxCols+1)
+func (r *Reader) startCell() error {
+	n, err := r.repeat(r.xml.ns.colsRepeated, maxCols+1)
 	if err != nil {
 		return err
 	}
-	ns := r.xml.ns
+	ns := &r.xml.ns
+	s := r.xml.s
 	r.c = cellAttrs{repeat: n}
-	for _, a := range t.Attr {
-		if a.Name.Space != ns.office {
+	for i := range s.Attrs() {
+		name := s.AttrName(i)
+		var to *string
+		switch string(name) {
+		case ns.valueType:
+			to = &r.c.valueType
+		case ns.value:
+			to = &r.c.value
+		case ns.dateValue:
+			to = &r.c.date
+		case ns.timeValue:
+			to = &r.c.time
+		case ns.booleanValue:
+			to = &r.c.boolean
+		default:
 			continue
 		}
-		switch a.Name.Local {
-		case "value-type":
-			r.c.valueType = a.Value
-		case "value":
-			r.c.value = a.Value
-		case "date-value":
-			r.c.date = a.Value
-		case "time-value":
-			r.c.time = a.Value
-		case "boolean-value":
-			r.c.boolean = a.Value
+		v, err := s.AttrValue(i)
+		if err != nil {
+			return r.xml.xmlError(err)
 		}
+		*to = text(v)
 	}
 	r.cell = r.xml.depth()
 	r.text = r.text[:0]
 	return nil
 }
 
+// text is v as a string, without an allocation for the values of
+// office:value-type, which every cell has.
+func text(v []byte) string {
+	switch string(v) {
+	case "string":
+		return "string"
+	case "float":
+		return "float"
+	case "percentage":
+		return "percentage"
+	case "currency":
+		return "currency"
+	case "date":
+		return "date"
+	case "time":
+		return "time"
+	case "boolean":
+		return "boolean"
+	}
+	return string(v)
+}
+
 // startInCell handles the elements of a cell's content: paragraphs and
 // the spaces, tabs and line breaks written as elements inside them.
 // Comments, notes and drawings anchored to the cell are not its text.
-func (r *Reader) startInCell(t xml.StartElement) error {
-	ns := r.xml.ns
+func (r *Reader) startInCell(n []byte) error {
+	ns := &r.xml.ns
 	switch {
-	case is(t.Name, ns.office, "annotation"), is(t.Name, ns.text, "note"), t.Name.Space == ns.draw:
+	case string(n) == ns.annotation, string(n) == ns.note, hasPrefix(n, ns.draw):
 		r.skip = r.xml.depth()
-	case t.Name.Space != ns.text:
-	case t.Name.Local == "p", t.Name.Local == "h":
+	case !hasPrefix(n, ns.text):
+	case string(n) == ns.p, string(n) == ns.h:
 		if r.para > 0 {
 			return nil
 		}
 		r.para = r.xml.depth()
 		r.c.paras++
 		if r.c.paras > 1 {
-			return r.addText(newline)
+			return r.addText('\n', 1)
 		}
 	case r.para == 0:
-	case t.Name.Local == "s":
-		n, err := strconv.Atoi(attr(t, ns.text, "c"))
+	case string(n) == ns.s:
+		c, err := r.xml.attr(ns.c)
+		if err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(c)
 		if err != nil || n < 1 {
 			n = 1
 		}
-		if n > r.opt.MaxCellBytes-len(r.text) {
-			return r.tooLong()
-		}
-		for range n {
-			r.text = append(r.text, ' ')
-		}
-	case t.Name.Local == "tab":
-		return r.addText(tab)
-	case t.Name.Local == "line-break":
-		return r.addText(newline)
+		return r.addText(' ', n)
+	case string(n) == ns.tab:
+		return r.addText('\t', 1)
+	case string(n) == ns.lineBreak:
+		return r.addText('\n', 1)
 	}
 	return nil
 }
 
-var (
-	newline = []byte{'\n'}
-	tab     = []byte{'\t'}
-)
+func hasPrefix(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && string(b[:len(prefix)]) == prefix
+}
 
-func (r *Reader) addText(b []byte) error {
-	if len(b) > r.opt.MaxCellBytes-len(r.text) {
+// addText adds n times the character c to the cell's text.
+func (r *Reader) addText(c byte, n int) error {
+	if n > r.opt.MaxCellBytes-len(r.text) {
 		return r.tooLong()
 	}
-	r.text = append(r.text, b...)
+	for range n {
+		r.text = append(r.text, c)
+	}
 	return nil
 }
 
 func (r *Reader) tooLong() error {
-	return r.cellError("cell text longer than %s", sizeText(r.opt.MaxCellBytes))
+	return r.cellError("cell text longer than %s", xmlscan.SizeText(r.opt.MaxCellBytes))
 }
 
 // endCell adds the finished cell to the row. Empty cells only move the
@@ -429,22 +476,27 @@ func (r *Reader) tooLong() error {
 func (r *Reader) endCell() error {
 	r.cell = 0
 	n := r.c.repeat
-	s := cellText(&r.c, r.text)
-	if s == "" {
+	start := len(r.rowText)
+	if v, ok := cellValue(&r.c, r.text); ok {
+		r.rowText = append(r.rowText, v...)
+	} else {
+		r.rowText = append(r.rowText, r.text...)
+	}
+	if len(r.rowText) == start {
 		r.col = min(r.col+n, maxCols+1)
 		return nil
 	}
 	if r.col+n > maxCols {
-		return r.rowError(r.rowNum, "data right of column %s, the last column a spreadsheet can have", columnName(maxCols))
+		return r.rowError(r.rowNum, "data right of column %s, the last column a spreadsheet can have", cellfmt.ColumnName(maxCols))
 	}
 	if int64(r.col+n) > r.cellsLeft {
 		return r.cellError("the sheet has more than %d cells, too many to read", r.opt.MaxCells)
 	}
-	for len(r.cells) < r.col {
-		r.cells = append(r.cells, "")
+	for len(r.spans) < r.col {
+		r.spans = append(r.spans, span{})
 	}
 	for range n {
-		r.cells = append(r.cells, s)
+		r.spans = append(r.spans, span{start, len(r.rowText)})
 	}
 	r.col += n
 	return nil
@@ -452,13 +504,13 @@ func (r *Reader) endCell() error {
 
 // repeat reads a table:number-*-repeated attribute, which is 1 when
 // absent. Counts beyond limit all mean the same, so they read as limit.
-func (r *Reader) repeat(t xml.StartElement, local string, limit int) (int, error) {
-	s := attr(t, r.xml.ns.table, local)
-	if s == "" {
-		return 1, nil
+func (r *Reader) repeat(name string, limit int) (int, error) {
+	s, err := r.xml.attr(name)
+	if err != nil || s == "" {
+		return 1, err
 	}
 	if strings.Trim(s, "0123456789") != "" || strings.Trim(s, "0") == "" {
-		return 0, r.xml.lineError("table:%s is %q, not a whole number from 1 up", local, s)
+		return 0, r.xml.lineError("%s is %q, not a whole number from 1 up", name, s)
 	}
 	if n, err := strconv.Atoi(s); err == nil && n < limit {
 		return n, nil
@@ -471,24 +523,5 @@ func (r *Reader) rowError(row int, format string, args ...any) error {
 }
 
 func (r *Reader) cellError(format string, args ...any) error {
-	return fmt.Errorf("ods: sheet %q row %d column %s: %s", r.name, r.rowNum, columnName(r.col+1), fmt.Sprintf(format, args...))
-}
-
-// columnName writes a 1-based column number as letters: 1 is A, 27 is AA.
-func columnName(n int) string {
-	var b []byte
-	for ; n > 0; n = (n - 1) / 26 {
-		b = append([]byte{byte('A' + (n-1)%26)}, b...)
-	}
-	return string(b)
-}
-
-func sizeText(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
+	return fmt.Errorf("ods: sheet %q row %d column %s: %s", r.name, r.rowNum, cellfmt.ColumnName(r.col+1), fmt.Sprintf(format, args...))
 }

@@ -6,47 +6,47 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/roster-dev/roster/sheet/internal/cellfmt"
 )
 
-// cellText is the text of a cell: its value, written the way every
-// spreadsheet format in roster writes it, or else the text the cell
-// displays, which is also what a malformed value falls back to.
-func cellText(c *cellAttrs, shown []byte) string {
+// cellValue is the text of a cell's value, written the way every
+// spreadsheet format in roster writes it. It is not ok for a cell whose
+// text is the one it displays: a string, a zero-padded number, or a
+// malformed value.
+func cellValue(c *cellAttrs, shown []byte) (string, bool) {
 	switch c.valueType {
 	case "float":
 		// A "0000" format shows 42 as 0042; the zeros are the point of
 		// it, as in phone extensions, so the displayed text is kept.
 		if v, ok := number(c.value); ok && !zeroPadded(shown, v) {
-			return cellfmt.Number(v)
+			return cellfmt.Number(v), true
 		}
 	case "currency":
 		if v, ok := number(c.value); ok {
-			return cellfmt.Number(v)
+			return cellfmt.Number(v), true
 		}
 	case "percentage":
 		if v, ok := number(c.value); ok {
-			return cellfmt.Format{Kind: cellfmt.Percent}.Value(v, false)
+			return cellfmt.Format{Kind: cellfmt.Percent}.Value(v, false), true
 		}
 	case "date":
-		if s, ok := dateText(c.date); ok {
-			return s
+		if s, ok := cellfmt.ISODate(c.date); ok {
+			return s, true
 		}
 	case "time":
 		if s, ok := durationText(c.time); ok {
-			return s
+			return s, true
 		}
 	case "boolean":
 		switch c.boolean {
 		case "true", "1":
-			return "TRUE"
+			return "TRUE", true
 		case "false", "0":
-			return "FALSE"
+			return "FALSE", true
 		}
 	}
-	return string(shown)
+	return "", false
 }
 
 func number(s string) (float64, bool) {
@@ -65,28 +65,6 @@ func zeroPadded(shown []byte, v float64) bool {
 		digits = strconv.FormatInt(int64(v), 10)
 	}
 	return string(bytes.TrimLeft(shown, "0")) == digits
-}
-
-// dateLayouts are the forms of office:date-value: an xsd:date or an
-// xsd:dateTime, with or without a time zone. Parsing accepts fractions of a
-// second without their being in the layout.
-var dateLayouts = []string{"2006-01-02", "2006-01-02T15:04:05", "2006-01-02T15:04:05Z07:00"}
-
-// dateText writes a date as YYYY-MM-DD, and a date with a time of day as
-// YYYY-MM-DD HH:MM:SS, rounded to the second as the other formats are.
-func dateText(s string) (string, bool) {
-	for _, layout := range dateLayouts {
-		t, err := time.Parse(layout, s)
-		if err != nil {
-			continue
-		}
-		t = t.Round(time.Second)
-		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
-			return t.Format("2006-01-02"), true
-		}
-		return t.Format("2006-01-02 15:04:05"), true
-	}
-	return "", false
 }
 
 // durationText writes an office:time-value, an ISO 8601 duration such as

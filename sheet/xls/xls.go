@@ -334,7 +334,7 @@ func (r *Reader) take() (int, []string) {
 }
 
 func (r *Reader) cellErr(row, col int, msg string) error {
-	return fmt.Errorf("xls: sheet %q row %d column %s: %s", r.sheet, row+1, columnName(col), msg)
+	return fmt.Errorf("xls: sheet %q row %d column %s: %s", r.sheet, row+1, cellfmt.ColumnName(col+1), msg)
 }
 
 // number writes v as the cell style xf shows it.
@@ -385,13 +385,4 @@ func errorText(code byte) string {
 		return "#NUM!"
 	}
 	return "#N/A" // 0x2A, and the codes BIFF8 does not define
-}
-
-// columnName writes a 0-based column index as letters: 0 is A, 26 is AA.
-func columnName(col int) string {
-	var b []byte
-	for n := col + 1; n > 0; n = (n - 1) / 26 {
-		b = append([]byte{byte('A' + (n-1)%26)}, b...)
-	}
-	return string(b)
 }

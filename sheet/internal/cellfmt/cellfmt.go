@@ -230,3 +230,37 @@ func serialText(v float64, kind Kind, elapsed, date1904 bool) (string, bool) {
 	}
 	return t.Format("2006-01-02"), true
 }
+
+// dateLayouts are the forms of a date written as text (ODS's
+// office:date-value, XLSX's t="d" cells): an xsd:date or an xsd:dateTime,
+// with or without a time zone. Parsing accepts fractions of a
+// second without their being in the layout.
+var dateLayouts = []string{"2006-01-02", "2006-01-02T15:04:05", "2006-01-02T15:04:05Z07:00"}
+
+// ISODate writes a date given as ISO 8601 text as YYYY-MM-DD, and a date
+// with a time of day as YYYY-MM-DD HH:MM:SS, rounded to the second as the
+// other formats are.
+func ISODate(s string) (string, bool) {
+	for _, layout := range dateLayouts {
+		t, err := time.Parse(layout, s)
+		if err != nil {
+			continue
+		}
+		t = t.Round(time.Second)
+		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+			return t.Format("2006-01-02"), true
+		}
+		return t.Format("2006-01-02 15:04:05"), true
+	}
+	return "", false
+}
+
+// ColumnName writes a 1-based column number as letters, as every
+// spreadsheet program names columns in messages: 1 is A, 27 is AA.
+func ColumnName(n int) string {
+	var b []byte
+	for ; n > 0; n = (n - 1) / 26 {
+		b = append([]byte{byte('A' + (n-1)%26)}, b...)
+	}
+	return string(b)
+}

@@ -1,4 +1,4 @@
-package provision_test
+package password_test
 
 import (
 	"testing"
@@ -6,19 +6,19 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/roster-dev/roster/catalog"
-	"github.com/roster-dev/roster/provision"
+	"github.com/roster-dev/roster/password"
 )
 
 func TestPasswordsAreHashedWithArgon2idAndVerify(t *testing.T) {
-	h := provision.HashPassword("correct horse")
+	h := password.Hash("correct horse")
 	if len(h) < 60 || h[:len("$argon2id$v=19$m=19456,t=2,p=1$")] != "$argon2id$v=19$m=19456,t=2,p=1$" {
 		t.Fatalf("hash %q", h)
 	}
-	if !provision.PasswordMatches(h, "correct horse") || provision.PasswordMatches(h, "correct horsE") {
+	if !password.Matches(h, "correct horse") || password.Matches(h, "correct horsE") {
 		t.Fatal("argon2id verification is wrong")
 	}
 	b, _ := bcrypt.GenerateFromPassword([]byte("pw1234"), bcrypt.MinCost)
-	if !provision.PasswordMatches(string(b), "pw1234") || provision.PasswordMatches(string(b), "pw12345") {
+	if !password.Matches(string(b), "pw1234") || password.Matches(string(b), "pw12345") {
 		t.Fatal("bcrypt verification is wrong")
 	}
 }
@@ -32,19 +32,19 @@ func TestHashesTooCostlyToVerifyMatchNothing(t *testing.T) {
 		"$2$2000700000700000000000000000000 000000000000000000000000000",
 		"$2a$17$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyz01234",
 	} {
-		if provision.PasswordMatches(h, "pw") {
+		if password.Matches(h, "pw") {
 			t.Errorf("%s matches", h)
 		}
 	}
 }
 
-// FuzzPasswordMatches checks stored hashes from outside (password_hash
+// FuzzMatches checks stored hashes from outside (password_hash
 // cells): never a panic, and never a match for a malformed hash.
-func FuzzPasswordMatches(f *testing.F) {
+func FuzzMatches(f *testing.F) {
 	f.Add("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g", "pw")
 	f.Add("$2b$04$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyz01234", "pw")
 	f.Add("$argon2id$v=19$m=4194305,t=2,p=1$c2FsdA$aGFzaA", "pw")
-	f.Fuzz(func(t *testing.T, hash, password string) {
+	f.Fuzz(func(t *testing.T, hash, pw string) {
 		// A valid hash may legitimately take seconds to verify; the
 		// fuzzer checks parsing, and verifies only cheap ones.
 		if a, ok := catalog.ParseArgon2id(hash); ok && uint64(a.Memory)*uint64(a.Time) > 1<<12 {
@@ -53,6 +53,6 @@ func FuzzPasswordMatches(f *testing.F) {
 		if cost, ok := catalog.BcryptCost(hash); ok && cost > 6 {
 			return
 		}
-		provision.PasswordMatches(hash, password)
+		password.Matches(hash, pw)
 	})
 }

@@ -1,0 +1,104 @@
+package console
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/roster-dev/roster"
+)
+
+//go:embed templates
+var templateFiles embed.FS
+
+// views are the pages' templates by name, each parsed with the layout.
+type views map[string]*template.Template
+
+var funcs = template.FuncMap{"join": strings.Join}
+
+// parseViews parses every view with the common layout. The templates are
+// embedded, so a mistake in one is a bug caught by any test.
+func parseViews() views {
+	vs := views{}
+	files, err := fs.Glob(templateFiles, "templates/views/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		vs[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/common/*.html", f))
+	}
+	return vs
+}
+
+// page is what the layout needs besides a view's own data.
+type page struct {
+	Title    string
+	View     string
+	Operator *roster.Operator
+	CSRF     string
+	// Tenant is the tenant the pages show, empty for all tenants.
+	Tenant string
+	// Tenants are the picker's choices, for an operator of all tenants.
+	Tenants []string
+	Nav     []navItem
+	Data    any
+}
+
+// render draws a view in the layout with a status.
+func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, view, title string, data any) {
+	v := visitOf(r)
+	p := page{Title: title, View: view, Operator: v.op, CSRF: v.csrfToken(), Data: data}
+	if v.op != nil {
+		p.Tenant = v.session.Tenant
+		p.Nav = navFor(v.op, r.URL.Path)
+		if v.op.AllTenants {
+			ref, err := h.cfg.Directory.Reference(r.Context())
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			for _, t := range ref.Tenants {
+				p.Tenants = append(p.Tenants, t.Name)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := h.views[view].Execute(&buf, p); err != nil {
+		h.log.Error("drawing a page", "view", view, "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// deny draws the message page with an error status.
+func (h *handler) deny(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	h.render(w, r, status, "message", http.StatusText(status), msg)
+}
+
+// fail answers an error: an application error's message with its status
+// (as the API maps them), anything else "Internal error.", logged in full.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := roster.ErrorCode(err)
+	status := http.StatusInternalServerError
+	switch code {
+	case roster.EINVALID:
+		status = http.StatusBadRequest
+	case roster.EUNREADABLE:
+		status = http.StatusUnprocessableEntity
+	case roster.ENOTFOUND:
+		status = http.StatusNotFound
+	case roster.ECONFLICT:
+		status = http.StatusConflict
+	default:
+		h.log.ErrorContext(r.Context(), "internal error", "err", err, "path", r.URL.Path)
+	}
+	h.render(w, r, status, "message", http.StatusText(status), roster.ErrorMessage(err))
+}
