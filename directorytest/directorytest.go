@@ -23,8 +23,11 @@ type Store struct {
 	// New makes a new, empty directory and returns its name (a path, a URL).
 	New func(t *testing.T) string
 	// Open opens a directory by name, as another process would: each call
-	// is a new handle, closed when the test ends.
-	Open func(t *testing.T, name string) roster.Directory
+	// is a new handle, closed when the test ends. A directory that does not
+	// exist yet is made.
+	Open func(t *testing.T, name string) (roster.Directory, error)
+	// KeyFile names the file of the key that seals a directory's secrets.
+	KeyFile func(t *testing.T, name string) string
 	// LockWait sets how long a write waits for another one, in the handles
 	// opened and the waits begun until the function it returns restores
 	// the wait.
@@ -58,8 +61,15 @@ func Run(t *testing.T, s Store) {
 		{"ExportStopsAtTheFirstErrorOfItsCaller", exportStopsAtTheFirstErrorOfItsCaller},
 		{"OneWriterAtATime", oneWriterAtATime},
 		{"ReadersNeverWaitForAWriter", readersNeverWaitForAWriter},
+		{"AWriterWaitsNoLongerThanItsContext", aWriterWaitsNoLongerThanItsContext},
 		{"ExportReadsOneSnapshot", exportReadsOneSnapshot},
 		{"CloseEndsTheTransactionsLeftOpen", closeEndsTheTransactionsLeftOpen},
+		{"TenFirstSealsMakeOneKey", tenFirstSealsMakeOneKey},
+		{"NoKeyUntilASecretIsSealed", noKeyUntilASecretIsSealed},
+		{"ADirectoryWithoutItsKeyRefusesToOpen", aDirectoryWithoutItsKeyRefusesToOpen},
+		{"AnotherDirectorysKeyIsRefused", anotherDirectorysKeyIsRefused},
+		{"AKeyOthersCanReadIsRefused", aKeyOthersCanReadIsRefused},
+		{"AKeyFileLeftWithoutARecord", aKeyFileLeftWithoutARecord},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, s) })
@@ -69,7 +79,17 @@ func Run(t *testing.T, s Store) {
 func (s Store) open(t *testing.T) (roster.Directory, string) {
 	t.Helper()
 	name := s.New(t)
-	return s.Open(t, name), name
+	return s.MustOpen(t, name), name
+}
+
+// MustOpen opens a directory by name, failing the test when it cannot.
+func (s Store) MustOpen(t *testing.T, name string) roster.Directory {
+	t.Helper()
+	db, err := s.Open(t, name)
+	if err != nil {
+		t.Fatalf("opening a directory: %v", err)
+	}
+	return db
 }
 
 // User returns a user of the default tenant with the catalogue's defaults.
@@ -175,7 +195,7 @@ func newDirectoryHoldsTheDefaultReferenceData(t *testing.T, s Store) {
 func reopeningMigratesNothingTwice(t *testing.T, s Store) {
 	_, name := s.open(t)
 	for range 2 {
-		ref, err := s.Open(t, name).Reference(t.Context())
+		ref, err := s.MustOpen(t, name).Reference(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -767,7 +787,7 @@ func exportStopsAtTheFirstErrorOfItsCaller(t *testing.T, s Store) {
 func withUsers(t *testing.T, s Store, users ...*roster.User) string {
 	t.Helper()
 	name := s.New(t)
-	db := s.Open(t, name)
+	db := s.MustOpen(t, name)
 	mustCreate(t, db, users...)
 	db.Close()
 	return name
@@ -777,7 +797,7 @@ func oneWriterAtATime(t *testing.T, s Store) {
 	ctx := t.Context()
 	name := withUsers(t, s, User(id(110), "a", ""))
 	defer s.LockWait(200 * time.Millisecond)()
-	first, second := s.Open(t, name), s.Open(t, name)
+	first, second := s.MustOpen(t, name), s.MustOpen(t, name)
 	tx, err := first.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -808,26 +828,91 @@ func oneWriterAtATime(t *testing.T, s Store) {
 	}
 }
 
+// readersNeverWaitForAWriter holds a write open on one handle while
+// another, opened after it began, reads in every way a reader can: none
+// waits, and each sees the directory as it was before the write.
 func readersNeverWaitForAWriter(t *testing.T, s Store) {
 	ctx := t.Context()
-	name := withUsers(t, s, User(id(120), "a", ""))
+	a, b := User(id(120), "a", ""), User(id(121), "b", "")
+	a.Rooms, b.Rooms = []string{"Atlas"}, []string{"Atlas"}
+	name := withUsers(t, s, a, b)
 	// A reader that waited would fail here rather than hang the suite.
 	defer s.LockWait(200 * time.Millisecond)()
-	writer, reader := s.Open(t, name), s.Open(t, name)
+	writer := s.MustOpen(t, name)
 	tx, err := writer.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	if err := tx.Create(ctx, []*roster.User{User(id(121), "b", "")}); err != nil {
+	if err := tx.Delete(ctx, []int64{1}); err != nil {
 		t.Fatal(err)
 	}
-	if got := usernames(all(t, reader)); !slices.Equal(got, []string{"a"}) {
-		t.Fatalf("a reader during a write sees %v, want a only", got)
+	if err := tx.Create(ctx, []*roster.User{User(id(122), "c", "")}); err != nil {
+		t.Fatal(err)
+	}
+	reader := s.MustOpen(t, name)
+	if got := usernames(all(t, reader)); !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("a reader during a write sees %v, want a and b", got)
 	}
 	if _, err := reader.Reference(ctx); err != nil {
 		t.Fatalf("reading reference data during a write: %v", err)
 	}
+	if sets, err := reader.Sets(ctx, "room", ""); err != nil || !reflect.DeepEqual(sets, []roster.Set{{Name: "Atlas", Members: 2}}) {
+		t.Fatalf("rooms during a write: %v, %v", sets, err)
+	}
+	snap, err := reader.Snapshot(ctx)
+	if err != nil {
+		t.Fatalf("a snapshot during a write: %v", err)
+	}
+	defer snap.Rollback()
+	owners, err := snap.Owners(ctx, []roster.Claim{{Key: "username", Value: "a"}, {Key: "username", Value: "c"}})
+	if err != nil || !reflect.DeepEqual(owners, map[roster.Claim]int64{{Key: "username", Value: "a"}: 1}) {
+		t.Fatalf("owners in a snapshot during a write: %v, %v", owners, err)
+	}
+	room, ok, err := snap.FindSet(ctx, "room", "", "atlas")
+	if err != nil || !ok {
+		t.Fatalf("a room in a snapshot: %v %v", ok, err)
+	}
+	ids, err := snap.Members(ctx, "room", room)
+	if slices.Sort(ids); err != nil || !slices.Equal(ids, []int64{1, 2}) {
+		t.Fatalf("members in a snapshot during a write: %v, %v", ids, err)
+	}
+	if n := count(t, snap, 3); n != 2 {
+		t.Fatalf("a snapshot during a write sees %d users, want 2", n)
+	}
+	if err := snap.Create(ctx, []*roster.User{User(id(123), "d", "")}); err == nil {
+		t.Fatal("a snapshot wrote")
+	}
+}
+
+// aWriterWaitsNoLongerThanItsContext: a write that waits for another one
+// stops waiting when its caller cancels (context.Canceled, so that Ctrl-C
+// stops a queued run at once) or its deadline passes (a conflict, as when
+// the store's own bound passes), and the handle writes once the other is
+// done.
+func aWriterWaitsNoLongerThanItsContext(t *testing.T, s Store) {
+	name := withUsers(t, s, User(id(140), "a", ""))
+	defer s.LockWait(30 * time.Second)()
+	first, second := s.MustOpen(t, name), s.MustOpen(t, name)
+	tx := begin(t, first)
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	if tx2, err := second.Begin(ctx); !errors.Is(err, context.Canceled) {
+		if err == nil {
+			tx2.Rollback()
+		}
+		t.Fatalf("a wait cancelled: %v, want context.Canceled", err)
+	}
+	ctx, stop := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer stop()
+	if tx2, err := second.Begin(ctx); roster.ErrorCode(err) != roster.ECONFLICT {
+		if err == nil {
+			tx2.Rollback()
+		}
+		t.Fatalf("a wait past its deadline: %v, want a conflict", err)
+	}
+	tx.Rollback()
+	mustCreate(t, second, User(id(141), "b", ""))
 }
 
 func exportReadsOneSnapshot(t *testing.T, s Store) {
@@ -839,7 +924,7 @@ func exportReadsOneSnapshot(t *testing.T, s Store) {
 	name := withUsers(t, s, users...)
 	// A writer that waited for the export would fail rather than hang.
 	defer s.LockWait(200 * time.Millisecond)()
-	reader, writer := s.Open(t, name), s.Open(t, name)
+	reader, writer := s.MustOpen(t, name), s.MustOpen(t, name)
 	n := 0
 	err := reader.Export(ctx, "", true, func(u *roster.User) error {
 		if n++; n == 1 {
@@ -878,7 +963,7 @@ func closeEndsTheTransactionsLeftOpen(t *testing.T, s Store) {
 	ctx := t.Context()
 	name := withUsers(t, s, User(id(130), "a", ""))
 	defer s.LockWait(5 * time.Second)()
-	db := s.Open(t, name)
+	db := s.MustOpen(t, name)
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -901,7 +986,7 @@ func closeEndsTheTransactionsLeftOpen(t *testing.T, s Store) {
 		t.Fatal("Close waits for the transactions left open")
 	}
 	snap.Rollback()
-	other := s.Open(t, name)
+	other := s.MustOpen(t, name)
 	tx2, err := other.Begin(ctx)
 	if err != nil {
 		t.Fatalf("a writer after the directory was closed with a transaction open: %v", err)

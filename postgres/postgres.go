@@ -26,7 +26,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -86,19 +85,16 @@ type Options struct {
 
 // DB is a directory in a PostgreSQL schema.
 type DB struct {
-	pool    *pgxpool.Pool
-	name    string // the URL without its password
-	wait    time.Duration
-	schema  int32 // the schema's oid, the second half of the lock key
-	keyFile string
+	pool   *pgxpool.Pool
+	name   string // the URL without its password
+	wait   time.Duration
+	schema int32 // the schema's oid, the second half of the lock key
+	sealer *seal.Sealer
 
 	created  bool     // this Open created the directory
 	migrated []string // the migrations this Open applied
 
 	open opentx.Set
-
-	mu     sync.Mutex
-	sealer *seal.Sealer // nil until a secret is sealed or opened
 }
 
 var _ roster.Directory = (*DB)(nil)
@@ -117,7 +113,7 @@ func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{pool: pool, name: Redact(dbURL), keyFile: opt.KeyFile, wait: LockTimeout}
+	db := &DB{pool: pool, name: Redact(dbURL), wait: LockTimeout, sealer: &seal.Sealer{Path: opt.KeyFile, Hint: keyHint}}
 	if err := db.prepare(ctx, opt); err != nil {
 		pool.Close()
 		return nil, err
@@ -168,10 +164,18 @@ func (db *DB) lock(ctx context.Context, tx pgx.Tx) error {
 	if _, err := tx.Exec(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d; SET LOCAL enable_seqscan = off; SET LOCAL jit = off`, db.wait.Milliseconds())); err != nil {
 		return err
 	}
+	start := time.Now()
 	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(lockClass), db.schema)
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "55P03" { // lock_not_available
+	switch {
+	case errors.As(err, &pe) && pe.Code == "55P03": // lock_not_available
 		return roster.Errorf(roster.ECONFLICT, "the directory is busy with another run that did not finish within %s; try again when it has", db.wait)
+	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		// The caller's deadline is a bound on the wait, as lock_timeout is.
+		return roster.Errorf(roster.ECONFLICT, "the directory is busy with another run that did not finish within %s; try again when it has",
+			time.Since(start).Round(time.Millisecond))
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err()
 	}
 	return err
 }
@@ -333,12 +337,18 @@ func (db *DB) Begin(ctx context.Context) (roster.Tx, error) {
 		ptx.Rollback(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	t := &Tx{tx: ptx, ctx: ctx, db: db}
-	if t.ref, err = loadReference(ctx, ptx); err != nil {
+	return db.newTx(ctx, ptx, false)
+}
+
+// newTx makes a Tx of a transaction that began, with its reference data.
+func (db *DB) newTx(ctx context.Context, ptx pgx.Tx, readOnly bool) (*Tx, error) {
+	ref, err := loadReference(ctx, ptx)
+	if err != nil {
 		ptx.Rollback(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	t.index()
+	t := &Tx{tx: ptx, ctx: ctx, db: db, readOnly: readOnly}
+	t.start(ref)
 	db.open.Add(t)
 	return t, nil
 }
@@ -355,14 +365,7 @@ func (db *DB) snapshot(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Tx{tx: ptx, ctx: ctx, db: db, readOnly: true}
-	if t.ref, err = loadReference(ctx, ptx); err != nil {
-		ptx.Rollback(context.WithoutCancel(ctx))
-		return nil, err
-	}
-	t.index()
-	db.open.Add(t)
-	return t, nil
+	return db.newTx(ctx, ptx, true)
 }
 
 // Reference returns the reference data.
@@ -372,7 +375,7 @@ func (db *DB) Reference(ctx context.Context) (*roster.Reference, error) {
 		return nil, err
 	}
 	defer t.Rollback()
-	return t.ref, nil
+	return t.Ref, nil
 }
 
 // Sets lists the groups or rooms of a tenant with their member counts,
@@ -383,7 +386,7 @@ func (db *DB) Sets(ctx context.Context, kind, tenant string) ([]roster.Set, erro
 		return nil, err
 	}
 	defer t.Rollback()
-	tid, err := t.tenantOf(tenant)
+	tid, err := t.TenantOf(tenant)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"path/filepath"
+
 	"strings"
 	"sync"
 	"testing"
@@ -22,8 +22,16 @@ import (
 
 func store() directorytest.Store {
 	return directorytest.Store{
-		New:  func(t *testing.T) string { return postgrestest.NewURL(t) },
-		Open: func(t *testing.T, name string) roster.Directory { return postgrestest.Open(t, name) },
+		New: func(t *testing.T) string { return postgrestest.NewURL(t) },
+		Open: func(t *testing.T, name string) (roster.Directory, error) {
+			db, err := postgres.Open(t.Context(), name, postgres.Options{KeyFile: postgrestest.KeyFile(t, name), Create: true})
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { db.Close() })
+			return db, nil
+		},
+		KeyFile: func(t *testing.T, name string) string { return postgrestest.KeyFile(t, name) },
 		LockWait: func(d time.Duration) func() {
 			old := postgres.LockTimeout
 			postgres.LockTimeout = d
@@ -34,12 +42,6 @@ func store() directorytest.Store {
 
 func TestDirectoryContract(t *testing.T) {
 	directorytest.Run(t, store())
-}
-
-// create stores users in one transaction.
-func create(t *testing.T, db roster.Directory, users ...*roster.User) error {
-	t.Helper()
-	return directorytest.Create(t, db, users...)
 }
 
 // raw runs a query on the directory's schema behind roster's back.
@@ -57,18 +59,13 @@ func raw(t *testing.T, dbURL, query string, args ...any) pgx.Rows {
 	return rows
 }
 
-func exec(t *testing.T, dbURL, query string, args ...any) {
-	t.Helper()
-	raw(t, dbURL, query, args...).Close()
-}
-
 func TestSecretsAreSealedAtRest(t *testing.T) {
 	db, dbURL := postgrestest.New(t)
 	directorytest.SetTestReference(t, db)
 	if _, err := os.Stat(postgrestest.KeyFile(t, dbURL)); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("a directory without secrets has a key file: %v", err)
 	}
-	if err := create(t, db, directorytest.Rich("00000000-0000-4000-8000-0000000000bb", "a")); err != nil {
+	if err := directorytest.Create(t, db, directorytest.Rich("00000000-0000-4000-8000-0000000000bb", "a")); err != nil {
 		t.Fatal(err)
 	}
 	rows := raw(t, dbURL, `SELECT u.call_permission_password, l.sip_secret, v.password
@@ -88,46 +85,12 @@ func TestSecretsAreSealedAtRest(t *testing.T) {
 	}
 }
 
-// TestTheKeyIsTheDirectorys: once a directory holds sealed secrets, it
-// opens only with its own key: neither without one nor with another.
-func TestTheKeyIsTheDirectorys(t *testing.T) {
-	db, dbURL := postgrestest.New(t)
-	u := directorytest.User("00000000-0000-4000-8000-0000000000cc", "a", "")
-	u.Line = &roster.Line{Protocol: "sip", Context: "default", Exten: "1000", SIPSecret: "Sip-Secret-7391", ProvisioningCode: "111111"}
-	if err := create(t, db, u); err != nil {
-		t.Fatal(err)
-	}
-	missing := filepath.Join(t.TempDir(), "roster.key")
-	if _, err := postgres.Open(t.Context(), dbURL, postgres.Options{KeyFile: missing}); roster.ErrorCode(err) != roster.EINVALID || !strings.Contains(err.Error(), "missing") {
-		t.Fatalf("opening without the key: %v", err)
-	}
-	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("opening without the key made one: %v", err)
-	}
-	otherPath := filepath.Join(t.TempDir(), "k")
-	if _, err := seal.CreateKeyFile(otherPath); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := postgres.Open(t.Context(), dbURL, postgres.Options{KeyFile: otherPath}); roster.ErrorCode(err) != roster.EINVALID || !strings.Contains(err.Error(), "not the key") {
-		t.Fatalf("opening with another key: %v", err)
-	}
-	// A symlink to the right key is refused too: a key file is read only
-	// where it is.
-	link := filepath.Join(t.TempDir(), "link.key")
-	if err := os.Symlink(postgrestest.KeyFile(t, dbURL), link); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := postgres.Open(t.Context(), dbURL, postgres.Options{KeyFile: link}); err == nil || !strings.Contains(err.Error(), "symbolic link") {
-		t.Fatalf("opening through a symlinked key: %v", err)
-	}
-}
-
 // TestAWriteRefusedOutsideTryCommitsNothing: after PostgreSQL refused a
 // write, the transaction goes on for reads, but commits nothing.
 func TestAWriteRefusedOutsideTryCommitsNothing(t *testing.T) {
 	db, _ := postgrestest.New(t)
 	ctx := t.Context()
-	if err := create(t, db, directorytest.User("00000000-0000-4000-8000-000000000001", "taken", "")); err != nil {
+	if err := directorytest.Create(t, db, directorytest.User("00000000-0000-4000-8000-000000000001", "taken", "")); err != nil {
 		t.Fatal(err)
 	}
 	tx, err := db.Begin(ctx)
@@ -156,7 +119,7 @@ func TestAWriteRefusedOutsideTryCommitsNothing(t *testing.T) {
 
 func TestANewerSchemaIsRefused(t *testing.T) {
 	_, dbURL := postgrestest.New(t)
-	exec(t, dbURL, `INSERT INTO migrations (name) VALUES ('9999_future.sql')`)
+	postgrestest.Exec(t, dbURL, `INSERT INTO migrations (name) VALUES ('9999_future.sql')`)
 	_, err := postgres.Open(t.Context(), dbURL, postgres.Options{})
 	if roster.ErrorCode(err) != roster.EINVALID || !strings.Contains(err.Error(), "newer roster") {
 		t.Fatalf("opening a directory of a newer roster: %v", err)
@@ -271,33 +234,4 @@ func TestABadURLHidesItsPassword(t *testing.T) {
 			t.Errorf("%s: %v", postgres.Redact(u), err)
 		}
 	}
-}
-
-// TestAWriterWaitsNoLongerThanItsContext: Begin's wait for the lock ends
-// with its context, whatever the lock timeout.
-func TestAWriterWaitsNoLongerThanItsContext(t *testing.T) {
-	db, dbURL := postgrestest.New(t)
-	other := postgrestest.Open(t, dbURL)
-	tx, err := db.Begin(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
-	defer cancel()
-	if tx2, err := other.Begin(ctx); err == nil {
-		tx2.Rollback()
-		t.Fatal("a second writer began while the first held the lock")
-	}
-	if ctx.Err() == nil {
-		t.Fatal("Begin gave up before its context ended")
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	tx2, err := other.Begin(t.Context())
-	if err != nil {
-		t.Fatalf("after the first writer: %v", err)
-	}
-	tx2.Rollback()
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/dirrow"
+	"github.com/roster-dev/roster/seal"
 )
 
 // Users loads users by ID, with everything that hangs off them.
@@ -28,14 +30,13 @@ func (t *Tx) Users(ctx context.Context, ids []int64) (map[int64]*roster.User, er
 		return nil, err
 	}
 	defer rows.Close()
-	names := t.names()
 	out := make(map[int64]*roster.User, len(ids))
 	for rows.Next() {
 		sc, err := scanRow(rows)
 		if err != nil {
 			return nil, err
 		}
-		u, err := sc.user(names, t.db.unseal)
+		u, err := sc.user(t.Index, t.db.sealer.Open)
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +64,7 @@ func (t *Tx) UserNames(ctx context.Context, ids []int64) (map[int64]*roster.User
 	var tenant int64
 	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.UUID, &tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email}, func() error {
 		named := u
-		named.Tenant = t.tenant[tenant]
+		named.Tenant = t.Tenant[tenant]
 		out[u.ID] = &named
 		return nil
 	})
@@ -128,9 +129,9 @@ func (db *DB) Export(ctx context.Context, tenant string, secrets bool, fn func(*
 	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
 		return err
 	}
-	open := db.unseal
+	open := db.sealer.Open
 	if !secrets {
-		open = withhold
+		open = (&seal.Sealer{Withhold: true}).Open
 	}
 	query, err := userQuery(ctx, tx)
 	if err != nil {
@@ -138,7 +139,7 @@ func (db *DB) Export(ctx context.Context, tenant string, secrets bool, fn func(*
 	}
 	args := []any{}
 	if tenant != "" {
-		id, err := t.tenantOf(tenant)
+		id, err := t.TenantOf(tenant)
 		if err != nil {
 			return err
 		}
@@ -151,71 +152,7 @@ func (db *DB) Export(ctx context.Context, tenant string, secrets bool, fn func(*
 		return err
 	}
 	defer rows.Close()
-	// One goroutine reads and decodes the rows while this one turns them
-	// into users and fn writes them: together they take two cores.
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	batches := make(chan []*scanned, 4)
-	scanErr := make(chan error, 1)
-	go func() {
-		defer close(batches)
-		scanErr <- scanBatches(ctx, rows, batches)
-	}()
-	names := t.names()
-	for batch := range batches {
-		for _, sc := range batch {
-			u, err := sc.user(names, open)
-			if err == nil {
-				err = fn(u)
-			}
-			if err != nil {
-				stop()
-				for range batches { // let the reader see the cancel and end
-				}
-				return err
-			}
-		}
-	}
-	return <-scanErr
-}
-
-// scanBatches reads the rows into batches until the rows or ctx end.
-func scanBatches(ctx context.Context, rows pgx.Rows, out chan<- []*scanned) error {
-	const size = 256
-	var batch []*scanned
-	send := func() error {
-		select {
-		case out <- batch:
-			batch = nil
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	for rows.Next() {
-		sc, err := scanRow(rows)
-		if err != nil {
-			return err
-		}
-		if batch = append(batch, sc); len(batch) == size {
-			if err := send(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := rows.Err(); err != nil || len(batch) == 0 {
-		return err
-	}
-	return send()
-}
-
-// names are the names of the reference objects by ID, for scan.
-type names struct {
-	tenant, context, object, objectKind map[int64]string
-}
-
-func (t *Tx) names() *names {
-	return &names{tenant: t.tenant, context: t.context, object: t.object, objectKind: t.objectKind}
+	return dirrow.Stream(ctx, rows, scanRow, func(sc *scanned) (*roster.User, error) { return sc.user(t.Index, open) }, fn)
 }
 
 // A scanned user is one row of the userQuery as read, before it becomes a
@@ -238,7 +175,7 @@ type scanned struct {
 }
 
 // scanRow reads one row of the userQuery.
-func scanRow(rows pgx.Rows) (*scanned, error) {
+func scanRow(rows dirrow.Rows) (*scanned, error) {
 	s := &scanned{u: &roster.User{}}
 	u := s.u
 	err := rows.Scan(&u.ID, &u.UUID, &s.tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email,
@@ -251,42 +188,38 @@ func scanRow(rows pgx.Rows) (*scanned, error) {
 	return s, err
 }
 
-// withhold stands for the key of an export without secrets: every secret
-// reads as empty.
-func withhold(string) (string, error) { return "", nil }
-
 // user finishes a scanned user: names for IDs, sorted lists and secrets
 // opened by open.
-func (s *scanned) user(n *names, open func(string) (string, error)) (*roster.User, error) {
+func (s *scanned) user(n *dirrow.Index, open func(string) (string, error)) (*roster.User, error) {
 	u := s.u
 	var err error
 	u.SimultaneousCalls, u.RingSeconds = int(s.simultaneous), int(s.ring)
 	if u.CallPermissionPassword, err = open(u.CallPermissionPassword); err != nil {
 		return nil, err
 	}
-	u.Tenant, u.Role, u.Desk = n.tenant[s.tenant], n.object[deref(s.role)], n.object[deref(s.desk)]
+	u.Tenant, u.Role, u.Desk = n.Tenant[s.tenant], n.Object[deref(s.role)], n.Object[deref(s.desk)]
 	if s.ctiEnabled != nil {
-		u.CTIProfile = &roster.CTIProfile{Enabled: *s.ctiEnabled, Name: n.object[deref(s.cti)]}
+		u.CTIProfile = &roster.CTIProfile{Enabled: *s.ctiEnabled, Name: n.Object[deref(s.cti)]}
 	}
 	if s.avatarType != nil {
 		u.Avatar = &roster.Picture{Type: *s.avatarType, Data: s.avatar}
 	}
 	if s.protocol != nil {
-		u.Line = &roster.Line{Protocol: *s.protocol, Context: n.context[deref(s.lineCtx)], Exten: s.exten,
+		u.Line = &roster.Line{Protocol: *s.protocol, Context: n.Context[deref(s.lineCtx)], Exten: s.exten,
 			SIPUsername: s.sipUser, CustomInterface: *s.custom, ProvisioningCode: *s.provisioning}
 		if u.Line.SIPSecret, err = open(*s.sipSecret); err != nil {
 			return nil, err
 		}
 	}
 	if s.vmNumber != nil {
-		u.Voicemail = &roster.Voicemail{Number: *s.vmNumber, Context: n.context[deref(s.vmCtx)], Name: *s.vmName,
+		u.Voicemail = &roster.Voicemail{Number: *s.vmNumber, Context: n.Context[deref(s.vmCtx)], Name: *s.vmName,
 			Email: *s.vmEmail, AttachAudio: *s.vmAttach, DeleteMessages: *s.vmDelete, AskPassword: *s.vmAsk}
 		if u.Voicemail.Password, err = open(*s.vmPassword); err != nil {
 			return nil, err
 		}
 	}
 	for i, c := range s.inContexts {
-		in := roster.Incall{Context: n.context[c], Exten: s.inExtens[i]}
+		in := roster.Incall{Context: n.Context[c], Exten: s.inExtens[i]}
 		if s.inRings[i] != nil {
 			in.RingSeconds = strconv.Itoa(int(*s.inRings[i]))
 		}
@@ -308,13 +241,13 @@ func (s *scanned) user(n *names, open func(string) (string, error)) (*roster.Use
 		}
 	}
 	slices.SortFunc(s.objects, func(a, b int64) int {
-		return cmp.Or(cmp.Compare(asciiLower(n.object[a]), asciiLower(n.object[b])), cmp.Compare(a, b))
+		return cmp.Or(cmp.Compare(asciiLower(n.Object[a]), asciiLower(n.Object[b])), cmp.Compare(a, b))
 	})
 	for _, id := range s.objects {
-		if n.objectKind[id] == roster.KindSkillGroup {
-			u.SkillGroups = append(u.SkillGroups, n.object[id])
+		if n.ObjectKind[id] == roster.KindSkillGroup {
+			u.SkillGroups = append(u.SkillGroups, n.Object[id])
 		} else {
-			u.CallPermissions = append(u.CallPermissions, n.object[id])
+			u.CallPermissions = append(u.CallPermissions, n.Object[id])
 		}
 	}
 	slices.Sort(u.Tags)

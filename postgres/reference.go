@@ -8,67 +8,18 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/dirrow"
 )
 
-// loadReference reads all reference data.
+// loadReference reads all reference data (see dirrow.LoadReference).
 func loadReference(ctx context.Context, q querier) (*roster.Reference, error) {
-	ref := &roster.Reference{}
-	rows, err := q.Query(ctx, `SELECT id, name, default_role FROM tenants ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	byID := map[int64]int{}
-	for rows.Next() {
-		var t roster.Tenant
-		if err := rows.Scan(&t.ID, &t.Name, &t.DefaultRole); err != nil {
-			rows.Close()
-			return nil, err
+	return dirrow.LoadReference(ctx, func(ctx context.Context, sql string) (dirrow.Rows, func(), error) {
+		rows, err := q.Query(ctx, sql)
+		if err != nil {
+			return nil, nil, err
 		}
-		byID[t.ID] = len(ref.Tenants)
-		ref.Tenants = append(ref.Tenants, t)
-	}
-	if rows.Close(); rows.Err() != nil {
-		return nil, rows.Err()
-	}
-	rows, err = q.Query(ctx, `SELECT id, tenant_id, name, kind, ranges FROM contexts ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var c roster.Context
-		var tenant int64
-		var ranges string
-		if err := rows.Scan(&c.ID, &tenant, &c.Name, &c.Kind, &ranges); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if ranges != "" {
-			c.Ranges = strings.Split(ranges, ",")
-		}
-		t := &ref.Tenants[byID[tenant]]
-		t.Contexts = append(t.Contexts, c)
-	}
-	if rows.Close(); rows.Err() != nil {
-		return nil, rows.Err()
-	}
-	rows, err = q.Query(ctx, `SELECT id, tenant_id, kind, name FROM objects ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var o roster.Object
-		var tenant int64
-		var kind string
-		if err := rows.Scan(&o.ID, &tenant, &kind, &o.Name); err != nil {
-			return nil, err
-		}
-		t := &ref.Tenants[byID[tenant]]
-		if list := t.Objects(kind); list != nil {
-			*list = append(*list, o)
-		}
-	}
-	return ref, rows.Err()
+		return rows, rows.Close, nil
+	})
 }
 
 // setReference applies declared reference data (see roster.ApplyReference).

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/dirrow"
 	"github.com/roster-dev/roster/seal"
 )
 
@@ -28,20 +29,12 @@ import (
 // back and starts a new one for the reads that follow; the Tx is then
 // spoiled, and Commit refuses to commit what is left.
 type Tx struct {
-	tx     pgx.Tx
-	ctx    context.Context // Begin's (the run's): queued writes run on it, as they outlive the calls that queue them
-	db     *DB
-	ref    *roster.Reference
-	sealer *seal.Sealer
-
-	tenantID   map[string]int64 // lower-case name → id
-	tenant     map[int64]string
-	contextID  map[[2]string]int64 // tenant, lower-case name
-	context    map[int64]string
-	objectID   map[[3]string]int64 // tenant, kind, lower-case name
-	object     map[int64]string
-	objectKind map[int64]string
-	sets       map[[3]string]int64 // tenant, kind, lower-case name
+	*dirrow.Index
+	tx   pgx.Tx
+	ctx  context.Context // Begin's (the run's): queued writes run on it, as they outlive the calls that queue them
+	db   *DB
+	key  *seal.Key   // the key that seals this transaction's secrets, once ready
+	sets dirrow.Sets // the groups and rooms seen
 
 	nextUser              int64
 	groupsMade, roomsMade []string
@@ -60,33 +53,19 @@ type Tx struct {
 	// hang off them in large COPYs, while the engine prepares the next
 	// ones (see Create).
 	queued   [][]any
-	queue    related
+	queue    dirrow.Related
 	inflight chan error // the result of the COPYs under way, nil when none
 }
 
 var _ roster.Tx = (*Tx)(nil)
 
-func (t *Tx) index() {
-	t.tenantID, t.tenant = map[string]int64{}, map[int64]string{}
-	t.contextID, t.context = map[[2]string]int64{}, map[int64]string{}
-	t.objectID, t.object, t.objectKind = map[[3]string]int64{}, map[int64]string{}, map[int64]string{}
-	t.sets = map[[3]string]int64{}
-	for _, tn := range t.ref.Tenants {
-		low := strings.ToLower(tn.Name)
-		t.tenantID[low], t.tenant[tn.ID] = tn.ID, tn.Name
-		for _, c := range tn.Contexts {
-			t.contextID[[2]string{low, strings.ToLower(c.Name)}], t.context[c.ID] = c.ID, c.Name
-		}
-		for _, kind := range roster.ObjectKinds {
-			for _, o := range *tn.Objects(kind) {
-				t.objectID[[3]string{low, kind, strings.ToLower(o.Name)}], t.object[o.ID], t.objectKind[o.ID] = o.ID, o.Name, kind
-			}
-		}
-	}
+// start indexes the transaction's reference data, read as it begins.
+func (t *Tx) start(ref *roster.Reference) {
+	t.Index, t.sets = dirrow.NewIndex(ref), dirrow.Sets{}
 }
 
 // Reference returns the reference data as of the transaction's start.
-func (t *Tx) Reference() *roster.Reference { return t.ref }
+func (t *Tx) Reference() *roster.Reference { return t.Ref }
 
 // Commit makes the transaction's writes permanent, checking first the
 // foreign keys that Bulk left unchecked.
@@ -136,7 +115,7 @@ func (t *Tx) Rollback() error {
 		<-t.inflight
 		t.inflight = nil
 	}
-	t.queued, t.queue = nil, related{}
+	t.queued, t.queue = nil, dirrow.Related{}
 	err := t.tx.Rollback(context.Background())
 	if errors.Is(err, pgx.ErrTxClosed) {
 		return nil
@@ -285,7 +264,7 @@ func (t *Tx) wrote(ctx context.Context, err error) error {
 	t.tx.Rollback(context.WithoutCancel(ctx))
 	t.forget(0, 0)
 	t.replica = false
-	t.queued, t.queue = nil, related{}
+	t.queued, t.queue = nil, dirrow.Related{}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -328,9 +307,9 @@ func (t *Tx) flush(ctx context.Context, async bool) error {
 		return nil
 	}
 	users, rel := t.queued, t.queue
-	t.queued, t.queue = nil, related{}
+	t.queued, t.queue = nil, dirrow.Related{}
 	write := func(ctx context.Context) error {
-		if err := t.copyRows(ctx, "users", userCols, users); err != nil {
+		if err := t.copyRows(ctx, "users", dirrow.UserCols, users); err != nil {
 			return err
 		}
 		return t.writeRelated(ctx, &rel)
@@ -342,41 +321,6 @@ func (t *Tx) flush(ctx context.Context, async bool) error {
 	t.inflight = done
 	go func() { done <- write(t.ctx) }()
 	return nil
-}
-
-func (t *Tx) tenantOf(name string) (int64, error) {
-	if name == "" && len(t.ref.Tenants) > 0 {
-		return t.ref.Tenants[0].ID, nil
-	}
-	if id, ok := t.tenantID[strings.ToLower(name)]; ok {
-		return id, nil
-	}
-	return 0, roster.Errorf(roster.ENOTFOUND, "no tenant named %q", name)
-}
-
-func (t *Tx) contextOf(tenant, name string) (int64, error) {
-	low := strings.ToLower(tenant)
-	if tenant == "" && len(t.ref.Tenants) > 0 {
-		low = strings.ToLower(t.ref.Tenants[0].Name)
-	}
-	if id, ok := t.contextID[[2]string{low, strings.ToLower(name)}]; ok {
-		return id, nil
-	}
-	return 0, roster.Errorf(roster.ENOTFOUND, "no context named %q in tenant %s", name, tenant)
-}
-
-// objectOf returns the id of a reference object, or nil for an empty name.
-func (t *Tx) objectOf(tenant, kind, name string) (any, error) {
-	if name == "" {
-		return nil, nil
-	}
-	if tenant == "" && len(t.ref.Tenants) > 0 {
-		tenant = t.ref.Tenants[0].Name
-	}
-	if id, ok := t.objectID[[3]string{strings.ToLower(tenant), kind, strings.ToLower(name)}]; ok {
-		return id, nil
-	}
-	return nil, roster.Errorf(roster.ENOTFOUND, "no %s named %q in tenant %s", kind, name, tenant)
 }
 
 // constraint explains a broken rule of the schema in plain words.
@@ -445,7 +389,7 @@ func (t *Tx) Owners(ctx context.Context, claims []roster.Claim) (map[roster.Clai
 		case "provisioning_code":
 			g.query = `SELECT provisioning_code, user_id FROM lines WHERE provisioning_code = ANY($1)`
 		case "exten", "incall_exten", "voicemail_number":
-			id, err := t.contextOf(c.Tenant, c.Context)
+			id, err := t.ContextOf(c.Tenant, c.Context)
 			if err != nil {
 				continue // an unknown context holds no numbers
 			}
@@ -502,7 +446,7 @@ func (t *Tx) Numbers(ctx context.Context, key, tenant, context string) (map[stri
 	if err := t.settle(ctx); err != nil {
 		return nil, err
 	}
-	id, err := t.contextOf(tenant, context)
+	id, err := t.ContextOf(tenant, context)
 	if err != nil {
 		return nil, err
 	}
@@ -524,152 +468,15 @@ func (t *Tx) Numbers(ctx context.Context, key, tenant, context string) (map[stri
 	return out, err
 }
 
-var userCols = []string{"id", "uuid", "tenant_id", "firstname", "lastname", "display_name", "username", "username_key",
-	"email", "email_key", "password_hash", "language", "mobile_phone_number", "outgoing_caller_id", "enabled",
-	"supervision_enabled", "call_transfer_enabled", "dtmf_hangup_enabled", "simultaneous_calls", "ring_seconds",
-	"call_permission_password", "role_id", "auth_type", "desk_id", "cti_profile_enabled", "cti_profile_id", "avatar_type", "avatar"}
-
-var lineCols = []string{"user_id", "protocol", "context_id", "exten", "sip_username", "sip_secret", "custom_interface", "provisioning_code"}
-
-var voicemailCols = []string{"user_id", "context_id", "number", "name", "password", "email", "attach_audio", "delete_messages", "ask_password"}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
+// builder turns users into rows; secrets are sealed with the key that
+// keyFor makes ready.
+func (t *Tx) builder() dirrow.Builder {
+	return dirrow.Builder{Index: t.Index, Seal: t.seal, Set: t.ensureSet}
 }
 
-// key is the folded form of a username or email, nil for none.
-func key(s string) any {
-	if s == "" {
-		return nil
-	}
-	return roster.FoldIdentity(s)
-}
-
-// userRow is the users row of a user.
-func (t *Tx) userRow(ctx context.Context, u *roster.User) ([]any, error) {
-	tenant, err := t.tenantOf(u.Tenant)
-	if err != nil {
-		return nil, err
-	}
-	role, err := t.objectOf(u.Tenant, roster.KindRole, u.Role)
-	if err != nil {
-		return nil, err
-	}
-	desk, err := t.objectOf(u.Tenant, roster.KindDesk, u.Desk)
-	if err != nil {
-		return nil, err
-	}
-	var ctiEnabled, cti any
-	if u.CTIProfile != nil {
-		ctiEnabled = u.CTIProfile.Enabled
-		if cti, err = t.objectOf(u.Tenant, roster.KindCTIProfile, u.CTIProfile.Name); err != nil {
-			return nil, err
-		}
-	}
-	var avatarType, avatar any
-	if u.Avatar != nil {
-		avatarType, avatar = u.Avatar.Type, u.Avatar.Data
-	}
-	pin, err := t.seal(ctx, u.CallPermissionPassword)
-	if err != nil {
-		return nil, err
-	}
-	return []any{u.ID, u.UUID, tenant, u.Firstname, u.Lastname, u.DisplayName, nullable(u.Username), key(u.Username),
-		nullable(u.Email), key(u.Email), nullable(u.PasswordHash), u.Language, u.MobilePhoneNumber, u.OutgoingCallerID, u.Enabled,
-		u.SupervisionEnabled, u.CallTransferEnabled, u.DTMFHangupEnabled, int32(u.SimultaneousCalls), int32(u.RingSeconds),
-		pin, role, u.AuthType, desk, ctiEnabled, cti, avatarType, avatar}, nil
-}
-
-// rows of the tables that hang off users, gathered for one batch.
-type related struct {
-	lines, incalls, voicemails, members, objects, tags [][]any
-}
-
-func (t *Tx) relatedRows(ctx context.Context, u *roster.User, r *related) error {
-	if l := u.Line; l != nil {
-		c, err := t.contextOf(u.Tenant, l.Context)
-		if err != nil {
-			return err
-		}
-		secret, err := t.seal(ctx, l.SIPSecret)
-		if err != nil {
-			return err
-		}
-		r.lines = append(r.lines, []any{u.ID, l.Protocol, c, nullable(l.Exten), nullable(l.SIPUsername), secret, l.CustomInterface, l.ProvisioningCode})
-	}
-	for _, in := range u.Incalls {
-		c, err := t.contextOf(u.Tenant, in.Context)
-		if err != nil {
-			return err
-		}
-		var ring any
-		if in.RingSeconds != "" {
-			n, err := strconv.Atoi(in.RingSeconds)
-			if err != nil {
-				return roster.Errorf(roster.EINVALID, "incall ring seconds %q is not a number", in.RingSeconds)
-			}
-			ring = int32(n)
-		}
-		r.incalls = append(r.incalls, []any{u.ID, c, in.Exten, ring})
-	}
-	if v := u.Voicemail; v != nil {
-		c, err := t.contextOf(u.Tenant, v.Context)
-		if err != nil {
-			return err
-		}
-		pin, err := t.seal(ctx, v.Password)
-		if err != nil {
-			return err
-		}
-		r.voicemails = append(r.voicemails, []any{u.ID, c, v.Number, v.Name, pin, v.Email, v.AttachAudio, v.DeleteMessages, v.AskPassword})
-	}
-	for _, set := range []struct {
-		kind  string
-		names []string
-	}{{"group", u.Groups}, {"room", u.Rooms}} {
-		for _, name := range set.names {
-			id, err := t.ensureSet(ctx, set.kind, u.Tenant, name)
-			if err != nil {
-				return err
-			}
-			r.members = append(r.members, []any{id, u.ID})
-		}
-	}
-	for _, o := range []struct {
-		kind  string
-		names []string
-	}{{roster.KindSkillGroup, u.SkillGroups}, {roster.KindCallPermission, u.CallPermissions}} {
-		for _, name := range o.names {
-			id, err := t.objectOf(u.Tenant, o.kind, name)
-			if err != nil {
-				return err
-			}
-			r.objects = append(r.objects, []any{u.ID, id})
-		}
-	}
-	for _, tag := range u.Tags {
-		r.tags = append(r.tags, []any{u.ID, tag})
-	}
-	return nil
-}
-
-func (t *Tx) writeRelated(ctx context.Context, r *related) error {
-	for _, w := range []struct {
-		table string
-		cols  []string
-		rows  [][]any
-	}{
-		{"lines", lineCols, r.lines},
-		{"incalls", []string{"user_id", "context_id", "exten", "ring_seconds"}, r.incalls},
-		{"voicemails", voicemailCols, r.voicemails},
-		{"members", []string{"set_id", "user_id"}, r.members},
-		{"user_objects", []string{"user_id", "object_id"}, r.objects},
-		{"tags", []string{"user_id", "tag"}, r.tags},
-	} {
-		if err := t.copyRows(ctx, w.table, w.cols, w.rows); err != nil {
+func (t *Tx) writeRelated(ctx context.Context, r *dirrow.Related) error {
+	for _, w := range r.Tables() {
+		if err := t.copyRows(ctx, w.Name, w.Cols, w.Rows); err != nil {
 			return err
 		}
 	}
@@ -721,16 +528,16 @@ func (t *Tx) create(ctx context.Context, users []*roster.User) error {
 		}
 	}
 	rows := make([][]any, 0, len(users))
-	rel := &t.queue
+	b := t.builder()
 	for _, u := range users {
 		u.ID = t.nextUser
 		t.nextUser++
-		row, err := t.userRow(ctx, u)
+		row, err := b.User(ctx, u)
 		if err != nil {
 			return err
 		}
 		rows = append(rows, row)
-		if err := t.relatedRows(ctx, u, rel); err != nil {
+		if err := b.Related(ctx, u, &t.queue); err != nil {
 			return err
 		}
 	}
@@ -754,42 +561,44 @@ func (t *Tx) update(ctx context.Context, users []*roster.User) error {
 	if err := t.triggersOn(ctx); err != nil {
 		return err
 	}
-	var b pgx.Batch
-	set := make([]string, len(userCols)-1)
-	for i, c := range userCols[1:] {
+	cols := dirrow.UserCols
+	set := make([]string, len(cols)-1)
+	for i, c := range cols[1:] {
 		set[i] = fmt.Sprintf("%s = $%d", c, i+1)
 	}
-	updateUser := `UPDATE users SET ` + strings.Join(set, ", ") + fmt.Sprintf(` WHERE id = $%d`, len(userCols))
-	upsertLine := `INSERT INTO lines (` + strings.Join(lineCols, ", ") + `) VALUES (` + placeholders(len(lineCols)) + `)
-		ON CONFLICT (user_id) DO UPDATE SET ` + excluded(lineCols[1:])
+	updateUser := `UPDATE users SET ` + strings.Join(set, ", ") + fmt.Sprintf(` WHERE id = $%d`, len(cols))
+	upsertLine := `INSERT INTO lines (` + strings.Join(dirrow.LineCols, ", ") + `) VALUES (` + placeholders(len(dirrow.LineCols)) + `)
+		ON CONFLICT (user_id) DO UPDATE SET ` + dirrow.Excluded(dirrow.LineCols[1:])
+	var batch pgx.Batch
 	ids := make([]int64, 0, len(users))
 	var noLine []int64
-	var rel related
+	var rel dirrow.Related
+	b := t.builder()
 	for _, u := range users {
-		row, err := t.userRow(ctx, u)
+		row, err := b.User(ctx, u)
 		if err != nil {
 			return err
 		}
-		b.Queue(updateUser, append(row[1:], u.ID)...)
+		batch.Queue(updateUser, append(row[1:], u.ID)...)
 		ids = append(ids, u.ID)
 		if u.Line == nil {
 			noLine = append(noLine, u.ID)
 		}
-		if err := t.relatedRows(ctx, u, &rel); err != nil {
+		if err := b.Related(ctx, u, &rel); err != nil {
 			return err
 		}
 	}
-	b.Queue(`DELETE FROM lines WHERE user_id = ANY($1)`, noLine)
+	batch.Queue(`DELETE FROM lines WHERE user_id = ANY($1)`, noLine)
 	for _, table := range []string{"incalls", "voicemails", "members", "user_objects", "tags"} {
-		b.Queue(`DELETE FROM `+table+` WHERE user_id = ANY($1)`, ids)
+		batch.Queue(`DELETE FROM `+table+` WHERE user_id = ANY($1)`, ids)
 	}
 	// The line is updated in place, so that the schema sees (and refuses)
 	// a change of protocol.
-	for _, l := range rel.lines {
-		b.Queue(upsertLine, l...)
+	for _, l := range rel.Lines {
+		batch.Queue(upsertLine, l...)
 	}
-	rel.lines = nil
-	if err := t.tx.SendBatch(ctx, &b).Close(); err != nil {
+	rel.Lines = nil
+	if err := t.tx.SendBatch(ctx, &batch).Close(); err != nil {
 		return err
 	}
 	return t.writeRelated(ctx, &rel)
@@ -801,14 +610,6 @@ func placeholders(n int) string {
 		p[i] = "$" + strconv.Itoa(i+1)
 	}
 	return strings.Join(p, ", ")
-}
-
-func excluded(cols []string) string {
-	parts := make([]string, len(cols))
-	for i, c := range cols {
-		parts[i] = c + " = excluded." + c
-	}
-	return strings.Join(parts, ", ")
 }
 
 // Delete removes users; their resources and memberships go with them.
@@ -827,24 +628,14 @@ func (t *Tx) Delete(ctx context.Context, ids []int64) error {
 
 // ensureSet returns the id of a group or room, creating it when missing.
 func (t *Tx) ensureSet(ctx context.Context, kind, tenant, name string) (int64, error) {
-	key := [3]string{strings.ToLower(tenant), kind, strings.ToLower(name)}
-	if id, ok := t.sets[key]; ok {
-		return id, nil
-	}
-	if err := t.wait(ctx); err != nil {
-		return 0, err
-	}
-	id, ok, err := t.findSet(ctx, kind, tenant, name)
-	if err != nil {
-		return 0, err
-	}
-	if !ok {
-		if id, err = t.createSet(ctx, kind, tenant, name); err != nil {
-			return 0, err
-		}
-	}
-	t.sets[key] = id
-	return id, nil
+	return t.sets.Ensure(kind, tenant, name,
+		func() (int64, bool, error) {
+			if err := t.wait(ctx); err != nil {
+				return 0, false, err
+			}
+			return t.findSet(ctx, kind, tenant, name)
+		},
+		func() (int64, error) { return t.createSet(ctx, kind, tenant, name) })
 }
 
 // FindSet finds a group or room by name.
@@ -858,7 +649,7 @@ func (t *Tx) FindSet(ctx context.Context, kind, tenant, name string) (int64, boo
 }
 
 func (t *Tx) findSet(ctx context.Context, kind, tenant, name string) (int64, bool, error) {
-	tid, err := t.tenantOf(tenant)
+	tid, err := t.TenantOf(tenant)
 	if err != nil {
 		return 0, false, err
 	}
@@ -882,7 +673,7 @@ func (t *Tx) CreateSet(ctx context.Context, kind, tenant, name string) (int64, e
 }
 
 func (t *Tx) createSet(ctx context.Context, kind, tenant, name string) (int64, error) {
-	tid, err := t.tenantOf(tenant)
+	tid, err := t.TenantOf(tenant)
 	if err != nil {
 		return 0, err
 	}
@@ -909,11 +700,7 @@ func (t *Tx) DeleteSet(ctx context.Context, kind string, id int64) error {
 	if err == nil {
 		_, err = t.tx.Exec(ctx, `DELETE FROM sets WHERE id = $1 AND kind = $2`, id, kind)
 	}
-	for k, v := range t.sets {
-		if v == id {
-			delete(t.sets, k)
-		}
-	}
+	t.sets.Forget(id)
 	return t.wrote(ctx, err)
 }
 
@@ -995,11 +782,11 @@ func (t *Tx) Try(ctx context.Context, fn func() error) error {
 
 // forget drops what the transaction knew of writes that were undone: the
 // groups and rooms made since (groups, rooms), the sets it had seen, and
-// whether it had recorded the key's ID.
+// whether it had recorded the key.
 func (t *Tx) forget(groups, rooms int) {
 	t.groupsMade, t.roomsMade = t.groupsMade[:groups], t.roomsMade[:rooms]
-	clear(t.sets)
-	t.sealer = nil
+	t.sets.Clear()
+	t.key = nil
 }
 
 // HasUsers says whether the directory holds any user.

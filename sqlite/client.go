@@ -130,11 +130,12 @@ func (db *DB) SigningKey(ctx context.Context) ([]byte, error) {
 	if key, err := db.signingKey(ctx, tx); key != nil || err != nil {
 		return key, err
 	}
-	if err := db.sealer.ready(ctx, tx); err != nil {
+	k, err := db.sealer.Ready(ctx, settings{tx})
+	if err != nil {
 		return nil, err
 	}
 	key := roster.NewSigningKey()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ('signing_key', ?)`, db.sealer.seal(string(key))); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ('signing_key', ?)`, k.Seal(string(key))); err != nil {
 		return nil, err
 	}
 	return key, tx.Commit()
@@ -162,11 +163,11 @@ func (db *DB) signingKey(ctx context.Context, q queryer) ([]byte, error) {
 	if err := rows.Err(); err != nil || sealed == "" {
 		return nil, err
 	}
-	k, err := db.sealer.checked(recorded)
+	k, err := db.sealer.Checked(recorded)
 	if err != nil {
 		return nil, err
 	}
-	plain, err := k.open(sealed)
+	plain, err := k.Open(sealed)
 	if err != nil {
 		return nil, err
 	}

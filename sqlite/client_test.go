@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/directorytest"
 	"github.com/roster-dev/roster/sqlite"
 )
 
@@ -216,7 +217,7 @@ func TestADirectoryWithClientsKeepsWAL(t *testing.T) {
 		SecretHash: roster.HashSecret("s"), CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := create(t, db, user("00000000-0000-4000-8000-000000000001", "first", "")); err != nil {
+	if err := directorytest.Create(t, db, directorytest.User("00000000-0000-4000-8000-000000000001", "first", "")); err != nil {
 		t.Fatal(err)
 	}
 	if m, err := db.JournalMode(ctx); err != nil || m != "wal" {

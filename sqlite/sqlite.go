@@ -30,6 +30,7 @@ import (
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/internal/opentx"
+	"github.com/roster-dev/roster/seal"
 )
 
 //go:embed migration/*.sql
@@ -53,7 +54,7 @@ type DB struct {
 	db       *sql.DB // the writer: one connection, kept for the life of the DB
 	rd       *sql.DB // the readers: read-only connections
 	path     string  // the file's real path, links resolved
-	sealer   *sealer
+	sealer   *seal.Sealer
 	fresh    bool     // a first import runs with a rollback journal (see Begin)
 	created  bool     // this Open created the directory
 	migrated []string // the migrations this Open applied
@@ -107,7 +108,7 @@ func open(ctx context.Context, path string, create bool) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	db := &DB{db: w, rd: r, path: real, sealer: &sealer{path: real + ".key"}}
+	db := &DB{db: w, rd: r, path: real, sealer: &seal.Sealer{Path: real + ".key"}}
 	if err := db.start(ctx, path, create); err != nil {
 		r.Close()
 		w.Close()
@@ -156,11 +157,9 @@ func (db *DB) start(ctx context.Context, path string, create bool) error {
 	case err != nil:
 		return explain(path, err)
 	}
-	db.sealer.recorded = check
-	if _, err := os.Lstat(db.sealer.path); errors.Is(err, fs.ErrNotExist) {
-		return roster.Errorf(roster.EINVALID, "the directory %s holds secrets sealed with the key file %s, which is missing: "+
-			"restore it from the backup of the directory (the key and the database go together); without it, "+
-			"the SIP secrets and PINs of the directory cannot be read", path, db.sealer.path)
+	db.sealer.Recorded = check
+	if _, err := os.Lstat(db.sealer.Path); errors.Is(err, fs.ErrNotExist) {
+		return db.sealer.Missing()
 	}
 	return nil
 }
@@ -491,11 +490,12 @@ func (db *DB) Begin(ctx context.Context) (roster.Tx, error) {
 		return nil, err
 	}
 	t := &Tx{tx: stx, stmts: map[string]*sql.Stmt{}, sealer: db.sealer, open: &db.open}
-	if t.ref, err = loadReference(ctx, stx); err != nil {
+	ref, err := loadReference(ctx, stx)
+	if err != nil {
 		stx.Rollback()
 		return nil, err
 	}
-	t.index()
+	t.start(ref)
 	db.open.Add(t)
 	return t, nil
 }
@@ -560,17 +560,18 @@ func (db *DB) Snapshot(ctx context.Context) (roster.Tx, error) {
 	return db.snapshot(ctx, db.sealer)
 }
 
-func (db *DB) snapshot(ctx context.Context, s *sealer) (*Tx, error) {
+func (db *DB) snapshot(ctx context.Context, s *seal.Sealer) (*Tx, error) {
 	stx, err := db.rd.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, busy(err)
 	}
 	t := &Tx{tx: stx, stmts: map[string]*sql.Stmt{}, sealer: s, open: &db.open}
-	if t.ref, err = loadReference(ctx, stx); err != nil {
+	ref, err := loadReference(ctx, stx)
+	if err != nil {
 		stx.Rollback()
 		return nil, busy(err)
 	}
-	t.index()
+	t.start(ref)
 	db.open.Add(t)
 	return t, nil
 }
@@ -582,7 +583,7 @@ func (db *DB) Reference(ctx context.Context) (*roster.Reference, error) {
 		return nil, err
 	}
 	defer t.Rollback()
-	return t.ref, nil
+	return t.Ref, nil
 }
 
 // SetReference applies declared reference data.

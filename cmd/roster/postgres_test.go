@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/roster-dev/roster/postgres/postgrestest"
@@ -108,107 +105,32 @@ func TestOnlyWritingCommandsCreateAPostgreSQLDirectory(t *testing.T) {
 	}
 }
 
-// TestKilledImportIntoPostgreSQLLeavesItAsItWas kills an atomic import into
-// PostgreSQL halfway with SIGKILL: the server rolls its transaction back.
+// usePostgreSQL points the commands of a test at a new PostgreSQL
+// directory, with its key in dir.
+func usePostgreSQL(t *testing.T, dir string) {
+	t.Setenv("ROSTER_DB", postgrestest.NewURL(t))
+	t.Setenv("ROSTER_KEY_FILE", filepath.Join(dir, "roster.key"))
+}
+
+// TestKilledImportIntoPostgreSQLLeavesItAsItWas: the server rolls the
+// killed process's transaction back.
 func TestKilledImportIntoPostgreSQLLeavesItAsItWas(t *testing.T) {
-	dbURL := postgrestest.NewURL(t)
 	dir := t.TempDir()
-	t.Setenv("ROSTER_DB", dbURL)
-	t.Setenv("ROSTER_KEY_FILE", filepath.Join(dir, "roster.key"))
-	copyFixture(t, dir, "wazo-users.csv")
-	if _, errOut, code := run(t, dir, "import", "wazo-users.csv"); code != 0 {
-		t.Fatal(errOut)
-	}
-	if _, errOut, code := run(t, dir, "sample", "--rows", "200000", "--with", "groups,rooms,voicemail", "-o", "big.csv"); code != 0 {
-		t.Fatal(errOut)
-	}
-	before := snapshot(t, dir)
-	cmd := command(t, dir, "import", "big.csv")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waitReading(t, cmd, filepath.Join(dir, "big.csv"), 1.5)
-	cmd.Process.Signal(syscall.SIGKILL)
-	if err := cmd.Wait(); err == nil {
-		t.Fatal("the import ended before it could be killed")
-	}
-	if after := snapshot(t, dir); after != before {
-		t.Fatal("the directory changed after a killed import")
-	}
+	usePostgreSQL(t, dir)
+	killedImportLeavesItAsItWas(t, dir)
 }
 
-// TestInterruptedBulkImportIntoPostgreSQLWritesNothing sends Ctrl-C to the
-// first import of an empty PostgreSQL directory, whose writes run on a
-// goroutine of their own: it stops, exits 130, leaves nothing, and the
-// next import finds the directory free.
+// TestInterruptedBulkImportIntoPostgreSQLWritesNothing: the first import of
+// an empty PostgreSQL directory writes on a goroutine of its own; Ctrl-C
+// stops it all the same.
 func TestInterruptedBulkImportIntoPostgreSQLWritesNothing(t *testing.T) {
-	dbURL := postgrestest.NewURL(t)
 	dir := t.TempDir()
-	t.Setenv("ROSTER_DB", dbURL)
-	t.Setenv("ROSTER_KEY_FILE", filepath.Join(dir, "roster.key"))
-	if _, errOut, code := run(t, dir, "sample", "--rows", "100000", "--with", "groups,voicemail", "-o", "big.csv"); code != 0 {
-		t.Fatal(errOut)
-	}
-	cmd := command(t, dir, "import", "big.csv")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	waitReading(t, cmd, filepath.Join(dir, "big.csv"), 1.5)
-	cmd.Process.Signal(os.Interrupt)
-	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "interrupted") {
-		t.Fatalf("exit %d, stderr %q", code, stderr.String())
-	}
-	if out := snapshot(t, dir); strings.Count(out, "\n") != 1 {
-		t.Fatalf("the directory holds users after an interrupted import:\n%.300s", out)
-	}
-	copyFixture(t, dir, "wazo-users.csv")
-	if _, errOut, code := run(t, dir, "import", "wazo-users.csv"); code != 0 {
-		t.Fatalf("the next import: %s", errOut)
-	}
+	usePostgreSQL(t, dir)
+	interruptedImportWritesNothing(t, dir)
 }
 
-// TestConcurrentImportsIntoPostgreSQLBothLand runs two imports into a new
-// PostgreSQL directory at once: the second waits for the first (which
-// loads the empty directory in bulk), and both land whole.
 func TestConcurrentImportsIntoPostgreSQLBothLand(t *testing.T) {
-	dbURL := postgrestest.NewURL(t)
 	dir := t.TempDir()
-	t.Setenv("ROSTER_DB", dbURL)
-	t.Setenv("ROSTER_KEY_FILE", filepath.Join(dir, "roster.key"))
-	for _, name := range []string{"a", "b"} {
-		if _, errOut, code := run(t, dir, "sample", "--rows", "20000", "--with", "groups", "--seed", map[string]string{"a": "1", "b": "2"}[name], "-o", name+".csv"); code != 0 {
-			t.Fatal(errOut)
-		}
-		b, _ := os.ReadFile(filepath.Join(dir, name+".csv"))
-		lines := strings.Split(strings.ReplaceAll(string(b), "@example.com", "@"+name+".example.com"), "\n")
-		for i := 1; i < len(lines); i++ {
-			if lines[i] != "" {
-				lines[i] = name + lines[i]
-			}
-		}
-		os.WriteFile(filepath.Join(dir, name+".csv"), []byte(strings.Join(lines, "\n")), 0o644)
-	}
-	var wg sync.WaitGroup
-	outs := make([]bytes.Buffer, 2)
-	codes := make([]int, 2)
-	for i, name := range []string{"a", "b"} {
-		wg.Go(func() {
-			cmd := command(t, dir, "import", name+".csv")
-			cmd.Stdout, cmd.Stderr = &outs[i], &outs[i]
-			cmd.Run()
-			codes[i] = cmd.ProcessState.ExitCode()
-		})
-	}
-	wg.Wait()
-	for i := range codes {
-		if codes[i] != 0 {
-			t.Fatalf("import %d: exit %d: %s", i, codes[i], outs[i].String())
-		}
-	}
-	if n := strings.Count(snapshot(t, dir), "\n") - 1; n != 40000 {
-		t.Fatalf("%d users in the directory, want 40000", n)
-	}
+	usePostgreSQL(t, dir)
+	concurrentImportsBothLand(t, dir)
 }
