@@ -1,6 +1,8 @@
-// Package directorytest is the contract of roster.Directory as tests: one
-// suite that every store runs (sqlite and postgres), so that a directory
-// behaves the same whichever store holds it. A store's own tests call Run
+// Package directorytest is the contract of roster.Directory, and of the
+// clients and operators a directory keeps for the server
+// (roster.ClientService, roster.OperatorService), as tests: one suite that
+// every store runs (sqlite and postgres), so that a directory behaves the
+// same whichever store holds it. A store's own tests call Run
 // with a Store that makes and opens its directories.
 package directorytest
 
@@ -70,6 +72,15 @@ func Run(t *testing.T, s Store) {
 		{"AnotherDirectorysKeyIsRefused", anotherDirectorysKeyIsRefused},
 		{"AKeyOthersCanReadIsRefused", aKeyOthersCanReadIsRefused},
 		{"AKeyFileLeftWithoutARecord", aKeyFileLeftWithoutARecord},
+		{"ClientsAssertionsAndRevocation", clientsAssertionsAndRevocation},
+		{"ClientValidation", clientValidation},
+		{"TheSigningKeyIsMadeOnceAndSealed", theSigningKeyIsMadeOnceAndSealed},
+		{"TwoHandlesMakeOneSigningKey", twoHandlesMakeOneSigningKey},
+		{"MarksAreKnownAtOnceDuringAWrite", marksAreKnownAtOnceDuringAWrite},
+		{"OperatorsAreUniqueByFoldedNameAndDisabledEverywhere", operatorsAreUniqueByFoldedNameAndDisabledEverywhere},
+		{"EndedSessions", endedSessions},
+		{"ListsAreOldestFirstWithinASecond", listsAreOldestFirstWithinASecond},
+		{"AServedDirectorysReadersNeverWaitForItsFirstImport", aServedDirectorysReadersNeverWaitForItsFirstImport},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, s) })

@@ -68,14 +68,19 @@ func TestSecretsAreSealedAtRest(t *testing.T) {
 	if err := directorytest.Create(t, db, directorytest.Rich("00000000-0000-4000-8000-0000000000bb", "a")); err != nil {
 		t.Fatal(err)
 	}
-	rows := raw(t, dbURL, `SELECT u.call_permission_password, l.sip_secret, v.password
-		FROM users u JOIN lines l ON l.user_id = u.id JOIN voicemails v ON v.user_id = u.id`)
-	stored, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ A, B, C string }])
+	signing, err := db.SigningKey(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := raw(t, dbURL, `SELECT u.call_permission_password, l.sip_secret, v.password, s.value
+		FROM users u JOIN lines l ON l.user_id = u.id JOIN voicemails v ON v.user_id = u.id JOIN settings s ON s.name = 'signing_key'`)
+	stored, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ A, B, C, D string }])
 	if err != nil || len(stored) != 1 {
 		t.Fatalf("%v %v", stored, err)
 	}
-	for _, s := range []string{stored[0].A, stored[0].B, stored[0].C} {
-		if !strings.HasPrefix(s, seal.Prefix) || strings.Contains(s, "73915") || strings.Contains(s, "Sip-Secret") || strings.Contains(s, "918273645") {
+	for _, s := range []string{stored[0].A, stored[0].B, stored[0].C, stored[0].D} {
+		if !strings.HasPrefix(s, seal.Prefix) || strings.Contains(s, "73915") || strings.Contains(s, "Sip-Secret") || strings.Contains(s, "918273645") ||
+			strings.Contains(s, string(signing)) {
 			t.Errorf("a secret is stored as %q", s)
 		}
 	}

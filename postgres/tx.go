@@ -131,8 +131,9 @@ func (t *Tx) Rollback() error {
 // transaction (session_replication_role = replica), which needs the right
 // to set that parameter (a superuser has it; GRANT SET ON PARAMETER
 // session_replication_role TO the roster role gives it); without it, the
-// load keeps its row-by-row checks. Indexes stay: dropping them would lock
-// the tables against every reader until the load ends.
+// load keeps its row-by-row checks. The indexes with random keys are
+// dropped and built again at Commit (deferIndexes), unless a server uses
+// the directory.
 func (t *Tx) Bulk(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -143,8 +144,17 @@ func (t *Tx) Bulk(ctx context.Context) error {
 		return err
 	}
 	t.bulk = true
-	if err := t.deferIndexes(ctx); err != nil {
+	// Dropping an index locks its table until Commit: a directory that a
+	// server uses (it has clients or operators) keeps its indexes, so
+	// that its readers never wait, as an SQLite one keeps its WAL mode.
+	var served bool
+	if err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM clients) OR EXISTS (SELECT 1 FROM operators)`).Scan(&served); err != nil {
 		return err
+	}
+	if !served {
+		if err := t.deferIndexes(ctx); err != nil {
+			return err
+		}
 	}
 	if _, err := t.tx.Exec(ctx, `SAVEPOINT bulk`); err != nil {
 		return err

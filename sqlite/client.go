@@ -17,9 +17,9 @@ func (db *DB) CreateClient(ctx context.Context, c *roster.Client) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	_, err := db.db.ExecContext(ctx, `INSERT INTO clients (id, name, tenant, scopes, secret_hash, public_key, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.Name, nullString(c.Tenant), strings.Join(c.Scopes, " "), nullBytes(c.SecretHash), nullString(c.PublicKey), c.CreatedAt.Unix())
+	_, err := db.db.ExecContext(ctx, `INSERT INTO clients (id, name, tenant, scopes, secret_hash, public_key, created_at, revoked_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Name, nullString(c.Tenant), strings.Join(c.Scopes, " "), nullBytes(c.SecretHash), nullString(c.PublicKey), c.CreatedAt.Unix(), unixOrNull(c.RevokedAt))
 	return busy(err)
 }
 
@@ -175,6 +175,14 @@ func (db *DB) signingKey(ctx context.Context, q queryer) ([]byte, error) {
 		return nil, roster.Errorf(roster.EINVALID, "the directory's signing key is damaged")
 	}
 	return []byte(plain), nil
+}
+
+// unixOrNull is a time in Unix seconds, NULL for the zero time.
+func unixOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

@@ -83,7 +83,7 @@ func (a *app) clientsCreateCmd() *cobra.Command {
 				secret = roster.NewSecret()
 				cl.SecretHash = roster.HashSecret(secret)
 			}
-			db, err := a.openServices(c.Context(), true)
+			db, err := a.openOrCreate(c.Context())
 			if err != nil {
 				return err
 			}
@@ -133,7 +133,7 @@ func (a *app) clientsListCmd() *cobra.Command {
 		Short: "List the clients, revoked ones included",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			db, err := a.openServices(c.Context(), false)
+			db, err := a.open(c.Context())
 			if err != nil {
 				return err
 			}
@@ -174,7 +174,7 @@ func (a *app) clientsRevokeCmd() *cobra.Command {
 		Short: "Revoke a client: its tokens stop working at once, on every server",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			db, err := a.openServices(c.Context(), false)
+			db, err := a.open(c.Context())
 			if err != nil {
 				return err
 			}

@@ -171,10 +171,12 @@ func version() string {
 	return info.Main.Version
 }
 
-// directory is a directory as the commands use it: a PostgreSQL one or an
-// SQLite one.
+// directory is a directory as the commands use it, with the clients and
+// operators it keeps for the server: a PostgreSQL one or an SQLite one.
 type directory interface {
 	roster.Directory
+	roster.ClientService
+	roster.OperatorService
 	// Created says whether opening created the directory.
 	Created() bool
 	// Migrated lists the migrations opening applied to an existing one.
@@ -212,26 +214,6 @@ func (a *app) openDB(ctx context.Context, create bool) (directory, error) {
 		return sqlite.Open(ctx, a.db)
 	}
 	return sqlite.OpenExisting(ctx, a.db)
-}
-
-// services is a directory with its clients and operators.
-type services interface {
-	directory
-	roster.ClientService
-	roster.OperatorService
-}
-
-// openServices opens the directory for the commands that use its clients
-// and operators (create: for those that write).
-func (a *app) openServices(ctx context.Context, create bool) (services, error) {
-	if postgres.IsURL(a.db) {
-		return nil, roster.Errorf(roster.EINVALID, "clients, operators and roster serve do not work on a PostgreSQL directory yet")
-	}
-	db, err := a.openDB(ctx, create)
-	if err != nil {
-		return nil, err
-	}
-	return db.(services), nil
 }
 
 // dbName names the directory for people: a PostgreSQL URL without its password.

@@ -67,7 +67,7 @@ func (a *app) operatorsCreateCmd() *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o := &roster.Operator{ID: uuid.NewString(), Name: args[0], AllTenants: all, Role: role, CreatedAt: time.Now().UTC()}
-			db, err := a.openServices(c.Context(), true)
+			db, err := a.openOrCreate(c.Context())
 			if err != nil {
 				return err
 			}
@@ -122,7 +122,7 @@ func (a *app) operatorsListCmd() *cobra.Command {
 		Short: "List the operators, disabled ones included",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			db, err := a.openServices(c.Context(), false)
+			db, err := a.open(c.Context())
 			if err != nil {
 				return err
 			}
@@ -163,7 +163,7 @@ func (a *app) operatorsDisableCmd() *cobra.Command {
 		Short: "Stop an operator from signing in; its sessions end at once, on every server",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			db, err := a.openServices(c.Context(), false)
+			db, err := a.open(c.Context())
 			if err != nil {
 				return err
 			}
@@ -184,7 +184,7 @@ func (a *app) operatorsResetCmd() *cobra.Command {
 		Short: "Give an operator a new password; its sessions end",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			db, err := a.openServices(c.Context(), false)
+			db, err := a.open(c.Context())
 			if err != nil {
 				return err
 			}

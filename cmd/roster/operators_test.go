@@ -24,7 +24,11 @@ import (
 func runStdin(t *testing.T, dir, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	args = append([]string{"--db", filepath.Join(dir, "roster.db")}, args...)
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
 	code := Main(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
 	return out.String(), errOut.String(), code
 }
@@ -109,9 +113,9 @@ func TestServeServesTheConsoleToOperators(t *testing.T) {
 
 // startServe starts a real `roster serve` on a free port of the loopback
 // and returns its address, once it serves.
-func startServe(t *testing.T, dir string) string {
+func startServe(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	cmd := command(t, dir, "serve", "--addr", "127.0.0.1:0")
+	cmd := command(t, dir, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -78,6 +78,9 @@ func TestOnlyWritingCommandsCreateAPostgreSQLDirectory(t *testing.T) {
 		{"delete", "users", "--user", "alice", "--yes"},
 		{"setup", "--show"},
 		{"check", "users.csv"},
+		{"clients", "list"},
+		{"operators", "list"},
+		{"serve", "--addr", "127.0.0.1:0"},
 	} {
 		_, errOut, code := run(t, dir, append(pg, args...)...)
 		if code != 2 || !strings.Contains(errOut, "roster init --db postgres://") {

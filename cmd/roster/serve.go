@@ -42,7 +42,7 @@ The web console is at /: operators sign in with the names and passwords given to
 				// The environment keeps the token out of the process list.
 				metricsToken = os.Getenv("ROSTER_METRICS_TOKEN")
 			}
-			db, err := a.openServices(c.Context(), false)
+			db, err := a.open(c.Context())
 			if err != nil {
 				return err
 			}
