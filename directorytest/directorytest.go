@@ -59,6 +59,7 @@ func Run(t *testing.T, s Store) {
 		{"AWriteOutlivesTheContextOfItsCall", aWriteOutlivesTheContextOfItsCall},
 		{"ABulkLoadKeepsEveryRule", aBulkLoadKeepsEveryRule},
 		{"SetReferenceAddsUpdatesAndPrunes", setReferenceAddsUpdatesAndPrunes},
+		{"ReplaceReferenceKeepsIDs", replaceReferenceKeepsIDs},
 		{"ExportIsSortedByTenantNameAndUUID", exportIsSortedByTenantNameAndUUID},
 		{"ExportStopsAtTheFirstErrorOfItsCaller", exportStopsAtTheFirstErrorOfItsCaller},
 		{"OneWriterAtATime", oneWriterAtATime},
@@ -81,6 +82,7 @@ func Run(t *testing.T, s Store) {
 		{"EndedSessions", endedSessions},
 		{"ListsAreOldestFirstWithinASecond", listsAreOldestFirstWithinASecond},
 		{"AServedDirectorysReadersNeverWaitForItsFirstImport", aServedDirectorysReadersNeverWaitForItsFirstImport},
+		{"ServerStateMoves", serverStateMoves},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, s) })
@@ -1005,5 +1007,61 @@ func closeEndsTheTransactionsLeftOpen(t *testing.T, s Store) {
 	tx2.Rollback()
 	if got := usernames(all(t, other)); !slices.Equal(got, []string{"a"}) {
 		t.Fatalf("after closing with a transaction open: %v, want a only", got)
+	}
+}
+
+// replaceReferenceKeepsIDs: the reference data of one directory, IDs and
+// their gaps included, replaces that of a directory without users, which
+// then gives out IDs past them; a directory with users refuses.
+func replaceReferenceKeepsIDs(t *testing.T, s Store) {
+	ctx := t.Context()
+	from, _ := s.open(t)
+	ref := roster.DefaultReference()
+	ref.Tenants[0].CallPermissions = []roster.Object{{Name: "gone"}, {Name: "intl"}}
+	ref.Tenants = append(ref.Tenants, roster.Tenant{Name: "acme", Contexts: []roster.Context{{Name: "acme-int", Kind: roster.Internal, Ranges: []string{"100-199"}}},
+		Roles: []roster.Object{{Name: "user"}}, DefaultRole: "user"})
+	if _, err := from.SetReference(ctx, ref, false); err != nil {
+		t.Fatal(err)
+	}
+	ref.Tenants[0].CallPermissions = ref.Tenants[0].CallPermissions[1:]
+	if _, err := from.SetReference(ctx, ref, true); err != nil {
+		t.Fatal(err)
+	}
+	want, err := from.Reference(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, _ := s.open(t)
+	replace := func(db roster.Directory) error {
+		return db.(interface {
+			ReplaceReference(context.Context, *roster.Reference) error
+		}).ReplaceReference(ctx, want)
+	}
+	if err := replace(to); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := to.Reference(ctx); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("replaced reference data:\n%+v (%v)\nwant\n%+v", got, err, want)
+	}
+	more := roster.DefaultReference()
+	more.Tenants[0].SkillGroups = []roster.Object{{Name: "sales"}}
+	if _, err := to.SetReference(ctx, more, false); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := to.Reference(ctx)
+	var top int64
+	for _, tn := range want.Tenants {
+		for _, kind := range roster.ObjectKinds {
+			for _, o := range *tn.Objects(kind) {
+				top = max(top, o.ID)
+			}
+		}
+	}
+	if sales := got.Tenants[0].SkillGroups; len(sales) != 1 || sales[0].ID <= top {
+		t.Fatalf("an object added after the replacement: %+v, want an ID past %d", sales, top)
+	}
+	mustCreate(t, to, User(id(1), "a", ""))
+	if err := replace(to); roster.ErrorCode(err) != roster.ECONFLICT {
+		t.Fatalf("replacing the reference data of a directory with users: %v", err)
 	}
 }

@@ -417,3 +417,78 @@ func aServedDirectorysReadersNeverWaitForItsFirstImport(t *testing.T, s Store) {
 		t.Fatal(err)
 	}
 }
+
+// serverStateMoves: the signing key and the marks in force are read
+// without making anything, and stored in a directory whose servers left
+// none, where tokens, sessions and marks then hold as they did; a
+// directory that has a signing key refuses another.
+func serverStateMoves(t *testing.T, s Store) {
+	ctx := t.Context()
+	d, _ := s.open(t)
+	from := services(t, d)
+	state := func(db Services) *roster.ServerState {
+		t.Helper()
+		st, err := db.(interface {
+			ServerState(context.Context) (*roster.ServerState, error)
+		}).ServerState(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := state(from); st.SigningKey != nil || len(st.Assertions)+len(st.EndedSessions) != 0 {
+		t.Fatalf("the state of a new directory: %+v", st)
+	}
+	now := time.Now()
+	if err := from.CreateClient(ctx, &roster.Client{ID: "bot", Name: "bot", AllTenants: true, Scopes: []string{roster.ScopeUsersRead},
+		PublicKey: ECKeyPEM(t), CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	key, err := from.SigningKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{from.UseAssertion(ctx, "bot", "j1", now.Add(time.Minute), now), from.EndSession(ctx, "s1", now.Add(time.Hour)),
+		from.EndSession(ctx, "gone", now.Add(-time.Hour))} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := state(from)
+	if !bytes.Equal(st.SigningKey, key) || len(st.Assertions) != 1 || st.Assertions[0].JTI != "j1" || len(st.EndedSessions) != 1 || st.EndedSessions[0].ID != "s1" {
+		t.Fatalf("the state read: %+v", st)
+	}
+
+	d, name := s.open(t)
+	to := services(t, d)
+	if err := to.CreateClient(ctx, &roster.Client{ID: "bot", Name: "bot", AllTenants: true, Scopes: []string{roster.ScopeUsersRead},
+		PublicKey: ECKeyPEM(t), CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := to.CreateOperator(ctx, &roster.Operator{ID: "o1", Name: "ana", AllTenants: true, Role: roster.RoleAdmin,
+		PasswordHash: "h", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	set := to.(interface {
+		SetServerState(context.Context, *roster.ServerState) error
+	}).SetServerState
+	if err := set(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	again := services(t, s.MustOpen(t, name))
+	if got, err := again.SigningKey(ctx); err != nil || !bytes.Equal(got, key) {
+		t.Fatalf("the signing key moved: %x %v", got, err)
+	}
+	if err := again.UseAssertion(ctx, "bot", "j1", now.Add(time.Minute), now); roster.ErrorCode(err) != roster.ECONFLICT {
+		t.Fatalf("a used assertion moved: %v", err)
+	}
+	if _, err := again.SessionOperator(ctx, "o1", "s1"); roster.ErrorCode(err) != roster.ENOTFOUND {
+		t.Fatalf("an ended session moved: %v", err)
+	}
+	if _, err := again.SessionOperator(ctx, "o1", "s2"); err != nil {
+		t.Fatalf("a session that did not end: %v", err)
+	}
+	if err := set(ctx, st); roster.ErrorCode(err) != roster.ECONFLICT {
+		t.Fatalf("a second signing key: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -74,4 +75,52 @@ func (w referenceWriter) Remove(ctx context.Context, kind string, id int64, what
 		return roster.Errorf(roster.ECONFLICT, "cannot remove %s: users still use it", what)
 	}
 	return err
+}
+
+// ReplaceReference replaces the reference data with ref, IDs included, in
+// a directory that has no user (see dirrow.ReplaceReference), under the
+// write lock; the IDs given out next follow the largest ones.
+func (db *DB) ReplaceReference(ctx context.Context, ref *roster.Reference) error {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := db.lock(ctx, tx); err != nil {
+		return err
+	}
+	var has bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&has); err != nil {
+		return err
+	}
+	if has {
+		return roster.Errorf(roster.ECONFLICT, "the reference data of a directory that has users cannot be replaced")
+	}
+	if err := dirrow.ReplaceReference(ctx, func(ctx context.Context, sql string, args ...any) error {
+		_, err := tx.Exec(ctx, numbered(sql), args...)
+		return err
+	}, ref); err != nil {
+		return err
+	}
+	for _, table := range []string{"tenants", "contexts", "objects"} {
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%s', 'id'), coalesce(max(id), 0) + 1, false) FROM %s`, table, table)); err != nil {
+			return err
+		}
+	}
+	return tx.Commit(ctx)
+}
+
+// numbered writes the ? parameters of a statement as PostgreSQL's $1, $2….
+func numbered(sql string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range sql {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

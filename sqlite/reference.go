@@ -76,3 +76,33 @@ func (w referenceWriter) Remove(ctx context.Context, kind string, id int64, what
 	}
 	return nil
 }
+
+// ReplaceReference replaces the reference data with ref, IDs included, in
+// a directory that has no user (see dirrow.ReplaceReference).
+func (db *DB) ReplaceReference(ctx context.Context, ref *roster.Reference) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := refuseUsers(ctx, tx); err != nil {
+		return err
+	}
+	if err := dirrow.ReplaceReference(ctx, func(ctx context.Context, sql string, args ...any) error {
+		_, err := tx.ExecContext(ctx, sql, args...)
+		return err
+	}, ref); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// refuseUsers refuses to replace the reference data of a directory that
+// has users, whose rows name it by ID.
+func refuseUsers(ctx context.Context, q queryer) error {
+	var has bool
+	if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&has); err != nil || !has {
+		return err
+	}
+	return roster.Errorf(roster.ECONFLICT, "the reference data of a directory that has users cannot be replaced")
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/postgres"
 	"github.com/roster-dev/roster/sqlite"
+	"github.com/roster-dev/roster/transfer"
 )
 
 func main() {
@@ -157,7 +158,7 @@ to exist. Its secrets are sealed with a key kept in a file: <db>.key beside an S
 	a.cmd = root
 	root.AddCommand(a.readCmd(), a.checkCmd(), a.importCmd(), a.updateCmd(), a.exportCmd(), a.deleteCmd(),
 		a.setCmd("rooms", "room"), a.setCmd("groups", "group"), a.setupCmd(), a.sampleCmd(), a.templateCmd(),
-		a.columnsCmd(), a.initCmd(), a.clientsCmd(), a.operatorsCmd(), a.serveCmd())
+		a.columnsCmd(), a.initCmd(), a.clientsCmd(), a.operatorsCmd(), a.serveCmd(), a.migrateCmd())
 	return root
 }
 
@@ -174,9 +175,7 @@ func version() string {
 // directory is a directory as the commands use it, with the clients and
 // operators it keeps for the server: a PostgreSQL one or an SQLite one.
 type directory interface {
-	roster.Directory
-	roster.ClientService
-	roster.OperatorService
+	transfer.Directory
 	// Created says whether opening created the directory.
 	Created() bool
 	// Migrated lists the migrations opening applied to an existing one.
@@ -186,42 +185,49 @@ type directory interface {
 // open opens the directory, which must exist: for the commands that only
 // read, and those that change only what exists (delete, memberships).
 func (a *app) open(ctx context.Context) (directory, error) {
-	return a.openDB(ctx, false)
+	if err := a.dbNamed(); err != nil {
+		return nil, err
+	}
+	return a.openDB(ctx, a.db, false)
 }
 
 // openOrCreate opens the directory, creating it when it does not exist: for
 // the commands that write.
 func (a *app) openOrCreate(ctx context.Context) (directory, error) {
-	return a.openDB(ctx, true)
-}
-
-// openDB opens a PostgreSQL directory for a postgres:// URL, else an SQLite
-// file.
-func (a *app) openDB(ctx context.Context, create bool) (directory, error) {
 	if err := a.dbNamed(); err != nil {
 		return nil, err
 	}
-	if postgres.IsURL(a.db) {
+	return a.openDB(ctx, a.db, true)
+}
+
+// openDB opens the directory name names: a PostgreSQL one for a
+// postgres:// URL, with the key of --key-file, else an SQLite file.
+func (a *app) openDB(ctx context.Context, name string, create bool) (directory, error) {
+	if postgres.IsURL(name) {
 		opt := postgres.Options{KeyFile: a.keyFile, Create: create}
 		if opt.KeyFile == "" {
 			if dir, err := os.UserConfigDir(); err == nil {
 				opt.KeyFile = filepath.Join(dir, "roster", "roster.key")
 			}
 		}
-		return postgres.Open(ctx, a.db, opt)
+		return postgres.Open(ctx, name, opt)
 	}
 	if create {
-		return sqlite.Open(ctx, a.db)
+		return sqlite.Open(ctx, name)
 	}
-	return sqlite.OpenExisting(ctx, a.db)
+	return sqlite.OpenExisting(ctx, name)
 }
 
 // dbName names the directory for people: a PostgreSQL URL without its password.
-func (a *app) dbName() string {
-	if postgres.IsURL(a.db) {
-		return postgres.Redact(a.db)
+func (a *app) dbName() string { return nameOf(a.db) }
+
+// nameOf names a directory for people: a PostgreSQL URL without its
+// password.
+func nameOf(db string) string {
+	if postgres.IsURL(db) {
+		return postgres.Redact(db)
 	}
-	return a.db
+	return db
 }
 
 // dbNamed checks that --db (or ROSTER_DB) names a directory roster can

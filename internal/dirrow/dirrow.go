@@ -425,3 +425,40 @@ func (s *Sets) Forget(id int64) {
 
 // Clear forgets every group and room, after their writes were undone.
 func (s *Sets) Clear() { clear(s.ids) }
+
+// Exec runs a statement whose parameters are written ?.
+type Exec func(ctx context.Context, sql string, args ...any) error
+
+// ReplaceReference replaces a directory's reference data with ref, IDs
+// included, in a transaction of a directory that has no user yet: a
+// directory moved from another store keeps the IDs that files may name
+// its tenants and objects by.
+func ReplaceReference(ctx context.Context, exec Exec, ref *roster.Reference) error {
+	if err := ref.Validate(); err != nil {
+		return err
+	}
+	for _, table := range []string{"objects", "contexts", "tenants"} {
+		if err := exec(ctx, `DELETE FROM `+table); err != nil {
+			return err
+		}
+	}
+	for _, t := range ref.Tenants {
+		if err := exec(ctx, `INSERT INTO tenants (id, name, default_role) VALUES (?, ?, ?)`, t.ID, t.Name, t.DefaultRole); err != nil {
+			return err
+		}
+		for _, c := range t.Contexts {
+			if err := exec(ctx, `INSERT INTO contexts (id, tenant_id, name, kind, ranges) VALUES (?, ?, ?, ?, ?)`,
+				c.ID, t.ID, c.Name, c.Kind, strings.Join(c.Ranges, ",")); err != nil {
+				return err
+			}
+		}
+		for _, kind := range roster.ObjectKinds {
+			for _, o := range *t.Objects(kind) {
+				if err := exec(ctx, `INSERT INTO objects (id, tenant_id, kind, name) VALUES (?, ?, ?, ?)`, o.ID, t.ID, kind, o.Name); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
