@@ -27,12 +27,13 @@ go test -count=1 ./...
 
 # The directory has two SQLite drivers: the C library with cgo (above, when
 # a C compiler is installed) and pure Go without. Test the other one too.
-# The engine runs its stages on several goroutines: run the packages that
-# share memory between them, and the server and its console whose requests
-# run side by side, under the race detector too (it needs cgo).
+# The engine runs its stages on several goroutines, and so does a
+# PostgreSQL bulk load: run the packages that share memory between them,
+# and the server and its console whose requests run side by side, under
+# the race detector too (it needs cgo).
 if [ "$(go env CGO_ENABLED)" = 1 ]; then
 	echo "== go test -race"
-	go test -race -count=1 ./provision/ ./sqlite/ ./catalog/ ./http/ ./console/...
+	go test -race -count=1 ./provision/ ./sqlite/ ./postgres/ ./catalog/ ./http/ ./console/...
 fi
 
 echo "== go test, the engine on PostgreSQL"
