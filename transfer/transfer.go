@@ -220,31 +220,22 @@ func moveUsers(ctx context.Context, from, to Directory, opt Options, res *Result
 		}
 	}
 	var ids []int64 // of the users written, in the source's order
-	var pending []*roster.User
-	write := func() error {
-		if err := tx.Create(ctx, pending); err != nil {
+	err = stream(ctx, from, func(users []*roster.User) error {
+		for _, u := range users {
+			u.ID = 0
+		}
+		if err := tx.Create(ctx, users); err != nil {
 			return err
 		}
-		for _, u := range pending {
+		for _, u := range users {
 			ids = append(ids, u.ID)
 		}
-		res.Users += len(pending)
+		res.Users += len(users)
 		if opt.Progress != nil {
 			opt.Progress(res.Users)
 		}
-		pending = pending[:0]
-		return nil
-	}
-	err = from.Export(ctx, "", true, func(u *roster.User) error {
-		u.ID = 0
-		if pending = append(pending, u); len(pending) == batch {
-			return write()
-		}
 		return nil
 	})
-	if err == nil && len(pending) > 0 {
-		err = write()
-	}
 	if err != nil {
 		return err
 	}
@@ -259,9 +250,12 @@ func moveUsers(ctx context.Context, from, to Directory, opt Options, res *Result
 // the user's uuid and the field, never by the values, which may be secrets.
 func compare(ctx context.Context, from roster.Directory, tx roster.Tx, ids []int64) error {
 	next := 0 // ids[next] is the ID of the next source user
-	var want []*roster.User
-	check := func() error {
-		written := ids[next-len(want) : next]
+	err := stream(ctx, from, func(want []*roster.User) error {
+		if next+len(want) > len(ids) {
+			return roster.Errorf(roster.ECONFLICT, "the source has more users than were copied: it changed during the move")
+		}
+		written := ids[next : next+len(want)]
+		next += len(want)
 		got, err := tx.Users(ctx, written)
 		if err != nil {
 			return err
@@ -276,26 +270,54 @@ func compare(ctx context.Context, from roster.Directory, tx roster.Tx, ids []int
 				return roster.Errorf(roster.EINTERNAL, "the user %s reads back from the target with another %s than in the source", w.UUID, field)
 			}
 		}
-		want = want[:0]
-		return nil
-	}
-	err := from.Export(ctx, "", true, func(u *roster.User) error {
-		if next == len(ids) {
-			return roster.Errorf(roster.ECONFLICT, "the source has more users than were copied: it changed during the move")
-		}
-		next++
-		if want = append(want, u); len(want) == batch {
-			return check()
-		}
 		return nil
 	})
-	if err == nil && len(want) > 0 {
-		err = check()
-	}
 	if err == nil && next != len(ids) {
 		err = roster.Errorf(roster.ECONFLICT, "the source has fewer users than were copied: it changed during the move")
 	}
 	return err
+}
+
+// stream exports the source with its secrets on a goroutine of its own,
+// and calls fn with each batch of users on the caller's, so that reading
+// the source and writing (or reading) the target overlap.
+func stream(ctx context.Context, from roster.Directory, fn func([]*roster.User) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []*roster.User, 2)
+	exported := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		var b []*roster.User
+		send := func() error {
+			select {
+			case batches <- b:
+				b = nil
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		err := from.Export(ctx, "", true, func(u *roster.User) error {
+			if b = append(b, u); len(b) == batch {
+				return send()
+			}
+			return nil
+		})
+		if err == nil && len(b) > 0 {
+			err = send()
+		}
+		exported <- err
+	}()
+	for b := range batches {
+		if err := fn(b); err != nil {
+			cancel()
+			for range batches { // let the export see the cancel and end
+			}
+			return err
+		}
+	}
+	return <-exported
 }
 
 // differs names the first field in which two users differ, "" when none.
