@@ -194,6 +194,14 @@ func moveUsers(ctx context.Context, from, to Directory, opt Options, res *Result
 		return err
 	}
 	defer tx.Rollback()
+	// Checked again under the write lock: another move into the same
+	// target may have written its users since.
+	if has, err := tx.HasUsers(ctx); err != nil || has {
+		if err == nil {
+			err = roster.Errorf(roster.ECONFLICT, "the target has users now: another run wrote to it during the move")
+		}
+		return err
+	}
 	if err := tx.Bulk(ctx); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,5 +131,39 @@ func TestAMoveCopiesEveryUserAsItIs(t *testing.T) {
 	}
 	if got, want := export(to), export(from); len(got) != 3 || !reflect.DeepEqual(got, want) {
 		t.Fatalf("moved:\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// TestTwoMovesIntoOneTargetLandOnce runs two moves of one directory into
+// one new target at once: one lands whole, the other is refused.
+func TestTwoMovesIntoOneTargetLandOnce(t *testing.T) {
+	ctx := t.Context()
+	from := open(t)
+	directorytest.SetTestReference(t, from)
+	if err := directorytest.Create(t, from, directorytest.Rich("00000000-0000-4000-8000-000000000001", "zoe")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "target.db")
+	targets := make([]*sqlite.DB, 2)
+	for i := range targets {
+		db, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		targets[i] = db
+	}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, to := range targets {
+		wg.Go(func() { _, errs[i] = transfer.Move(ctx, from, to, transfer.Options{}) })
+	}
+	wg.Wait()
+	if (errs[0] == nil) == (errs[1] == nil) {
+		t.Fatalf("two moves into one target: %v, %v; want one to land", errs[0], errs[1])
+	}
+	n := 0
+	if err := targets[0].Export(ctx, "", false, func(*roster.User) error { n++; return nil }); err != nil || n != 1 {
+		t.Fatalf("the target holds %d users (%v), want 1", n, err)
 	}
 }
