@@ -15,7 +15,8 @@ import (
 // File is a temporary file with no name in any folder.
 type File struct {
 	*os.File
-	named bool // the system refused to remove it while open (Windows)
+	named bool   // it has a name to remove on Close: the system refused to remove it while open (Windows), or NewBeside's fallback
+	dir   string // the folder of NewBeside's target
 }
 
 // New makes a temporary file in the system's temporary folder and removes
