@@ -12,6 +12,7 @@ import (
 // after the migration's file, in its transaction.
 var backfills = map[string]func(context.Context, *sql.Tx) error{
 	"migration/0002_identity_keys.sql": foldIdentityKeys,
+	"migration/0006_user_lists.sql":    foldNameKeys,
 }
 
 // foldIdentityKeys folds the usernames and emails that are not ASCII, whose
@@ -65,6 +66,41 @@ func foldIdentityKeys(ctx context.Context, tx *sql.Tx) error {
 			}
 			return roster.Errorf(roster.ECONFLICT, "the directory has two users whose %ss roster now counts as the same, since they differ only by case or Unicode form: %q (uuid %s) and %q (uuid %s). Rename or delete one of them with the roster version that wrote this directory (or sqlite3), then open it again; nothing was changed",
 				k.column, other, otherUUID, k.value, uuid)
+		}
+	}
+	return nil
+}
+
+// foldNameKeys folds the names that are not ASCII, whose keys the
+// migration could only lower-case. Names are not unique: nothing can
+// collide.
+func foldNameKeys(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, firstname, lastname FROM users
+		WHERE length(CAST(firstname AS BLOB)) <> length(firstname) OR length(CAST(lastname AS BLOB)) <> length(lastname)`)
+	if err != nil {
+		return err
+	}
+	type names struct {
+		id                  int64
+		firstname, lastname string
+	}
+	var todo []names
+	for rows.Next() {
+		var n names
+		if err := rows.Scan(&n.id, &n.firstname, &n.lastname); err != nil {
+			rows.Close()
+			return err
+		}
+		todo = append(todo, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, n := range todo {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET firstname_key = ?, lastname_key = ? WHERE id = ?`,
+			roster.FoldIdentity(n.firstname), roster.FoldIdentity(n.lastname), n.id); err != nil {
+			return err
 		}
 	}
 	return nil
