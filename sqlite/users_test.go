@@ -301,7 +301,9 @@ func TestEveryWriteOfAUserChangesItsVersion(t *testing.T) {
 		}
 		return tx.AddMembers(ctx, "room", id, []int64{u.ID})
 	})
-	write("removed from the room", func(tx roster.Tx) error { return tx.RemoveMembers(ctx, "room", set(tx, "room", "Atlas"), []int64{u.ID}) })
+	write("removed from the room", func(tx roster.Tx) error {
+		return tx.RemoveMembers(ctx, "room", set(tx, "room", "Atlas"), []int64{u.ID})
+	})
 	write("its group deleted", func(tx roster.Tx) error { return tx.DeleteSet(ctx, "group", set(tx, "group", "Sales")) })
 
 	last := version()
