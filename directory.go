@@ -33,13 +33,14 @@ type Directory interface {
 	// consistent snapshot. Without secrets, the users' reversible secrets
 	// (SIP secrets, PINs) are left empty, and need not be readable.
 	Export(ctx context.Context, tenant string, secrets bool, fn func(*User) error) error
-	// FindUser returns the user that a reference names: a uuid, a username
-	// or an email, compared as RefClaims says, in the tenant (any when
-	// empty); users of other tenants are not seen at all. It fails with
-	// ENOTFOUND when nobody has the reference, and with ECONFLICT when it
-	// names two users (one's username, another's email). Secrets: as for
-	// Export. It reads a snapshot.
-	FindUser(ctx context.Context, tenant, ref string, secrets bool) (*User, error)
+	// FindUser returns the user that a reference names, in the tenant (any
+	// when empty); users of other tenants are not seen at all. The
+	// reference is a value under a key (uuid, username or email), or with
+	// no key a uuid, a username or an email, as RefClaims reads it. It
+	// fails with ENOTFOUND when nobody has the reference, and with
+	// ECONFLICT when it names two users (one's username, another's
+	// email). Secrets: as for Export. It reads a snapshot.
+	FindUser(ctx context.Context, tenant, key, ref string, secrets bool) (*User, error)
 	// ListUsers returns a page of users in export order, from a snapshot.
 	// It is efficient on large directories: a page costs about as much
 	// whatever its place in the order.

@@ -20,20 +20,24 @@ func (db *DB) readSealer(secrets bool) *sealer {
 
 // FindUser returns the one user of the tenant (any when empty) that a
 // reference names, from a snapshot on a reader's connection.
-func (db *DB) FindUser(ctx context.Context, tenant, ref string, secrets bool) (*roster.User, error) {
+func (db *DB) FindUser(ctx context.Context, tenant, key, ref string, secrets bool) (*roster.User, error) {
 	t, err := db.snapshot(ctx, db.readSealer(secrets))
 	if err != nil {
 		return nil, err
 	}
 	defer t.Rollback()
-	missing := roster.Errorf(roster.ENOTFOUND, "no user has the uuid, username or email %.64q", ref)
+	what := "uuid, username or email"
+	if key != "" {
+		what = key
+	}
+	missing := roster.Errorf(roster.ENOTFOUND, "no user has the %s %.64q", what, ref)
 	var tenantID int64
 	if tenant != "" {
 		if tenantID, err = t.tenantOf(tenant); err != nil {
 			return nil, missing
 		}
 	}
-	claims := roster.RefClaims("", ref)
+	claims := roster.RefClaims(key, ref)
 	owners, err := t.Owners(ctx, claims)
 	if err != nil {
 		return nil, err
@@ -70,7 +74,7 @@ func (db *DB) FindUser(ctx context.Context, tenant, ref string, secrets bool) (*
 	for i, u := range found {
 		parts[i] = fmt.Sprintf("the %s of %s", strings.Join(keys[u.ID], " and "), u.UUID)
 	}
-	return nil, roster.Errorf(roster.ECONFLICT, "%.64q names %d users: it is %s; name the user by its uuid",
+	return nil, roster.Errorf(roster.ECONFLICT, "%.64q names %d users: it is %s; say which key it is (key=uuid, username or email)",
 		ref, len(found), strings.Join(parts, ", and "))
 }
 

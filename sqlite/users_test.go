@@ -227,7 +227,7 @@ func TestFindUserByReference(t *testing.T) {
 		// reference ambiguous.
 		{"acme", "ann@example.com", ""}, {"default", "sofia", ""}, {"", "nobody", ""},
 	} {
-		u, err := db.FindUser(t.Context(), f.tenant, f.ref, false)
+		u, err := db.FindUser(t.Context(), f.tenant, "", f.ref, false)
 		switch {
 		case f.want == "" && roster.ErrorCode(err) != roster.ENOTFOUND:
 			t.Errorf("%s in %q: %v, %v; want not found", f.ref, f.tenant, u, err)
@@ -235,9 +235,18 @@ func TestFindUserByReference(t *testing.T) {
 			t.Errorf("%s in %q: %v, %v; want %s", f.ref, f.tenant, u, err, f.want)
 		}
 	}
-	_, err := db.FindUser(t.Context(), "default", "Ann@Example.com", false)
+	_, err := db.FindUser(t.Context(), "default", "", "Ann@Example.com", false)
 	if roster.ErrorCode(err) != roster.ECONFLICT || !strings.Contains(err.Error(), a.UUID) || !strings.Contains(err.Error(), b.UUID) {
 		t.Errorf("one's username and another's email: %v", err)
+	}
+	// Under a key, it is that key only.
+	for key, want := range map[string]string{"username": a.UUID, "email": b.UUID} {
+		if u, err := db.FindUser(t.Context(), "", key, "ann@example.COM", false); err != nil || u.UUID != want {
+			t.Errorf("as the %s: %v, %v; want %s", key, u, err, want)
+		}
+	}
+	if _, err := db.FindUser(t.Context(), "", "uuid", "bob", false); roster.ErrorCode(err) != roster.ENOTFOUND {
+		t.Errorf("a username as a uuid: %v", err)
 	}
 }
 
@@ -255,7 +264,7 @@ func TestEveryWriteOfAUserChangesItsVersion(t *testing.T) {
 	}
 	version := func() int64 {
 		t.Helper()
-		got, err := db.FindUser(ctx, "", "alice", false)
+		got, err := db.FindUser(ctx, "", "username", "alice", false)
 		if err != nil {
 			t.Fatal(err)
 		}
