@@ -201,6 +201,9 @@ func cellOf(c *catalog.Column, raw json.RawMessage) (cell, problem string) {
 	case 'n':
 		return "", ""
 	case '"':
+		if c.Type == catalog.List {
+			return "", "must be an array of names"
+		}
 		var s string
 		json.Unmarshal(raw, &s)
 		if strings.ContainsRune(s, 0) {
