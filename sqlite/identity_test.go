@@ -17,7 +17,7 @@ func newUser(uuid, username, email string) *roster.User {
 	return u
 }
 
-func openTest(t *testing.T, path string) *DB {
+func openTest(t testing.TB, path string) *DB {
 	t.Helper()
 	db, err := Open(t.Context(), path)
 	if err != nil {
@@ -28,7 +28,7 @@ func openTest(t *testing.T, path string) *DB {
 }
 
 // createUsers stores users in one transaction, in bulk when asked.
-func createUsers(t *testing.T, db *DB, bulk bool, users ...*roster.User) error {
+func createUsers(t testing.TB, db *DB, bulk bool, users ...*roster.User) error {
 	t.Helper()
 	ctx := t.Context()
 	tx, err := db.Begin(ctx)

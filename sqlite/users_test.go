@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,7 +16,7 @@ import (
 // pagingDirectory holds n users in two tenants, with names that repeat
 // (so that the order needs every one of its keys), names in other scripts
 // and cases, groups and rooms, and extensions.
-func pagingDirectory(t *testing.T, n int) *DB {
+func pagingDirectory(t testing.TB, n int) *DB {
 	t.Helper()
 	db := openTest(t, filepath.Join(t.TempDir(), "roster.db"))
 	ref := roster.DefaultReference()
@@ -360,4 +361,72 @@ func TestMigrationFoldsStoredNames(t *testing.T) {
 			t.Errorf("%q: %+v, want %s with a version", prefix, page.Users, want)
 		}
 	}
+}
+
+// BenchmarkListUsers measures a page of 100 users: the first, one in the
+// middle of the order, and with each kind of filter. It reads the directory
+// named by ROSTER_BENCH_DB (a copy: it is migrated), else one of 100,000
+// users it makes.
+func BenchmarkListUsers(b *testing.B) {
+	var db *DB
+	if path := os.Getenv("ROSTER_BENCH_DB"); path != "" {
+		var err error
+		if db, err = Open(b.Context(), path); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+	} else {
+		db = pagingDirectory(b, 100_000)
+	}
+	first, err := db.ListUsers(b.Context(), roster.UserQuery{Limit: 1})
+	if err != nil || len(first.Users) == 0 {
+		b.Fatal("an empty directory", err)
+	}
+	u := first.Users[0]
+	var middle *roster.Cursor
+	if err := db.Export(b.Context(), "", false, func(x *roster.User) error {
+		if middle == nil && x.Lastname > "M" {
+			middle = roster.CursorOf(1, x)
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	sets, err := db.Sets(b.Context(), "group", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	groups := []string{"nobody"}
+	for _, s := range sets {
+		groups = append(groups, s.Name)
+	}
+	for _, c := range []struct {
+		name string
+		q    roster.UserQuery
+	}{
+		{"first page", roster.UserQuery{}},
+		{"middle page", roster.UserQuery{After: middle}},
+		{"q=a", roster.UserQuery{Prefix: "a"}},
+		{"q=lastname", roster.UserQuery{Prefix: u.Lastname}},
+		{"q=username", roster.UserQuery{Prefix: u.Username}},
+		{"q=rare", roster.UserQuery{Prefix: "zzzq"}},
+		{"group=" + groups[len(groups)-1], roster.UserQuery{Group: groups[len(groups)-1]}},
+		{"group=" + groups[0], roster.UserQuery{Group: groups[0]}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			c.q.Limit = 100
+			for b.Loop() {
+				if _, err := db.ListUsers(b.Context(), c.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("find by username", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := db.FindUser(b.Context(), "", "", u.Username, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
