@@ -177,20 +177,7 @@ func TestAPageIsReadThroughAnIndex(t *testing.T) {
 		if err != nil || query == "" {
 			t.Fatalf("%+v: %q, %v", q, query, err)
 		}
-		rows, err := tx.tx.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, tx, query, args...)
 		for _, step := range plan {
 			// A scan of a subquery reads what it gave (the groups of one
 			// user), not a table.
@@ -206,6 +193,26 @@ func TestAPageIsReadThroughAnIndex(t *testing.T) {
 			t.Errorf("%+v: the page does not take its few candidates by rowid: %q", q, plan)
 		}
 	}
+}
+
+// queryPlan returns the steps of SQLite's plan for a query.
+func queryPlan(t *testing.T, tx *Tx, query string, args ...any) []string {
+	t.Helper()
+	rows, err := tx.tx.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return plan
 }
 
 // TestFindUserByReference: a uuid, a username or an email in any case or
