@@ -78,20 +78,21 @@ func (db *DB) FindUser(ctx context.Context, tenant, key, ref string, secrets boo
 		ref, len(found), strings.Join(parts, ", and "))
 }
 
-// pageScan is how many candidates a filter may have for a page to be read
-// from them, sorted; a filter that keeps more users than that keeps so
-// many of them that walking the export order until the page is full costs
-// less than sorting them all.
+// pageScan is how many members a group or room may have for a page to be
+// read from them, sorted; one that has more has so many that walking the
+// export order until the page is full costs less than sorting them all.
 var pageScan = 10_000
 
 // ListUsers returns a page of users in export order. Every page is read
-// through an index, in one of two ways. Without a filter, or when every
-// filter keeps many users, it walks the export-order index (users_order)
-// from the cursor and keeps the users that pass until the page is full.
-// When a filter keeps few users (a rare name, a small group), it takes
-// them from that filter's own index (the folded names and keys, the
-// extensions of each context, the members of a set) and sorts them: the
-// walk would pass over most of the directory to find them.
+// through an index, in one of two ways. Without a group or room, or with
+// one that has many members, it walks the export-order index (users_order)
+// from the cursor and keeps the users that pass until the page is full:
+// what a filter asks of a user (its tenant, the start of its names, its
+// rowid among those a username, email or extension search found, its
+// membership by the members' key) is in that index or found from it, so
+// the walk reads the table only for the users it keeps. With a group or
+// room of few members, it takes them from the members' key by rowid and
+// sorts them: the walk would pass over most of the directory to find them.
 func (db *DB) ListUsers(ctx context.Context, q roster.UserQuery) (*roster.UserPage, error) {
 	t, err := db.snapshot(ctx, db.readSealer(q.Secrets))
 	if err != nil {
@@ -199,32 +200,30 @@ func (f *filter) cond(sql string, args ...any) {
 const below = ` || char(1114111)`
 
 // prefix keeps the users whose folded username, email or names, or whose
-// extension, start with p.
+// extension, start with p. The names are compared in the export-order
+// index, which holds their folded forms; usernames, emails and extensions
+// are looked up in their own indexes once per page, and their users
+// recognised by rowid: a page walking the export order reads the table
+// only for the users it keeps.
 func (t *Tx) prefix(f *filter, p string) {
 	folded := roster.FoldIdentity(p)
-	var terms, parts []string
-	var args, srcArgs []any
-	for _, col := range []string{"username_key", "email_key", "firstname_key", "lastname_key"} {
-		terms = append(terms, "u."+col+" >= ? AND u."+col+" < ?"+below)
-		parts = append(parts, "SELECT id FROM users WHERE "+col+" >= ? AND "+col+" < ?"+below)
-		args, srcArgs = append(args, folded, folded), append(srcArgs, folded, folded)
+	ids := []string{
+		"SELECT id FROM users WHERE username_key >= ? AND username_key < ?" + below,
+		"SELECT id FROM users WHERE email_key >= ? AND email_key < ?" + below,
 	}
-	if digits(p) {
-		terms = append(terms, "l.exten >= ? AND l.exten < ?"+below)
-		args = append(args, p, p)
+	args := []any{folded, folded, folded, folded, folded, folded, folded, folded}
+	if digits(p) && len(t.context) > 0 {
 		// The index of extensions is by context, then number.
 		var ctxs []string
 		for id := range t.context {
 			ctxs = append(ctxs, fmt.Sprint(id))
 		}
-		if len(ctxs) > 0 {
-			slices.Sort(ctxs)
-			parts = append(parts, "SELECT user_id FROM lines WHERE context_id IN ("+strings.Join(ctxs, ",")+") AND exten >= ? AND exten < ?"+below)
-			srcArgs = append(srcArgs, p, p)
-		}
+		slices.Sort(ctxs)
+		ids = append(ids, "SELECT user_id FROM lines WHERE context_id IN ("+strings.Join(ctxs, ",")+") AND exten >= ? AND exten < ?"+below)
+		args = append(args, p, p)
 	}
-	f.cond("("+strings.Join(terms, " OR ")+")", args...)
-	f.sources = append(f.sources, source{strings.Join(parts, " UNION ALL "), srcArgs})
+	f.cond("(u.firstname_key >= ? AND u.firstname_key < ?"+below+" OR u.lastname_key >= ? AND u.lastname_key < ?"+below+
+		" OR u.id IN ("+strings.Join(ids, " UNION ALL ")+"))", args...)
 }
 
 func digits(s string) bool {
