@@ -23,7 +23,7 @@ func (t *Tx) Users(ctx context.Context, ids []int64) (map[int64]*roster.User, er
 		if err != nil {
 			return err
 		}
-		rows, err := t.tx.QueryContext(ctx, query+userFrom+` WHERE u.id IN (`+placeholders(len(part))+`)`, args...)
+		rows, err := t.tx.QueryContext(ctx, query+userFrom("")+` WHERE u.id IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {
 			return err
 		}
@@ -84,9 +84,11 @@ func (t *Tx) userQuery(ctx context.Context, avatars bool) (string, error) {
 	` + strings.Join(cols, ",\n\t"), nil
 }
 
-// userFrom is the FROM clause of the userQuery; users is u.
-const userFrom = `
-FROM users u LEFT JOIN lines l ON l.user_id = u.id LEFT JOIN voicemails v ON v.user_id = u.id`
+// userFrom is the FROM clause of the userQuery; users is u, read with the
+// index hint given ("" for none).
+func userFrom(hint string) string {
+	return "\nFROM users u " + hint + " LEFT JOIN lines l ON l.user_id = u.id LEFT JOIN voicemails v ON v.user_id = u.id"
+}
 
 // Export calls fn for each user in export order, from one snapshot on a
 // reader's connection. Without secrets, the sealed ones are left empty and
@@ -103,7 +105,10 @@ func (db *DB) Export(ctx context.Context, tenant string, secrets bool, fn func(*
 	if err != nil {
 		return err
 	}
-	query += userFrom
+	// The table is read in its order and sorted: walking the export-order
+	// index instead would read it in name order, page by page out of
+	// order, which costs a million-user export more time than the sort.
+	query += userFrom("NOT INDEXED")
 	args := []any{}
 	if tenant != "" {
 		id, err := t.tenantOf(tenant)

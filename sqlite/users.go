@@ -168,7 +168,7 @@ func (t *Tx) pageQuery(ctx context.Context, q roster.UserQuery, n int) (string, 
 	if err != nil {
 		return "", nil, err
 	}
-	query += fmt.Sprintf("\nFROM users u %s LEFT JOIN lines l ON l.user_id = u.id LEFT JOIN voicemails v ON v.user_id = u.id", hint)
+	query += userFrom(hint)
 	if len(f.conds) > 0 {
 		query += "\nWHERE " + strings.Join(f.conds, " AND ")
 	}
