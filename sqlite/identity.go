@@ -61,9 +61,13 @@ func foldNameKeys(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
+	update, err := tx.PrepareContext(ctx, `UPDATE users SET firstname_key = ?, lastname_key = ? WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	defer update.Close()
 	for _, n := range todo {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET firstname_key = ?, lastname_key = ? WHERE id = ?`,
-			roster.FoldIdentity(n.values[0]), roster.FoldIdentity(n.values[1]), n.id); err != nil {
+		if _, err := update.ExecContext(ctx, roster.FoldIdentity(n.values[0]), roster.FoldIdentity(n.values[1]), n.id); err != nil {
 			return err
 		}
 	}
