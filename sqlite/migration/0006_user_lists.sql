@@ -5,9 +5,11 @@
 -- Folded names (roster.FoldIdentity, as username_key and email_key), so
 -- that a search by the start of a name finds "Émile" from "émile". And an
 -- index in export order, so that a page of a list costs the same wherever
--- it starts; it holds the folded names too, so that a search by name reads
--- the index alone, never the table (an index of its own for each name
--- would cost a first import of a million users twice as much again).
+-- it starts (with the uuid, which orders the users who have the same
+-- names, or none: a CommPeak file's have none); it holds the folded names
+-- too, so that a search by name reads the index alone, never the table (an
+-- index of its own for each name would cost a first import of a million
+-- users twice as much again).
 ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN firstname_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN lastname_key TEXT NOT NULL DEFAULT '';
