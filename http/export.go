@@ -36,7 +36,7 @@ func (s *Server) registerExport() {
 		Summary: "Every user of the tenant, as roster export writes them",
 		Description: "Streamed as it is written: the file is never held whole. Sorted by tenant, lastname, firstname and uuid; " +
 			"imports back as it is, and an update of it changes nothing.",
-		Security: secured(roster.ScopeUsersRead), Errors: []int{http.StatusForbidden},
+		Security: secured(roster.ScopeUsersRead), Errors: []int{http.StatusUnauthorized, http.StatusForbidden},
 		Responses: map[string]*huma.Response{"200": {Description: "The export file, as an attachment named users-DATE.EXT", Content: content}},
 	}, func(ctx context.Context, in *exportInput) (*huma.StreamResponse, error) {
 		if err := s.secrets(ctx, in.WithSecrets); err != nil {
