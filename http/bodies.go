@@ -146,18 +146,21 @@ var pictureMedia = []string{"image/png", "image/jpeg", "image/gif", "image/webp"
 // image of a multipart/form-data body. It is at most 1 MiB, as in an
 // import; what it holds is checked by the import's own rules.
 func readPicture(ctx huma.Context) ([]byte, error) {
+	return pictureOf(ctx.Header("Content-Type"), ctx.BodyReader())
+}
+
+func pictureOf(contentType string, r io.Reader) ([]byte, error) {
 	tooLarge := "a picture is at most 1 MiB"
-	ct := ctx.Header("Content-Type")
-	mt, params, _ := mime.ParseMediaType(ct)
+	mt, params, _ := mime.ParseMediaType(contentType)
 	switch {
 	case slices.Contains(pictureMedia, mt):
-		return readAll(ctx.BodyReader(), catalog.MaxPictureBytes, tooLarge)
+		return readAll(r, catalog.MaxPictureBytes, tooLarge)
 	case mt != "multipart/form-data" || params["boundary"] == "":
 		return nil, problem(http.StatusUnsupportedMediaType, "send the picture as the body (image/png, image/jpeg, image/gif or image/webp), or as the part image of multipart/form-data")
 	}
 	// The other parts are read past, and a body is bounded whole, so that
 	// a huge part before the picture cannot take the server's time.
-	body := io.LimitReader(ctx.BodyReader(), 2*catalog.MaxPictureBytes)
+	body := io.LimitReader(r, 2*catalog.MaxPictureBytes)
 	mr := multipart.NewReader(body, params["boundary"])
 	for {
 		part, err := mr.NextPart()

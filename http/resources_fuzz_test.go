@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/catalog"
 	"github.com/roster-dev/roster/sheet"
 	"github.com/roster-dev/roster/sqlite"
 )
@@ -151,6 +152,33 @@ func FuzzIfMatch(f *testing.F) {
 		}
 		if !matches(header+", "+tag, tag) || !matches(tag, tag) {
 			t.Fatalf("a list holding %s does not match it", tag)
+		}
+	})
+}
+
+// FuzzPictureBody: any body and media type give a picture's bytes or a
+// problem, without a panic; the bytes are never more than a picture may
+// be, and a body sent as a picture is those bytes.
+func FuzzPictureBody(f *testing.F) {
+	f.Add("image/png", "\x89PNG\r\n\x1a\n")
+	f.Add("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\r\nPNG\r\n--b--\r\n")
+	f.Add("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nx\r\n--b--\r\n")
+	f.Add("multipart/form-data", "")
+	f.Add("text/plain", "x")
+	f.Fuzz(func(t *testing.T, contentType, body string) {
+		b, err := pictureOf(contentType, strings.NewReader(body))
+		if err != nil {
+			var p *Problem
+			if roster.ErrorCode(err) != roster.EINVALID && !errors.As(err, &p) {
+				t.Fatalf("%q %q: %v", contentType, body, err)
+			}
+			return
+		}
+		if len(b) > catalog.MaxPictureBytes {
+			t.Fatalf("%d bytes passed", len(b))
+		}
+		if mt := strings.ToLower(strings.TrimSpace(strings.Split(contentType, ";")[0])); slices.Contains(pictureMedia, mt) && string(b) != body {
+			t.Fatalf("%q: the body came back as %q", body, b)
 		}
 	})
 }
