@@ -61,8 +61,8 @@ func readJSON(ctx huma.Context, also ...string) ([]byte, error) {
 
 // refsRequest is the JSON body that names users.
 type refsRequest struct {
-	Users  []string `json:"users" doc:"the users, each by uuid, username or email"`
-	DryRun bool     `json:"dry_run,omitempty" doc:"only plan: the result says what would change"`
+	Users  []string `json:"users"`
+	DryRun bool     `json:"dry_run"`
 }
 
 // refsMedia are the media types of the bodies that name users: JSON, or a
