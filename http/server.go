@@ -124,6 +124,9 @@ func New(cfg Config) *Server {
 	s.registerToken()
 	s.registerCatalog()
 	s.registerSetup()
+	s.registerUsers()
+	s.registerSets()
+	s.registerExport()
 	if cfg.Console != nil {
 		// Registered on the mux itself, not through routes: the console's
 		// pages are not operations of the API's document.
@@ -240,7 +243,8 @@ func (s *Server) Serve(ctx context.Context, timeout time.Duration) error {
 // only in the document.
 func (s *Server) readsBody(method, path string, body *huma.RequestBody) {
 	item := s.api.OpenAPI().Paths[path]
-	op := map[string]*huma.Operation{http.MethodPost: item.Post, http.MethodPut: item.Put, http.MethodPatch: item.Patch}[method]
+	op := map[string]*huma.Operation{http.MethodPost: item.Post, http.MethodPut: item.Put, http.MethodPatch: item.Patch,
+		http.MethodDelete: item.Delete}[method]
 	op.RequestBody = body
 }
 

@@ -510,6 +510,9 @@ func diffUsers(a, b *roster.User) string {
 	va, vb := reflect.ValueOf(*a), reflect.ValueOf(*b)
 	var out []string
 	for i := range va.NumField() {
+		if va.Type().Field(i).Name == "Version" {
+			continue // the directory moves it on with every write
+		}
 		fa, fb := va.Field(i).Interface(), vb.Field(i).Interface()
 		if !reflect.DeepEqual(fa, fb) {
 			out = append(out, fmt.Sprintf("%s: %s → %s", va.Type().Field(i).Name, show(fa), show(fb)))

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
 	"github.com/roster-dev/roster/sheet"
@@ -182,27 +180,5 @@ func resolve(ctx context.Context, tx roster.Tx, refs []Ref) (*resolved, error) {
 	return res, nil
 }
 
-// refClaims are the values a reference may be: under its key only, or for
-// a bare reference a uuid (when it reads as one), a username and an email.
-// Usernames and emails compare folded, as everywhere.
-func refClaims(r Ref) []roster.Claim {
-	var out []roster.Claim
-	for _, key := range refKeys {
-		if r.Key != "" && r.Key != key {
-			continue
-		}
-		switch key {
-		case "uuid":
-			if id, err := uuid.Parse(r.Value); err == nil {
-				out = append(out, roster.Claim{Key: key, Value: id.String()})
-			}
-		case "email":
-			if strings.Contains(r.Value, "@") {
-				out = append(out, roster.Claim{Key: key, Value: roster.FoldIdentity(r.Value)})
-			}
-		default:
-			out = append(out, roster.Claim{Key: key, Value: roster.FoldIdentity(r.Value)})
-		}
-	}
-	return out
-}
+// refClaims are the values a reference may be (see roster.RefClaims).
+func refClaims(r Ref) []roster.Claim { return roster.RefClaims(r.Key, r.Value) }

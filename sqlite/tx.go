@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/roster-dev/roster"
 )
@@ -30,6 +31,7 @@ type Tx struct {
 	sets       map[[3]string]int64 // tenant, kind, lower-case name
 
 	nextUser              int64
+	stamp                 int64 // the version of the users it creates (see Create)
 	groupsMade, roomsMade []string
 	deferred              []string // indexes to build at Commit (see Bulk)
 }
@@ -353,7 +355,7 @@ var userCols = []string{"id", "uuid", "tenant_id", "firstname", "lastname", "dis
 	"password_hash", "language", "mobile_phone_number", "outgoing_caller_id", "enabled", "supervision_enabled",
 	"call_transfer_enabled", "dtmf_hangup_enabled", "simultaneous_calls", "ring_seconds", "call_permission_password",
 	"role_id", "auth_type", "desk_id", "cti_profile_enabled", "cti_profile_id", "avatar_type", "avatar",
-	"username_key", "email_key"}
+	"username_key", "email_key", "firstname_key", "lastname_key", "version"}
 
 var lineCols = []string{"user_id", "protocol", "context_id", "exten", "sip_username", "sip_secret", "custom_interface", "provisioning_code"}
 
@@ -402,7 +404,7 @@ func (t *Tx) userRow(u *roster.User) ([]any, error) {
 		nullable(u.PasswordHash), u.Language, u.MobilePhoneNumber, u.OutgoingCallerID, bit(u.Enabled), bit(u.SupervisionEnabled),
 		bit(u.CallTransferEnabled), bit(u.DTMFHangupEnabled), u.SimultaneousCalls, u.RingSeconds, t.sealer.seal(u.CallPermissionPassword),
 		role, u.AuthType, desk, ctiEnabled, cti, avatarType, avatar,
-		keyOf(u.Username), keyOf(u.Email)}, nil
+		keyOf(u.Username), keyOf(u.Email), roster.FoldIdentity(u.Firstname), roster.FoldIdentity(u.Lastname), t.stamp}, nil
 }
 
 // rows of the tables that hang off users, gathered for one batch.
@@ -491,6 +493,11 @@ func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
 	if err := t.sealer.prepare(ctx, t.tx, users); err != nil {
 		return err
 	}
+	if t.stamp == 0 {
+		// A new user's version is the time, not 1, so that a user deleted
+		// and made again with the same uuid has another ETag.
+		t.stamp = time.Now().UnixMicro()
+	}
 	if t.nextUser == 0 {
 		if err := t.tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM users`).Scan(&t.nextUser); err != nil {
 			return err
@@ -523,7 +530,7 @@ var userDefaults = []any{noDefault, noDefault, noDefault, "", "", "", nil, nil,
 	nil, "", "", "", 1, 1,
 	0, 0, 5, 30, "",
 	nil, "default", nil, nil, nil, nil, nil,
-	nil, nil}
+	nil, nil, "", "", noDefault}
 
 type noDefaultType struct{}
 
@@ -575,7 +582,9 @@ func (t *Tx) Update(ctx context.Context, users []*roster.User) error {
 	if err := t.sealer.prepare(ctx, t.tx, users); err != nil {
 		return err
 	}
-	set := strings.Join(userCols[1:], " = ?, ") + " = ?"
+	// Every column but the id and the version, which the update moves on.
+	last := len(userCols) - 1
+	set := strings.Join(userCols[1:last], " = ?, ") + " = ?, version = version + 1"
 	for _, u := range users {
 		row, err := t.userRow(u)
 		if err != nil {
@@ -585,7 +594,7 @@ func (t *Tx) Update(ctx context.Context, users []*roster.User) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s.ExecContext(ctx, append(row[1:], u.ID)...); err != nil {
+		if _, err := s.ExecContext(ctx, append(row[1:last], u.ID)...); err != nil {
 			return constraint(err)
 		}
 		// The line is updated in place, so that the schema sees (and
@@ -691,9 +700,14 @@ func (t *Tx) CreateSet(ctx context.Context, kind, tenant, name string) (int64, e
 	return res.LastInsertId()
 }
 
-// DeleteSet deletes a group or room; its memberships go with it.
+// DeleteSet deletes a group or room; its memberships go with it, and its
+// members' versions change.
 func (t *Tx) DeleteSet(ctx context.Context, kind string, id int64) error {
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM sets WHERE id = ? AND kind = ?`, id, kind)
+	_, err := t.tx.ExecContext(ctx, `UPDATE users SET version = version + 1
+		WHERE id IN (SELECT user_id FROM members WHERE set_id = ?)`, id)
+	if err == nil {
+		_, err = t.tx.ExecContext(ctx, `DELETE FROM sets WHERE id = ? AND kind = ?`, id, kind)
+	}
 	for k, v := range t.sets {
 		if v == id {
 			delete(t.sets, k)
@@ -723,15 +737,31 @@ func (t *Tx) Members(ctx context.Context, kind string, set int64) ([]int64, erro
 // AddMembers adds users to a group or room; members already there stay.
 func (t *Tx) AddMembers(ctx context.Context, kind string, set int64, users []int64) error {
 	rows := make([][]any, 0, len(users))
-	for _, u := range slices.Compact(slices.Sorted(slices.Values(users))) {
+	ids := slices.Compact(slices.Sorted(slices.Values(users)))
+	for _, u := range ids {
 		rows = append(rows, []any{set, u})
 	}
-	return t.insert(ctx, "members", []string{"set_id", "user_id"}, rows)
+	if err := t.insert(ctx, "members", []string{"set_id", "user_id"}, rows); err != nil {
+		return err
+	}
+	return t.bump(ctx, ids)
+}
+
+// bump changes the versions of users whose memberships changed.
+func (t *Tx) bump(ctx context.Context, ids []int64) error {
+	return chunks(ids, func(part []int64) error {
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		_, err := t.tx.ExecContext(ctx, `UPDATE users SET version = version + 1 WHERE id IN (`+placeholders(len(part))+`)`, args...)
+		return err
+	})
 }
 
 // RemoveMembers removes users from a group or room.
 func (t *Tx) RemoveMembers(ctx context.Context, kind string, set int64, users []int64) error {
-	return chunks(users, func(part []int64) error {
+	err := chunks(users, func(part []int64) error {
 		args := []any{set}
 		for _, id := range part {
 			args = append(args, id)
@@ -739,6 +769,10 @@ func (t *Tx) RemoveMembers(ctx context.Context, kind string, set int64, users []
 		_, err := t.tx.ExecContext(ctx, `DELETE FROM members WHERE set_id = ? AND user_id IN (`+placeholders(len(part))+`)`, args...)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return t.bump(ctx, users)
 }
 
 // Try runs fn inside a savepoint.
