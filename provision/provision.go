@@ -110,6 +110,12 @@ type Options struct {
 	// still makes.
 	hashed func()
 
+	// Tenant, when set, binds the run to a tenant, as the API binds a
+	// client: rows without a tenant are its, a row naming another fails as
+	// an unknown tenant would, and the users of other tenants are neither
+	// updated nor skipped (a row naming one fails).
+	Tenant string
+
 	// Key finds the users of an update (default uuid).
 	Key Key
 	// Blank says what an empty cell of an update means (default clear).

@@ -99,11 +99,12 @@ type item struct {
 	user     *roster.User // the user to create, or the updated state
 	old      *roster.User
 	changes  []roster.Change
-	password string      // a generated password, for success.csv
-	samePass bool        // the row's password is the one the user it updates has
-	uuid     string      // the uuid of a planned create, when no user is built
-	stored   roster.User // the memory of user, reused with the batch
-	skipped  bool        // after MaxErrors: neither checked nor applied
+	password string          // a generated password, for success.csv
+	samePass bool            // the row's password is the one the user it updates has
+	uuid     string          // the uuid of a planned create, when no user is built
+	stored   roster.User     // the memory of user, reused with the batch
+	skipped  bool            // after MaxErrors: neither checked nor applied
+	found    *catalog.Column // the key that found an existing user
 }
 
 func (it *item) fail(column, value, message string) {
@@ -175,6 +176,15 @@ func start(ctx context.Context, dir roster.Directory, src *sheet.Source, opt Opt
 				return nil, err
 			}
 		}
+	}
+	if opt.Tenant != "" {
+		// The run sees its tenant only: a row naming another fails as an
+		// unknown tenant would, and a row without one is the tenant's.
+		t := r.ref.Tenant(opt.Tenant)
+		if t == nil {
+			return nil, roster.Errorf(roster.ENOTFOUND, "there is no tenant %q", opt.Tenant)
+		}
+		r.ref = r.ref.Only(t.Name)
 	}
 	// Rows that may update an existing user have their required columns
 	// checked once merged with that user, not on their own.
@@ -421,6 +431,7 @@ func (r *run) identify(b *batch) error {
 		if conflict {
 			continue
 		}
+		it.found = first
 		switch {
 		case r.update && len(ids) == 0:
 			it.fail(keys[0].Name, it.values[keys[0].Index], "no user has this "+keys[0].Name)
@@ -439,9 +450,20 @@ func (r *run) identify(b *batch) error {
 		if it.ok() && it.action != roster.Create {
 			it.user = nil // built in advance for a create
 		}
-		if it.action == roster.Update {
+		if it.action == roster.Update || it.action == roster.Skip {
 			it.old = &roster.User{ID: ids[0]}
-			need = append(need, ids[0])
+		}
+	}
+	if r.opt.Tenant != "" {
+		if err := r.outsiders(b); err != nil {
+			return err
+		}
+	}
+	for _, it := range b.items {
+		if it.old != nil && it.action == roster.Update && it.ok() {
+			need = append(need, it.old.ID)
+		} else {
+			it.old = nil
 		}
 	}
 	if len(need) == 0 {
@@ -455,6 +477,39 @@ func (r *run) identify(b *batch) error {
 		if it.old != nil {
 			it.old = users[it.old.ID]
 		}
+	}
+	return nil
+}
+
+// outsiders fails the rows of a run bound to a tenant that name a user of
+// another tenant: such a user is not the run's to update or skip, and a
+// row cannot create a second user with its keys either.
+func (r *run) outsiders(b *batch) error {
+	var ids []int64
+	for _, it := range b.items {
+		if it.old != nil {
+			ids = append(ids, it.old.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	names, err := r.tx.UserNames(r.ctx, ids)
+	if err != nil {
+		return err
+	}
+	own := r.ref.Tenant("").Name
+	for _, it := range b.items {
+		if it.old == nil || strings.EqualFold(names[it.old.ID].Tenant, own) {
+			continue
+		}
+		k := it.found
+		if r.update {
+			it.fail(k.Name, it.values[k.Index], "no user has this "+k.Name)
+		} else {
+			it.fail(k.Name, it.values[k.Index], "a user with this "+k.Name+" already exists")
+		}
+		it.action, it.old = "", nil
 	}
 	return nil
 }
