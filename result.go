@@ -100,6 +100,8 @@ type NotFound struct {
 type Reports struct {
 	Errors  *string `json:"errors"`
 	Success *string `json:"success"`
+	// Passwords says that success.csv holds generated passwords.
+	Passwords bool `json:"-"`
 }
 
 // Result is what a command that reads a file reports, in the shape of the

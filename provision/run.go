@@ -570,6 +570,7 @@ func (r *run) finish() (*roster.Result, error) {
 		if err != nil {
 			return nil, roster.Errorf(roster.EUNWRITABLE, "the reports could not be written, so nothing was written to the directory: %v", err)
 		}
+		rep.Passwords = rep.Success != nil && r.genCount > 0
 		res.Reports = rep
 	}
 	if applied {
