@@ -68,7 +68,7 @@ func (s *Server) fail(ctx context.Context, err error) error {
 	if code == roster.EINTERNAL {
 		s.log.ErrorContext(ctx, "internal error", "err", err, "path", infoFrom(ctx).path)
 	}
-	p := problem(statusOf(code), roster.ErrorMessage(err))
+	p := problem(statusOf(code), roster.ErrorWords(err, APIWords))
 	if code != roster.EINTERNAL {
 		p.Type = "urn:roster:problem:" + code
 	}

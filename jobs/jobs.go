@@ -93,10 +93,8 @@ type Runner struct {
 	rec recorder
 }
 
-// New starts a runner: it makes its data folder, marks the jobs that a
-// server that died left queued or running as interrupted, and removes what
-// retention no longer keeps.
-func New(ctx context.Context, cfg Config) (*Runner, error) {
+// New makes a runner on its data folder. Start it before use.
+func New(cfg Config) (*Runner, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
@@ -125,16 +123,29 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 	r := &Runner{cfg: cfg, log: cfg.Log, data: data, tasks: map[string]*task{}, keys: map[[2]string]bool{}}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.rec.init(r)
+	return r, nil
+}
+
+// Dir is the data folder.
+func (r *Runner) Dir() string { return r.cfg.Dir }
+
+// OnFinish sets the function called once for each job that ends (for
+// metrics), in place of Config.Finished. Call it before Start.
+func (r *Runner) OnFinish(f func(*roster.Job)) { r.cfg.Finished = f }
+
+// Start marks the jobs that a server that died left queued or running as
+// interrupted, removes what retention no longer keeps, and starts taking
+// jobs.
+func (r *Runner) Start(ctx context.Context) error {
 	if err := r.recover(ctx); err != nil {
-		data.close()
-		return nil, err
+		return err
 	}
 	if err := r.Sweep(ctx); err != nil {
 		r.log.Warn("removing old jobs", "err", err)
 	}
 	r.wg.Go(r.rec.loop)
 	r.wg.Go(r.janitor)
-	return r, nil
+	return nil
 }
 
 // recover marks the jobs of a server that died as interrupted: those its
@@ -223,6 +234,7 @@ func (r *Runner) Stop(ctx context.Context) error {
 		r.end(t, roster.JobInterrupted, nil, nil)
 	}
 	r.cancelRunning()
+	r.cancel()
 	done := make(chan struct{})
 	go func() {
 		r.waitTasks()

@@ -283,7 +283,7 @@ func (r *Runner) progress(t *task, p provision.Progress) {
 		pr.Percent = &pct
 		if p.Bytes > 0 {
 			elapsed := time.Since(t.started)
-			eta := int((time.Duration(float64(elapsed) * float64(p.Size-p.Bytes) / float64(p.Bytes)) + time.Second - 1) / time.Second)
+			eta := int((time.Duration(float64(elapsed)*float64(p.Size-p.Bytes)/float64(p.Bytes)) + time.Second - 1) / time.Second)
 			pr.ETASeconds = &eta
 		}
 	}
@@ -674,4 +674,56 @@ func baseName(p string) string {
 // sortNewest sorts jobs newest first: by ID, which sorts by creation.
 func sortNewest(jobs []*roster.Job) {
 	slices.SortFunc(jobs, func(a, b *roster.Job) int { return strings.Compare(b.ID, a.ID) })
+}
+
+// Rows reads rows of a job's file again, by number, with the job's options
+// of reading: for the answers that quote the rows that failed. It returns
+// the header too.
+func (r *Runner) Rows(ctx context.Context, id string, nums []int) ([]string, map[int][]string, error) {
+	_, settings, err := r.data.description(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	opt, err := settings.ReadOptions()
+	if err != nil {
+		return nil, nil, err
+	}
+	jf, err := r.data.open(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer jf.close()
+	src, err := jf.source(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer src.Close()
+	f, err := src.Open(opt)
+	if err != nil {
+		return nil, nil, provision.Unreadable(err)
+	}
+	defer f.Close()
+	want := map[int]bool{}
+	for _, n := range nums {
+		want[n] = true
+	}
+	var header []string
+	rows := map[int][]string{}
+	for len(rows) < len(want) && ctx.Err() == nil {
+		row, err := f.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, provision.Unreadable(err)
+		}
+		if header == nil {
+			header = slices.Clone(row.Cells)
+			continue
+		}
+		if want[row.Num] {
+			rows[row.Num] = slices.Clone(row.Cells)
+		}
+	}
+	return header, rows, ctx.Err()
 }
