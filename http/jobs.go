@@ -517,6 +517,11 @@ func (s *Server) jobEvents(ctx context.Context, in *jobEventsInput) (*huma.Strea
 		h.Set("X-Accel-Buffering", "no")
 		w.WriteHeader(http.StatusOK)
 		rc := http.NewResponseController(w)
+		// The headers now: a client that reconnects after the last
+		// event waits for the next one, and must know it is connected.
+		if rc.Flush() != nil {
+			return
+		}
 		send := func(id int64, event string, data any) bool {
 			b, err := json.Marshal(data)
 			if err != nil {
