@@ -245,10 +245,16 @@ func (r *Runner) Stop(ctx context.Context) error {
 	defer r.data.close()
 	select {
 	case <-done:
-		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("jobs still running or not recorded: %w", ctx.Err())
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n := len(r.rec.dirty) + len(r.rec.gone); n > 0 {
+		// Their folders describe the jobs: the next start records them.
+		return fmt.Errorf("%d jobs could not be recorded", n)
+	}
+	return nil
 }
 
 func (r *Runner) cancelRunning() {

@@ -17,12 +17,17 @@ import (
 func open(t *testing.T) (*sqlite.DB, string) {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "roster.db"))
+	return openAt(t, filepath.Join(dir, "roster.db")), filepath.Join(dir, "data")
+}
+
+func openAt(t *testing.T, path string) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return db, filepath.Join(dir, "data")
+	return db
 }
 
 func runner(t *testing.T, db *sqlite.DB, data string) *jobs.Runner {
@@ -58,19 +63,27 @@ func submit(t *testing.T, r *jobs.Runner, content string) *roster.Job {
 // interrupted: its folder described it.
 func TestAnAcceptedJobIsNeverLost(t *testing.T) {
 	db, data := open(t)
+	defer func(d time.Duration) { sqlite.BusyTimeout = d }(sqlite.BusyTimeout)
+	sqlite.BusyTimeout = 100 * time.Millisecond
 	r := runner(t, db, data)
-	tx, err := db.Begin(context.Background())
+	// Another process imports: it holds the write lock.
+	other := openAt(t, db.Path())
+	tx, err := other.Begin(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { tx.Rollback() })
 	j := submit(t, r, "username,firstname\nann,Ann\n")
-	// The server stops without recording it: the lock is still held.
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	if err := r.Stop(ctx); err == nil {
 		t.Fatal("the runner stopped as if it had recorded its jobs")
 	}
+	// The server dies before the lock is free: its connections go.
+	db.Close()
 	tx.Rollback()
+	other.Close()
+	db = openAt(t, db.Path())
 	if _, err := db.Job(context.Background(), j.ID); roster.ErrorCode(err) != roster.ENOTFOUND {
 		t.Fatalf("the job's row was written (%v); the test needs it missing", err)
 	}
