@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -109,7 +110,7 @@ func (s *Server) registerJobs() {
 			"(the options as query parameters). Answered at once with 202 and the job, or with wait= when it ends.",
 		Security: secured(roster.ScopeUsersWrite), Parameters: params, DefaultStatus: http.StatusAccepted,
 		Errors: []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType,
-			http.StatusTooManyRequests},
+			http.StatusTooManyRequests, http.StatusInsufficientStorage},
 	}, s.submitJob)
 	binary := &huma.Schema{Type: "string", Format: "binary"}
 	upload := map[string]*huma.MediaType{"multipart/form-data": {Schema: &huma.Schema{Type: "object",
@@ -464,11 +465,18 @@ func readMultipart(body io.Reader, boundary string, values url.Values, up io.Wri
 	return name, nil
 }
 
-// uploadError keeps a body over the limit as it is (413), and words any
-// other failure to read the body.
+// uploadError keeps a body over the limit as it is (413), answers a full
+// disk with 507, keeps the server's other failures to write as they are
+// (internal errors), and words a failure to read the body.
 func uploadError(err error) error {
 	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
+	var keep *jobs.WriteError
+	switch {
+	case errors.As(err, &tooBig):
+		return err
+	case errors.Is(err, syscall.ENOSPC):
+		return problem(http.StatusInsufficientStorage, "the server has no room left for the file; try again later").retryAfter(time.Minute)
+	case errors.As(err, &keep):
 		return err
 	}
 	return roster.Errorf(roster.EINVALID, "the request body could not be read: %v", err)

@@ -2,14 +2,18 @@ package http
 
 import (
 	"bytes"
+	"io"
 	"mime/multipart"
 	"net/url"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/jobs"
 )
 
 // FuzzJobOptions: any query string gives options that check, or an
@@ -117,4 +121,19 @@ func FuzzWait(f *testing.F) {
 			t.Fatalf("%s from %q", d, s)
 		}
 	})
+}
+
+// TestUploadErrorsSayWhoseFault: a body that cannot be read is the
+// client's (400); a full disk is answered 507, to try again later; the
+// server's other failures to keep the file are internal errors.
+func TestUploadErrorsSayWhoseFault(t *testing.T) {
+	if p, ok := uploadError(&jobs.WriteError{Err: &os.PathError{Op: "write", Path: "upload", Err: syscall.ENOSPC}}).(*Problem); !ok || p.Status != 507 {
+		t.Errorf("a full disk: %v", p)
+	}
+	if err := uploadError(&jobs.WriteError{Err: os.ErrClosed}); roster.ErrorCode(err) != roster.EINTERNAL {
+		t.Errorf("a failed write: %v", err)
+	}
+	if err := uploadError(io.ErrUnexpectedEOF); roster.ErrorCode(err) != roster.EINVALID {
+		t.Errorf("a body cut short: %v", err)
+	}
 }

@@ -157,8 +157,22 @@ func (f *folder) link(id string) (*Upload, error) {
 	return &Upload{id: nid, data: f, file: file}, nil
 }
 
-// Write appends to the upload.
-func (u *Upload) Write(p []byte) (int, error) { return u.file.Write(p) }
+// Write appends to the upload. Its errors are WriteErrors: the server's,
+// not the client's.
+func (u *Upload) Write(p []byte) (int, error) {
+	n, err := u.file.Write(p)
+	if err != nil {
+		err = &WriteError{Err: err}
+	}
+	return n, err
+}
+
+// WriteError is an upload that could not be kept on the server's disk (a
+// full disk, ENOSPC, among others).
+type WriteError struct{ Err error }
+
+func (e *WriteError) Error() string { return "keeping the upload: " + e.Err.Error() }
+func (e *WriteError) Unwrap() error { return e.Err }
 
 // Discard removes an upload that will be no job.
 func (u *Upload) Discard() { u.discard() }
