@@ -247,7 +247,7 @@ if [[ $what == all || $what == api ]]; then
 		until curl -sf "$base/healthz" >/dev/null; do sleep 0.05; done
 		tok=$(curl -s -u "$id:$secret" -d grant_type=client_credentials "$base/oauth2/token" | jq -r .access_token)
 		t0=$(date +%s.%N)
-		job=$(curl -s -H "Authorization: Bearer $tok" -H "Content-Type: text/csv" -T "$dir/users1m.csv" \
+		job=$(curl -s -X POST -H "Authorization: Bearer $tok" -H "Content-Type: text/csv" -T "$dir/users1m.csv" \
 			"$base/api/v1/jobs?filename=users1m.csv&wait=60s")
 		status=$(jq -r .status <<<"$job")
 		while [[ $status == queued || $status == running ]]; do
