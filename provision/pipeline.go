@@ -20,14 +20,24 @@ type batch struct {
 	cells  []string // the rows' raw cells, back to back
 	ready  chan struct{}
 	hashes sync.WaitGroup
+	run    uint64 // the run that last used it
 }
 
 // newBatch returns an empty batch from the workers' pool, or nil when the
 // run ends while it waits for one.
 func (r *run) newBatch() *batch {
 	b := r.workers.batch(r.ctx)
-	if b != nil {
-		b.ready = make(chan struct{})
+	if b == nil {
+		return nil
+	}
+	b.ready = make(chan struct{})
+	if b.run != r.id {
+		// Another run's: its file had other columns, whose values and
+		// failed cells this run's rows would not overwrite. A run's own
+		// batches need no clearing: its rows fill the same columns.
+		clear(b.values)
+		clear(b.failed)
+		b.run = r.id
 	}
 	return b
 }

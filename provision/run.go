@@ -70,6 +70,7 @@ type run struct {
 	reserved  bool
 	src       *sheet.Source // read again by prime and the error report
 	workers   *Workers
+	id        uint64 // the run's number among the workers' runs
 	log       *slog.Logger
 	stage     atomic.Int32 // an index of stages
 	// progressMu makes the calls of Options.Progress one at a time: the
@@ -125,6 +126,7 @@ func start(ctx context.Context, dir roster.Directory, src *sheet.Source, opt Opt
 	if r.workers == nil {
 		r.workers = NewWorkers(0)
 	}
+	r.id = r.workers.run()
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/roster-dev/roster/catalog"
 )
@@ -25,7 +26,11 @@ type Workers struct {
 	mu       sync.Mutex
 	made     int // batches allocated so far
 	max      int // batches allowed at once
+	runs     atomic.Uint64
 }
+
+// run numbers a run, so that its batches tell it from the runs before.
+func (w *Workers) run() uint64 { return w.runs.Add(1) }
 
 // NewWorkers returns a budget of n cores (at least 1; 0 or less means all
 // of them): n rows batches normalised at once, n passwords hashed at once,

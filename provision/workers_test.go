@@ -84,3 +84,29 @@ func TestRunsShareOneBudget(t *testing.T) {
 		t.Errorf("%d of %d batches back in the pool after the runs", free, made)
 	}
 }
+
+// TestABatchKeepsNothingOfAnotherRun: runs that share a budget reuse each
+// other's batches of rows; a run whose file has other columns must see
+// nothing of the rows before (their values, their failed cells).
+func TestABatchKeepsNothingOfAnotherRun(t *testing.T) {
+	w := provision.NewWorkers(1)
+	dir := t.TempDir()
+	first := writeCSV(t, dir, "first.csv", [][]string{
+		{"username", "firstname", "email", "avatar"},
+		{"ann", "Ann", "ann@", "avatars/01.png"},
+		{"bob", "Bob", "bob@", "avatars/02.png"},
+	})
+	second := writeCSV(t, dir, "second.csv", [][]string{{"username", "firstname"}, {"cid", "Cid"}, {"dan", "Dan"}})
+	db, _ := newDB(t)
+	opt := options(t)
+	opt.Workers = w
+	if res := importFile(t, db, first, opt); res.Failed != 2 {
+		t.Fatalf("the first file: %d failed, want 2", res.Failed)
+	}
+	opt = options(t)
+	opt.Workers = w
+	wantClean(t, importFile(t, db, second, opt))
+	if u := userBy(t, db, byUsername, "cid"); u.Email != "" || u.Avatar != nil {
+		t.Errorf("cid has the first file's email %q or picture", u.Email)
+	}
+}
