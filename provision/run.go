@@ -462,7 +462,7 @@ func (r *run) identify(b *batch) error {
 		}
 	}
 	for _, it := range b.items {
-		if it.old != nil && it.action == roster.Update && it.ok() {
+		if it.old != nil && it.action == roster.Update {
 			need = append(need, it.old.ID)
 		} else {
 			it.old = nil
