@@ -26,6 +26,21 @@ func rows(prefix string, n int) []byte {
 	return []byte(b.String())
 }
 
+// postCSV submits a CSV as a job and decodes the answer.
+func postCSV(b *testing.B, url, tok string, body []byte) (*http.Response, *roster.Job) {
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "text/csv")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	var j roster.Job
+	json.NewDecoder(res.Body).Decode(&j)
+	return res, &j
+}
+
 // BenchmarkSmallJobWait: a 25-row import with ?wait=, from clients in
 // parallel: one request per job, answered when it ended. Imports write one
 // at a time, so this is the rate of small imports a directory takes.
@@ -36,17 +51,7 @@ func BenchmarkSmallJobWait(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req, _ := http.NewRequest(http.MethodPost, e.url+"/api/v1/jobs?wait=60s&filename=users.csv",
-				bytes.NewReader(rows(fmt.Sprint("u", n.Add(1)), 25)))
-			req.Header.Set("Authorization", "Bearer "+tok)
-			req.Header.Set("Content-Type", "text/csv")
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			var j roster.Job
-			json.NewDecoder(res.Body).Decode(&j)
-			res.Body.Close()
+			res, j := postCSV(b, e.url+"/api/v1/jobs?wait=60s&filename=users.csv", tok, rows(fmt.Sprint("u", n.Add(1)), 25))
 			if res.StatusCode != http.StatusAccepted || j.Status != roster.JobSucceeded || *j.Result.Created != 25 {
 				b.Fatalf("%d %s %+v", res.StatusCode, j.Status, j.Result)
 			}
@@ -69,17 +74,7 @@ func BenchmarkReadsDuringImports(b *testing.B) {
 			tokens[i] = e.writer("")
 		}
 		for i := range jobs {
-			req, _ := http.NewRequest(http.MethodPost, e.url+"/api/v1/jobs?filename=users.csv",
-				bytes.NewReader(rows(fmt.Sprint("c", i), 20_000)))
-			req.Header.Set("Authorization", "Bearer "+tokens[i])
-			req.Header.Set("Content-Type", "text/csv")
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			var j roster.Job
-			json.NewDecoder(res.Body).Decode(&j)
-			res.Body.Close()
+			_, j := postCSV(b, e.url+"/api/v1/jobs?filename=users.csv", tokens[i], rows(fmt.Sprint("c", i), 20_000))
 			ids[i] = j.ID
 		}
 		var mu sync.Mutex

@@ -33,13 +33,20 @@ func TestJobsConcurrently(t *testing.T) {
 			serverErrors.Add(1)
 		}
 	}
+	// read checks an answer to a reader and reads it whole, so that the
+	// connection serves the next request.
+	read := func(res *http.Response) {
+		check(res)
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	var readers sync.WaitGroup
 	for range 4 {
 		readers.Go(func() {
 			for ctx.Err() == nil {
-				check(e.get("/api/v1/jobs?limit=50", reader))
-				check(e.get("/metrics", reader))
+				read(e.get("/api/v1/jobs?limit=50", reader))
+				read(e.get("/metrics", reader))
 			}
 		})
 	}

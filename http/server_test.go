@@ -85,7 +85,7 @@ func serve(t *testing.T, db *sqlite.DB, path string, cfg rhttp.Config) *env {
 	if cfg.Jobs == nil {
 		var err error
 		runner, err = jobs.New(jobs.Config{Directory: db, Store: db, Dir: filepath.Join(t.TempDir(), "data"), Log: cfg.Logger,
-			Now: e.clock.Now, Words: rhttp.APIWords})
+			Now: e.clock.Now, Words: rhttp.APIWords, Problem: rhttp.JobProblem})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -114,14 +114,23 @@ func (r *Runner) NewUpload() (*Upload, error) {
 	return r.data.newUpload()
 }
 
-func (f *folder) newUpload() (*Upload, error) {
+// make makes a new job's folder and returns the job's ID.
+func (f *folder) make() (string, error) {
 	u, err := uuid.NewV7()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	id := u.String()
 	if err := f.root.Mkdir(id, 0o700); err != nil {
-		return nil, fmt.Errorf("making a job's folder: %w", err)
+		return "", fmt.Errorf("making a job's folder: %w", err)
+	}
+	return id, nil
+}
+
+func (f *folder) newUpload() (*Upload, error) {
+	id, err := f.make()
+	if err != nil {
+		return nil, err
 	}
 	file, err := f.root.OpenFile(id+"/"+uploadFile, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -137,13 +146,9 @@ func (f *folder) link(id string) (*Upload, error) {
 	if !validID(id) {
 		return nil, notFound(id)
 	}
-	u, err := uuid.NewV7()
+	nid, err := f.make()
 	if err != nil {
 		return nil, err
-	}
-	nid := u.String()
-	if err := f.root.Mkdir(nid, 0o700); err != nil {
-		return nil, fmt.Errorf("making a job's folder: %w", err)
 	}
 	if err := f.root.Link(id+"/"+uploadFile, nid+"/"+uploadFile); err != nil {
 		f.remove(nid)
@@ -288,12 +293,7 @@ func (jf *jobFolder) source(name string) (*sheet.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := fh.Stat()
-	if err != nil {
-		fh.Close()
-		return nil, err
-	}
-	return sheet.NewSource(name, fh, st.Size(), nil, fh), nil
+	return sheet.FileSource(name, fh)
 }
 
 // create makes a new file in the job's folder.

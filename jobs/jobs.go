@@ -56,6 +56,9 @@ type Config struct {
 	// Words words the hints of the results' problems, as the API names
 	// its parameters.
 	Words roster.Wording
+	// Problem is the problem object (RFC 9457) of a job whose run
+	// failed, as the API answers the error.
+	Problem func(error) *roster.JobError
 	// Finished is called once for every job that ends, for metrics.
 	Finished func(*roster.Job)
 	// Now is the clock; tests move it. Default time.Now.
@@ -115,6 +118,11 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if cfg.Words == nil {
 		cfg.Words = roster.OwnWords
+	}
+	if cfg.Problem == nil {
+		cfg.Problem = func(err error) *roster.JobError {
+			return &roster.JobError{Type: "about:blank", Title: "The job failed", Detail: roster.ErrorWords(err, cfg.Words)}
+		}
 	}
 	data, err := openFolder(cfg.Dir)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -324,7 +323,7 @@ func (r *Runner) end(t *task, status roster.JobStatus, res *roster.Result, err e
 		j.Progress.Rows = res.Rows
 	}
 	if err != nil {
-		j.Error = problemOf(err, r.cfg.Words)
+		j.Error = r.cfg.Problem(err)
 		if roster.ErrorCode(err) == roster.EINTERNAL {
 			r.log.Error("job failed", "job", j.ID, "err", err)
 		}
@@ -345,27 +344,6 @@ func progressRows(j *roster.Job) int {
 		return j.Progress.Rows
 	}
 	return 0
-}
-
-// problemOf is the problem object of a job that failed.
-func problemOf(err error, w roster.Wording) *roster.JobError {
-	code := roster.ErrorCode(err)
-	status := http.StatusInternalServerError
-	switch code {
-	case roster.EINVALID:
-		status = http.StatusBadRequest
-	case roster.EUNREADABLE:
-		status = http.StatusUnprocessableEntity
-	case roster.ENOTFOUND:
-		status = http.StatusNotFound
-	case roster.ECONFLICT:
-		status = http.StatusConflict
-	}
-	p := &roster.JobError{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: roster.ErrorWords(err, w)}
-	if code != roster.EINTERNAL {
-		p.Type = "urn:roster:problem:" + code
-	}
-	return p
 }
 
 // copyJob copies a job for a caller; what it points to is not changed

@@ -33,16 +33,10 @@ func OpenSource(path string) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := fh.Stat()
+	src, err := FileSource(path, fh)
 	if err != nil {
-		fh.Close()
 		return nil, err
 	}
-	if st.IsDir() {
-		fh.Close()
-		return nil, fmt.Errorf("%s is a folder, not a file", path)
-	}
-	src := &Source{Name: path, Data: fh, Size: st.Size(), closers: []io.Closer{fh}}
 	// An os.Root, unlike os.DirFS, refuses symbolic links that lead out
 	// of the folder.
 	if root, err := os.OpenRoot(filepath.Dir(path)); err == nil {
@@ -50,6 +44,21 @@ func OpenSource(path string) (*Source, error) {
 		src.closers = append(src.closers, root)
 	}
 	return src, nil
+}
+
+// FileSource returns an open file as a source named name, without
+// pictures; Close closes the file. On error, the file is closed.
+func FileSource(name string, fh *os.File) (*Source, error) {
+	st, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	if st.IsDir() {
+		fh.Close()
+		return nil, fmt.Errorf("%s is a folder, not a file", name)
+	}
+	return &Source{Name: name, Data: fh, Size: st.Size(), closers: []io.Closer{fh}}, nil
 }
 
 // NewSource returns a source of size bytes read from data. Close closes

@@ -44,7 +44,7 @@ func newServer(t *testing.T) *server {
 	}
 	t.Cleanup(func() { db.Close() })
 	log := slog.New(slog.DiscardHandler)
-	runner, err := jobs.New(jobs.Config{Directory: db, Store: db, Dir: filepath.Join(dir, "data"), Log: log, Words: rhttp.APIWords})
+	runner, err := jobs.New(jobs.Config{Directory: db, Store: db, Dir: filepath.Join(dir, "data"), Log: log, Words: rhttp.APIWords, Problem: rhttp.JobProblem})
 	if err != nil {
 		t.Fatal(err)
 	}

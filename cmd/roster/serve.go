@@ -56,7 +56,7 @@ The web console is at /: operators sign in with the names and passwords given to
 				dataDir = db.Path() + ".data"
 			}
 			runner, err := jobs.New(jobs.Config{Directory: db, Store: db, Dir: dataDir, Workers: provision.NewWorkers(0),
-				Log: log, Retention: retention, MaxQueued: maxQueued, Words: http.APIWords})
+				Log: log, Retention: retention, MaxQueued: maxQueued, Words: http.APIWords, Problem: http.JobProblem})
 			if err != nil {
 				return err
 			}
