@@ -124,7 +124,7 @@ func (s *server) job(name string, file []byte, query url.Values) *roster.Job {
 }
 
 // The seed fixtures, with the options their products' users pass, as flags
-// and as the API's parameters.
+// and as the API's parameters (flags that start with check are a check).
 //
 // An upload comes alone: the pictures a file names come with it in a ZIP.
 // So the files that name pictures are given to the command line on
@@ -155,6 +155,9 @@ var jobCases = []struct {
 	{"commpeak-users-semicolon.csv", []string{"--dry-run"}, url.Values{"dry_run": {"true"}}, false},
 	{"mistakes.csv", nil, url.Values{}, false},
 	{"mistakes.csv", []string{"--mode", "partial", "--on-existing", "skip"}, url.Values{"mode": {"partial"}, "on_existing": {"skip"}}, false},
+	{"mistakes.csv", []string{"check"}, url.Values{"command": {"check"}}, false},
+	{"commpeak-users.xls", []string{"check", "--set", "line_protocol=webrtc", "--set", "context=default"},
+		url.Values{"command": {"check"}, "set": {"line_protocol=webrtc", "context=default"}}, false},
 }
 
 // TestJobsAreTheCLI: each seed fixture as a job gives the result object
@@ -173,13 +176,16 @@ func TestJobsAreTheCLI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			args := append([]string{"import", "--json", "--verbose", "--report-dir", filepath.Join(dir, "reports")}, tc.flags...)
+			args := append([]string{"--db", filepath.Join(dir, "roster.db"), "import", "--json", "--verbose", "--report-dir", filepath.Join(dir, "reports")}, tc.flags...)
+			if len(tc.flags) > 0 && tc.flags[0] == "check" {
+				args = append([]string{"check", "--json"}, tc.flags[1:]...) // with no directory at all
+			}
 			var out, errOut string
 			var code int
 			if tc.alone {
-				out, errOut, code = runStdin(t, dir, string(b), append(args, "-")...)
+				out, errOut, code = runStdin(t, dir, string(b), append(args[2:], "-")...)
 			} else {
-				out, errOut, code = run(t, dir, append(append([]string{"--db", filepath.Join(dir, "roster.db")}, args...), tc.file)...)
+				out, errOut, code = run(t, dir, append(args, tc.file)...)
 			}
 			if code > 1 {
 				t.Fatalf("CLI: exit %d: %s", code, errOut)
