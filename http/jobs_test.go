@@ -166,6 +166,9 @@ func TestJobLifecycle(t *testing.T) {
 	if j.ExternalID == nil || *j.ExternalID != "hr-42" || j.File.Name != "upload" || j.File.Format != "csv" || j.Command != "import" {
 		t.Errorf("job %+v", j)
 	}
+	if want := `{"dry_run":false,"mode":"atomic","on_existing":"fail","generate":["password","exten"],"set":["line_protocol=webrtc","context=default"]}`; string(j.Options) != want {
+		t.Errorf("options %s, want %s", j.Options, want)
+	}
 	var done roster.Job
 	for {
 		e.decode(e.get("/api/v1/jobs/"+j.ID, tok), http.StatusOK, &done)
@@ -300,9 +303,12 @@ func TestJobTenantIsolation(t *testing.T) {
 		t.Fatal(err)
 	}
 	acme, other, all := e.writer("acme"), e.writer("default"), e.writer("")
-	j := e.run(acme, "commpeak.csv", fixture(t, "commpeak-users.csv"), "generate=password&generate=exten&set=line_protocol%3Dwebrtc&set=context%3Ddefault&mode=partial")
+	j := e.run(acme, "commpeak.csv", fixture(t, "commpeak-users.csv"), "generate=password&generate=exten&set=line_protocol%3Dwebrtc&set=context%3Ddefault&mode=partial&set=call_permission_password%3D8642")
 	if j.Status != roster.JobSucceeded || j.Tenant != "acme" || j.Links.Success == nil {
 		t.Fatalf("job %+v", j)
+	}
+	if strings.Contains(string(j.Options), "8642") || !strings.Contains(string(j.Options), `"call_permission_password=***"`) {
+		t.Errorf("options %s: the value of a secret column shows", j.Options)
 	}
 	path := "/api/v1/jobs/" + j.ID
 	for _, p := range []string{path, path + "/plan", path + "/errors", path + "/success", path + "/events"} {

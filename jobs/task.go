@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -76,7 +77,7 @@ func (r *Runner) Submit(ctx context.Context, up *Upload, s Submission) (*roster.
 	if err != nil {
 		return nil, false, err
 	}
-	opts, err := json.Marshal(masked(s.Settings))
+	opts, err := json.Marshal(shown(s.Command, s.Settings))
 	if err != nil {
 		return nil, false, err
 	}
@@ -143,9 +144,18 @@ func writes(command string, s provision.Settings) bool {
 	return command != "check" && !s.DryRun
 }
 
-// masked returns settings as the job shows them: a value given to a
-// secret column shows ***.
-func masked(s provision.Settings) provision.Settings {
+// shown returns settings as the job shows them: with the defaults that
+// apply to the command, and a value given to a secret column as ***.
+func shown(command string, s provision.Settings) provision.Settings {
+	if command != "check" && s.Mode == "" {
+		s.Mode = string(provision.Atomic)
+	}
+	switch {
+	case command == "update":
+		s.Key, s.Blank = cmp.Or(s.Key, string(provision.KeyUUID)), cmp.Or(s.Blank, string(provision.BlankClear))
+	case s.OnExisting == "":
+		s.OnExisting = string(provision.OnExistingFail)
+	}
 	s.Set = append([]string(nil), s.Set...)
 	for i, kv := range s.Set {
 		name, _, _ := cut(kv)
