@@ -563,3 +563,16 @@ func TestJobRetention(t *testing.T) {
 		t.Errorf("folders left: %v", left)
 	}
 }
+
+// TestAJobWritesNothingOutsideTheDataFolder: the sheet of a ZIP, which is
+// copied to be read, is copied into the job's folder, not the system's
+// temporary folder (here one that does not exist, where a copy would fail
+// the job).
+func TestAJobWritesNothingOutsideTheDataFolder(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	e := newEnv(t)
+	j := e.run(e.writer(""), "bundle.zip", fixture(t, "trueconf-bundle.zip"), "")
+	if j.Status != roster.JobSucceeded || j.Result.Failed != 0 {
+		t.Fatalf("job %s: %+v %+v", j.Status, j.Error, j.Result)
+	}
+}

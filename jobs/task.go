@@ -239,6 +239,9 @@ func (r *Runner) execute(t *task) (*roster.Result, error) {
 		return nil, err
 	}
 	opt.Tenant, opt.Workers = j.Tenant, r.cfg.Workers
+	// The sheet a ZIP holds is copied to read it: into the job's folder,
+	// since nothing a client sends is written outside the data folder.
+	opt.Sheet.TempDir = jf.dir
 	opt.Log = r.log.With("job", j.ID)
 	plan, err := jf.create(planFile)
 	if err != nil {
@@ -681,6 +684,7 @@ func (r *Runner) Rows(ctx context.Context, id string, nums []int) ([]string, map
 		return nil, nil, err
 	}
 	defer jf.close()
+	opt.TempDir = jf.dir
 	src, err := jf.source(id)
 	if err != nil {
 		return nil, nil, err

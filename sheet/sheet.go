@@ -96,6 +96,10 @@ type Options struct {
 	Encoding string
 	// Limits bound what a file may cost to read; zero fields take defaults.
 	Limits Limits
+	// TempDir is the folder of the temporary copies made to read a file
+	// (the sheet of a ZIP bundle, which the readers need to seek in);
+	// empty: the system's temporary folder. They never have a name there.
+	TempDir string
 }
 
 // Limits make hostile files harmless.
