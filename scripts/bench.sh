@@ -235,7 +235,7 @@ if [[ $what == all || $what == api ]]; then
 	# (upload, job, wait: from the first byte sent to the job's end), each
 	# into a new directory, alternating; and the server's peak memory.
 	sample 1000000 groups users1m.csv
-	api_import() { # prints: seconds peak-MB
+	api_import() { # prints: seconds peak-MB cpu-seconds
 		rm -rf "$dir"/api.db*
 		"$roster" --db "$dir/api.db" init >/dev/null
 		local client id secret port=$((20000 + RANDOM % 20000))
@@ -255,21 +255,27 @@ if [[ $what == all || $what == api ]]; then
 			status=$(curl -s -H "Authorization: Bearer $tok" "$base/api/v1/jobs/$(jq -r .id <<<"$job")" | jq -r .status)
 		done
 		t1=$(date +%s.%N)
-		local peak
+		local peak cpu
 		peak=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$pid/status")
+		# User and system time of the server, in clock ticks: a busy host
+		# moves wall times more than this.
+		cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat")
 		kill -TERM "$pid"
 		wait "$pid" || true
 		[[ $status == succeeded ]] || echo "job $status" >&2
-		echo "$(echo "$t1 - $t0" | bc) $peak"
+		echo "$(echo "$t1 - $t0" | bc) $peak $cpu"
 	}
-	cli_times=() api_times=() api_mems=()
+	cli_times=() api_times=() api_mems=() cli_cpus=() api_cpus=()
 	for _ in $(seq "$runs"); do
 		rm -f "$dir"/cli.db*
-		/usr/bin/time -o "$dir/.time" -f "%e" "$roster" --db "$dir/cli.db" import "$dir/users1m.csv" >/dev/null 2>&1
-		cli_times+=("$(tail -1 "$dir/.time")")
-		read -r t m < <(api_import)
+		/usr/bin/time -o "$dir/.time" -f "%e %U %S" "$roster" --db "$dir/cli.db" import "$dir/users1m.csv" >/dev/null 2>&1
+		read -r e u s < <(tail -1 "$dir/.time")
+		cli_times+=("$e")
+		cli_cpus+=("$(echo "$u + $s" | bc)")
+		read -r t m c < <(api_import)
 		api_times+=("$t")
 		api_mems+=("$m")
+		api_cpus+=("$c")
 	done
 	median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 	c=$(median "${cli_times[@]}")
@@ -277,4 +283,7 @@ if [[ $what == all || $what == api ]]; then
 	printf '%-44s %8.2f s              (runs: %s)\n' "roster import (CLI, 1M)" "$c" "${cli_times[*]}"
 	printf '%-44s %8.2f s %8d MB   (runs: %s; peak MB: %s)\n' "POST /api/v1/jobs + wait (API, 1M)" "$a" "$(median "${api_mems[@]}")" "${api_times[*]}" "${api_mems[*]}"
 	echo "ratio API/CLI: $(echo "scale=3; $a / $c" | bc)"
+	cc=$(median "${cli_cpus[@]}")
+	ac=$(median "${api_cpus[@]}")
+	echo "CPU seconds (user+system): CLI $cc (${cli_cpus[*]}), API server $ac (${api_cpus[*]}); ratio $(echo "scale=3; $ac / $cc" | bc)"
 fi
