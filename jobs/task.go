@@ -92,7 +92,7 @@ func (r *Runner) Submit(ctx context.Context, up *Upload, s Submission) (*roster.
 	r.mu.Lock()
 	if r.stopping {
 		r.mu.Unlock()
-		return nil, false, roster.Errorf(roster.ECONFLICT, "the server is stopping; submit the job again to another server or later")
+		return nil, false, errStopping
 	}
 	if r.queued(s.ClientID) >= r.cfg.MaxQueued {
 		r.mu.Unlock()
@@ -108,6 +108,11 @@ func (r *Runner) Submit(ctx context.Context, up *Upload, s Submission) (*roster.
 	t := &task{job: j, settings: s.Settings, changed: make(chan struct{}), done: make(chan struct{})}
 	t.ctx, t.cancel = context.WithCancel(r.ctx)
 	r.mu.Lock()
+	if r.stopping {
+		// Stopped meanwhile: it would never run.
+		r.mu.Unlock()
+		return nil, false, errStopping
+	}
 	r.tasks[j.ID] = t
 	if writes(s.Command, s.Settings) {
 		r.writes = append(r.writes, t)
@@ -121,6 +126,9 @@ func (r *Runner) Submit(ctx context.Context, up *Upload, s Submission) (*roster.
 	up.kept = true
 	return out, false, nil
 }
+
+// errStopping is the answer to a job submitted as the server stops.
+var errStopping = roster.Errorf(roster.ECONFLICT, "the server is stopping; submit the job again to another server or later")
 
 // checkSettings refuses settings that do not make a run of the command.
 func checkSettings(command string, s *provision.Settings) error {
@@ -563,9 +571,7 @@ func (r *Runner) Apply(ctx context.Context, id, clientID string) (*roster.Job, e
 	if err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
 	_, settings, err := r.data.description(id)
-	r.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
