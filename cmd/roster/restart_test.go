@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -17,9 +18,9 @@ import (
 
 // startServe starts `roster serve` in a subprocess and returns it with
 // its address, once it serves.
-func startServe(t *testing.T, dir string) (*exec.Cmd, string) {
+func startServe(t *testing.T, dir string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := command(t, dir, "serve", "--addr", "127.0.0.1:0")
+	cmd := command(t, dir, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -156,5 +157,49 @@ func interruptJob(t *testing.T, sig syscall.Signal) {
 	}
 	if entries, _ := os.ReadDir(filepath.Join(dir, "roster.db.data", "jobs")); len(entries) != 1 {
 		t.Errorf("the data folder holds %d jobs, want the interrupted one", len(entries))
+	}
+}
+
+// TestServeKeepsJobsInItsDataFolder: --data-dir names the folder of the
+// jobs' files; nothing of them is beside the directory then.
+func TestServeKeepsJobsInItsDataFolder(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, code := run(t, dir, "clients", "create", "hr", "--all-tenants", "--scope", "users:read users:write", "--json")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	var cl clientInfo
+	if err := json.Unmarshal([]byte(out), &cl); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "shared", "data")
+	_, base := startServe(t, dir, "--data-dir", data)
+	res, err := http.PostForm(base+"/oauth2/token", url.Values{"grant_type": {"client_credentials"},
+		"client_id": {cl.ClientID}, "client_secret": {cl.ClientSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(res.Body).Decode(&tok)
+	res.Body.Close()
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/jobs?filename=users.csv&wait=60s", strings.NewReader("username,firstname\nann,Ann\n"))
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Content-Type", "text/csv")
+	if res, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	var j roster.Job
+	json.NewDecoder(res.Body).Decode(&j)
+	res.Body.Close()
+	if j.Status != roster.JobSucceeded {
+		t.Fatalf("job %s", j.Status)
+	}
+	if _, err := os.Stat(filepath.Join(data, "jobs", j.ID, "upload")); err != nil {
+		t.Errorf("the upload is not in --data-dir: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "roster.db.data")); !os.IsNotExist(err) {
+		t.Errorf("a data folder beside the directory: %v", err)
 	}
 }
