@@ -32,7 +32,11 @@ func (a *app) serveCmd() *cobra.Command {
 		Long: `Serve roster's API over HTTP (see docs/spec/api.md; the OpenAPI document is at
 /api/v1/openapi.json). Clients authenticate with tokens of POST /oauth2/token: create them with
 'roster clients create'. Logs are JSON lines on stderr, one per request. SIGTERM or Ctrl-C stops
-accepting requests, lets those in flight finish (up to --shutdown-timeout) and exits 0.
+accepting requests, cancels the running jobs (an atomic one writes nothing; they are marked
+interrupted), lets the requests in flight finish (up to --shutdown-timeout) and exits 0.
+
+Import jobs keep their files (uploads, plans, reports) in <db>.data/ beside the directory, or in
+--data-dir, for --job-retention after they end.
 
 The web console is at /: operators sign in with the names and passwords given to
 'roster operators create'.`,
