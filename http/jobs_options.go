@@ -86,8 +86,8 @@ func parseJobRequest(values url.Values) (*jobRequest, error) {
 	s.Sheet, s.Separator, s.Encoding, s.Format = one("sheet"), one("separator"), one("encoding"), one("format")
 	if _, ok := values["external_id"]; ok {
 		ext := one("external_id")
-		if len(ext) > 256 {
-			return nil, roster.OptionErrorf("external_id", "is at most 256 bytes")
+		if len(ext) > 256 || strings.IndexFunc(ext, invisible) >= 0 {
+			return nil, roster.OptionErrorf("external_id", "is at most 256 bytes, without invisible characters")
 		}
 		req.ExternalID = &ext
 	}
@@ -123,11 +123,15 @@ func fileName(name string) (string, error) {
 		return "", nil
 	}
 	base := path.Base(strings.ReplaceAll(name, `\`, "/"))
-	if base == "." || base == "/" || base == ".." || len(base) > 255 || !printable(base) {
+	if base == "." || base == "/" || base == ".." || len(base) > 255 || !printable(base) || strings.IndexFunc(base, invisible) >= 0 {
 		return "", roster.OptionErrorf("filename", "must be a file's name, such as users.xlsx, not %s", quote(name))
 	}
 	return base, nil
 }
+
+// invisible tells a format character (direction marks and overrides,
+// zero-width spaces), which would make a file's name show as another.
+func invisible(r rune) bool { return unicode.Is(unicode.Cf, r) }
 
 // printable refuses control characters and invalid UTF-8.
 func printable(s string) bool {
