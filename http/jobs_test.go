@@ -576,3 +576,37 @@ func TestAJobWritesNothingOutsideTheDataFolder(t *testing.T) {
 		t.Fatalf("job %s: %+v %+v", j.Status, j.Error, j.Result)
 	}
 }
+
+// TestJobListPages: jobs are listed newest first, a page at a time, and
+// by status and command.
+func TestJobListPages(t *testing.T) {
+	e := newEnv(t)
+	tok := e.writer("")
+	var ids []string
+	for i, q := range []string{"", "command=check", "dry_run=true"} {
+		j := e.run(tok, fmt.Sprintf("f%d.csv", i), fixture(t, "wazo-users.csv"), q)
+		ids = append([]string{j.ID}, ids...)
+	}
+	type page struct {
+		Items      []*roster.Job `json:"items"`
+		NextCursor *string       `json:"next_cursor"`
+	}
+	var p page
+	e.decode(e.get("/api/v1/jobs?limit=2", tok), http.StatusOK, &p)
+	if len(p.Items) != 2 || p.Items[0].ID != ids[0] || p.Items[1].ID != ids[1] || p.NextCursor == nil {
+		t.Fatalf("first page %+v", p)
+	}
+	e.decode(e.get("/api/v1/jobs?limit=2&cursor="+*p.NextCursor, tok), http.StatusOK, &p)
+	if len(p.Items) != 1 || p.Items[0].ID != ids[2] || p.NextCursor != nil {
+		t.Fatalf("second page %+v", p)
+	}
+	e.decode(e.get("/api/v1/jobs?command=check", tok), http.StatusOK, &p)
+	if len(p.Items) != 1 || p.Items[0].Command != "check" {
+		t.Errorf("checks %+v", p.Items)
+	}
+	e.decode(e.get("/api/v1/jobs?status=running", tok), http.StatusOK, &p)
+	if len(p.Items) != 0 {
+		t.Errorf("running %+v", p.Items)
+	}
+	e.problem(e.get("/api/v1/jobs?status=sleeping", tok), http.StatusUnprocessableEntity)
+}
