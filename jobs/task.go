@@ -49,9 +49,6 @@ type Submission struct {
 	Name string
 }
 
-// Commands a job runs.
-var Commands = []string{"import", "update", "check"}
-
 // Submit makes a job of an upload and queues it. With an Idempotency-Key
 // that names a job of the client's from the last 24 hours, it discards
 // the upload and returns that job, and true.
@@ -355,6 +352,7 @@ func (r *Runner) end(t *task, status roster.JobStatus, res *roster.Result, err e
 	r.rec.add(j)
 	r.changed(t)
 	close(t.done)
+	t.cancel() // its context's resources; the run is over
 	out := copyJob(j)
 	r.mu.Unlock()
 	r.cfg.finished(out)
