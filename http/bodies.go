@@ -105,7 +105,7 @@ func readRefs(ctx huma.Context) ([]provision.Ref, bool, error) {
 	if mt == "text/tab-separated-values" {
 		format = sheet.TSV
 	}
-	refs, err := readRefsFile(f.Path(), format)
+	refs, err := readRefsFile(f, format)
 	if err != nil {
 		return nil, false, err
 	}

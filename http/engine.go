@@ -2,6 +2,7 @@ package http
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"io"
 
@@ -27,11 +28,10 @@ func runRow(ctx context.Context, dir roster.Directory, update bool, fields []fie
 	for i, f := range fields {
 		header[i], cells[i] = f.col.Name, f.cell
 	}
-	f, err := rowFile(header, cells, picture)
+	src, err := rowSource(header, cells, picture)
 	if err != nil {
 		return nil, "", err
 	}
-	defer f.Close()
 	var id string
 	opt := provision.Options{
 		// The file is ours: nothing about it is left to guess.
@@ -42,28 +42,19 @@ func runRow(ctx context.Context, dir roster.Directory, update bool, fields []fie
 	if update {
 		opt.Key, run = "uuid", provision.Update
 	}
-	res, err := run(ctx, dir, f.Path(), opt)
+	res, err := run(ctx, dir, src, opt)
 	return res, id, err
 }
 
-// rowFile writes a header and one row as the CSV of a ZIP bundle, with the
-// picture beside it, into a scratch file: the engine reads files, and one
-// that has no name leaves nothing behind, whatever ends the process (the
-// row may hold a password).
-func rowFile(header, cells []string, picture []byte) (*scratch.File, error) {
-	f, err := scratch.New("roster-user-*")
-	if err != nil {
+// rowSource makes a header and one row the CSV of a ZIP bundle, with the
+// picture beside it, in memory: the engine reads sources, and one in memory
+// leaves nothing on disk (the row may hold a password).
+func rowSource(header, cells []string, picture []byte) (*sheet.Source, error) {
+	var b bytes.Buffer
+	if err := writeBundle(&b, header, cells, picture); err != nil {
 		return nil, err
 	}
-	err = writeBundle(f, header, cells, picture)
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
+	return sheet.NewSource("user.zip", bytes.NewReader(b.Bytes()), int64(b.Len()), nil), nil
 }
 
 func writeBundle(w io.Writer, header, cells []string, picture []byte) error {
@@ -144,6 +135,10 @@ func export(ctx context.Context, dir roster.Directory, w io.Writer, format sheet
 }
 
 // readRefsFile reads the user references of a file (a sheet, or one per line).
-func readRefsFile(path string, format sheet.Format) ([]provision.Ref, error) {
-	return provision.ReadRefs(path, sheet.Options{Format: format})
+func readRefsFile(f *scratch.File, format sheet.Format) ([]provision.Ref, error) {
+	src, err := sheet.FileSource("users", f.File)
+	if err != nil {
+		return nil, err
+	}
+	return provision.ReadRefs(src, sheet.Options{Format: format})
 }

@@ -55,8 +55,8 @@ func (e *env) user(res *http.Response, status int) (map[string]any, string) {
 	return u, tag
 }
 
-// writer is a client that may read and write users, of all tenants.
-func (e *env) writer(scopes ...string) string {
+// editor is a client that may read and write users, of all tenants.
+func (e *env) editor(scopes ...string) string {
 	e.t.Helper()
 	id, secret := e.client("", append([]string{roster.ScopeUsersRead, roster.ScopeUsersWrite}, scopes...)...)
 	return e.token(id, secret)
@@ -75,7 +75,7 @@ func rowErrors(p map[string]any) map[string]string {
 
 func TestUserLifecycle(t *testing.T) {
 	e := newEnv(t)
-	tok := e.writer()
+	tok := e.editor()
 	res := e.call(http.MethodPost, "/api/v1/users", tok, `{"firstname": "Alice", "lastname": "Martin", "username": "alice",
 		"email": "Alice.Martin@Example.com", "groups": ["IT", "Support"], "enabled": false, "ring_seconds": 45,
 		"line_protocol": "sip", "context": "default", "exten": "1200", "password": "correct horse"}`)
@@ -128,7 +128,7 @@ func equalJSON(a, b any) bool {
 // A user is checked as a row of an import: every problem at once, 422.
 func TestCreateUserChecksItAsARow(t *testing.T) {
 	e := newEnv(t)
-	tok := e.writer()
+	tok := e.editor()
 	e.user(e.call(http.MethodPost, "/api/v1/users", tok, `{"firstname": "Bob", "username": "bob"}`), http.StatusCreated)
 	p := e.problem(e.call(http.MethodPost, "/api/v1/users", tok, `{"firstname": "Bob", "username": "BOB"}`), http.StatusUnprocessableEntity)
 	if !strings.Contains(rowErrors(p)["username"], "already exists") {
@@ -175,7 +175,7 @@ func TestCreateUserChecksItAsARow(t *testing.T) {
 // PATCH is a JSON merge patch with the rules of update.
 func TestMergePatch(t *testing.T) {
 	e := newEnv(t)
-	tok := e.writer()
+	tok := e.editor()
 	created, _ := e.user(e.call(http.MethodPost, "/api/v1/users", tok, `{"firstname": "Alice", "lastname": "Martin", "username": "alice",
 		"mobile_phone_number": "+33 6 12 34 56 78", "groups": ["IT", "Support"], "tags": ["a"], "line_protocol": "sip",
 		"context": "default", "exten": "1200", "voicemail_name": "Alice", "voicemail_number": "1200", "voicemail_context": "default"}`), http.StatusCreated)
@@ -232,7 +232,7 @@ func TestMergePatch(t *testing.T) {
 // ETags and If-Match: a write is made only on the version it names.
 func TestIfMatch(t *testing.T) {
 	e := newEnv(t)
-	tok := e.writer()
+	tok := e.editor()
 	_, tag := e.user(e.call(http.MethodPost, "/api/v1/users", tok, `{"firstname": "Alice", "username": "alice"}`), http.StatusCreated)
 	_, next := e.user(e.call(http.MethodPatch, "/api/v1/users/alice", tok, `{"lastname": "A"}`, "If-Match", tag), http.StatusOK)
 	if next == tag {
@@ -260,7 +260,7 @@ func TestResourcesOfAnotherTenant(t *testing.T) {
 		Roles: []roster.Object{{Name: "user"}}}}}, false); err != nil {
 		t.Fatal(err)
 	}
-	all := e.writer()
+	all := e.editor()
 	id, secret := e.client("acme", roster.ScopeUsersRead, roster.ScopeUsersWrite)
 	acme := e.token(id, secret)
 	e.user(e.call(http.MethodPost, "/api/v1/users", all, `{"firstname": "Dora", "username": "dora", "groups": ["Sales"], "rooms": ["Atlas"]}`), http.StatusCreated)
@@ -326,7 +326,7 @@ func TestResourceScopes(t *testing.T) {
 	e := newEnv(t)
 	id, secret := e.client("", roster.ScopeUsersRead)
 	reader := e.token(id, secret)
-	e.user(e.call(http.MethodPost, "/api/v1/users", e.writer(), `{"firstname": "Alice", "username": "alice"}`), http.StatusCreated)
+	e.user(e.call(http.MethodPost, "/api/v1/users", e.editor(), `{"firstname": "Alice", "username": "alice"}`), http.StatusCreated)
 	e.user(e.call(http.MethodGet, "/api/v1/users/alice", reader, nil), http.StatusOK)
 	for _, r := range []struct{ method, path string }{
 		{http.MethodPost, "/api/v1/users"}, {http.MethodPatch, "/api/v1/users/alice"}, {http.MethodDelete, "/api/v1/users/alice"},
@@ -343,7 +343,7 @@ func TestResourceScopes(t *testing.T) {
 // conflict, until the key is said.
 func TestAnAmbiguousReference(t *testing.T) {
 	e := newEnv(t)
-	tok := e.writer()
+	tok := e.editor()
 	e.user(e.call(http.MethodPost, "/api/v1/users", tok, `{"firstname": "A", "username": "ann@example.com"}`), http.StatusCreated)
 	e.user(e.call(http.MethodPost, "/api/v1/users", tok, `{"firstname": "B", "email": "ANN@example.com"}`), http.StatusCreated)
 	e.problem(e.call(http.MethodGet, "/api/v1/users/ann@example.com", tok, nil), http.StatusConflict)
@@ -407,7 +407,7 @@ func seedUsers(t *testing.T, db *sqlite.DB, n int) {
 func TestPagingThroughUsers(t *testing.T) {
 	e := newEnv(t)
 	seedUsers(t, e.db, 2500)
-	tok := e.writer()
+	tok := e.editor()
 	var all []*roster.User
 	if err := e.db.Export(context.Background(), "", false, func(u *roster.User) error { all = append(all, u); return nil }); err != nil {
 		t.Fatal(err)
@@ -468,7 +468,7 @@ func tinyPNG(t *testing.T, w, h int) []byte {
 
 func TestAvatar(t *testing.T) {
 	e := newEnv(t)
-	tok := e.writer()
+	tok := e.editor()
 	_, tag := e.user(e.call(http.MethodPost, "/api/v1/users", tok, `{"firstname": "Alice", "username": "alice"}`), http.StatusCreated)
 	e.problem(e.call(http.MethodGet, "/api/v1/users/alice/avatar", tok, nil), http.StatusNotFound)
 	pic := tinyPNG(t, 3, 2)
@@ -523,7 +523,12 @@ func TestAvatar(t *testing.T) {
 // importExample imports a file of examples/ into the test's directory.
 func (e *env) importExample(name string) {
 	e.t.Helper()
-	res, err := provision.Import(context.Background(), e.db, filepath.Join("..", "examples", name), provision.Options{})
+	src, err := sheet.OpenSource(filepath.Join("..", "examples", name))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer src.Close()
+	res, err := provision.Import(context.Background(), e.db, src, provision.Options{})
 	if err != nil || res.Failed > 0 {
 		e.t.Fatalf("importing %s: %v %+v", name, err, res)
 	}
@@ -532,7 +537,7 @@ func (e *env) importExample(name string) {
 func TestBulkDelete(t *testing.T) {
 	e := newEnv(t)
 	e.importExample("users.csv")
-	tok := e.writer()
+	tok := e.editor()
 	var res roster.Result
 	e.decode(e.call(http.MethodPost, "/api/v1/users/delete", tok, `{"users": ["alice", "nobody", "BRUNO.KELLER@EXAMPLE.COM"], "dry_run": true}`), http.StatusOK, &res)
 	if !res.DryRun || res.Applied || *res.Deleted != 2 || len(*res.NotFound) != 1 || (*res.NotFound)[0] != (roster.NotFound{Row: 2, Value: "nobody"}) || len(res.Plan) != 2 {
@@ -555,7 +560,7 @@ func TestBulkDelete(t *testing.T) {
 func TestGroupsRoomsAndMembers(t *testing.T) {
 	e := newEnv(t)
 	e.importExample("trueconf-users.csv")
-	tok := e.writer()
+	tok := e.editor()
 	// Symphony's userIDs.csv: one username per line, no header.
 	ids, err := os.ReadFile(filepath.Join("..", "examples", "userIDs.csv"))
 	if err != nil {
@@ -649,7 +654,7 @@ func TestExportIsTheCommandsFile(t *testing.T) {
 // server's own.
 func TestReadsDoNotWaitForAWriter(t *testing.T) {
 	e := newEnv(t)
-	tok := e.writer()
+	tok := e.editor()
 	e.user(e.call(http.MethodPost, "/api/v1/users", tok, `{"firstname": "Alice", "username": "alice", "groups": ["IT"]}`), http.StatusCreated)
 	other, err := sqlite.Open(context.Background(), e.path)
 	if err != nil {

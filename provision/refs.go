@@ -17,7 +17,7 @@ import (
 type Ref struct {
 	Row int
 	// Key is the column the value was under: uuid, username or email. It
-	// is empty for a bare reference (--user, a list without a header),
+	// is empty for a bare reference (one given alone, a list without a header),
 	// which may be any of the three.
 	Key   string
 	Value string
@@ -30,10 +30,10 @@ var refKeys = []string{"uuid", "username", "email"}
 // username or email column, or a bare list with one reference per line and
 // no header (the Symphony way). A row with several of those columns is
 // named by the most exact one it fills: uuid, then username, then email.
-func ReadRefs(path string, opt sheet.Options) ([]Ref, error) {
-	f, err := sheet.Open(path, opt)
+func ReadRefs(src *sheet.Source, opt sheet.Options) ([]Ref, error) {
+	f, err := src.Open(opt)
 	if err != nil {
-		return nil, unreadable(err)
+		return nil, Unreadable(err)
 	}
 	defer f.Close()
 	var refs []Ref
@@ -45,7 +45,7 @@ func ReadRefs(path string, opt sheet.Options) ([]Ref, error) {
 			return refs, nil
 		}
 		if err != nil {
-			return nil, unreadable(err)
+			return nil, Unreadable(err)
 		}
 		if first {
 			first = false

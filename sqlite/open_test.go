@@ -13,6 +13,7 @@ import (
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/provision"
+	"github.com/roster-dev/roster/sheet"
 	"github.com/roster-dev/roster/sqlite"
 	"github.com/roster-dev/roster/sqlite/sqlitetest"
 )
@@ -89,7 +90,12 @@ func TestReadersDoNotWaitForAWriter(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "new.csv")
 	os.WriteFile(file, []byte("username,firstname\nnew,New\nu1,Again\n"), 0o644)
-	res, err := provision.Import(ctx, reader, file, provision.Options{DryRun: true})
+	src, err := sheet.OpenSource(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	res, err := provision.Import(ctx, reader, src, provision.Options{DryRun: true})
 	if err != nil || *res.Created != 1 || res.Failed != 1 {
 		t.Fatalf("dry run while a write runs: %v %+v", err, res)
 	}

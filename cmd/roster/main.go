@@ -108,7 +108,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintln(stderr, "Run 'roster --help' for usage.")
 		return exitUnusable
 	default:
-		fmt.Fprintln(stderr, "roster:", roster.ErrorMessage(err))
+		fmt.Fprintln(stderr, "roster:", roster.ErrorWords(err, flagWords))
 		return exitUnusable
 	}
 }

@@ -23,10 +23,19 @@ type File struct {
 // its name at once; pattern is as for os.CreateTemp. The file is gone when
 // it is closed, or when the process ends in any way.
 func New(pattern string) (*File, error) {
-	if f := unnamed(os.TempDir()); f != nil {
+	return NewIn("", pattern)
+}
+
+// NewIn is New in the folder dir ("": the system's temporary folder), for
+// a caller whose files must stay in a folder of its own.
+func NewIn(dir, pattern string) (*File, error) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	if f := unnamed(dir); f != nil {
 		return &File{File: f}, nil
 	}
-	f, err := os.CreateTemp("", pattern)
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return nil, err
 	}
