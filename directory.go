@@ -34,6 +34,18 @@ type Directory interface {
 	// consistent snapshot. Without secrets, the users' reversible secrets
 	// (SIP secrets, PINs) are left empty, and need not be readable.
 	Export(ctx context.Context, tenant string, secrets bool, fn func(*User) error) error
+	// FindUser returns the user that a reference names, in the tenant (any
+	// when empty); users of other tenants are not seen at all. The
+	// reference is a value under a key (uuid, username or email), or with
+	// no key a uuid, a username or an email, as RefClaims reads it. It
+	// fails with ENOTFOUND when nobody has the reference, and with
+	// ECONFLICT when it names two users (one's username, another's
+	// email). Secrets: as for Export. It reads a snapshot.
+	FindUser(ctx context.Context, tenant, key, ref string, secrets bool) (*User, error)
+	// ListUsers returns a page of users in export order, from a snapshot.
+	// It is efficient on large directories: a page costs about as much
+	// whatever its place in the order.
+	ListUsers(ctx context.Context, q UserQuery) (*UserPage, error)
 	Close() error
 }
 
@@ -64,7 +76,7 @@ type Tx interface {
 	// Users loads users with all their resources and memberships.
 	Users(ctx context.Context, ids []int64) (map[int64]*User, error)
 	// UserNames loads only what names users (uuid, tenant, names, username,
-	// email), for listing them.
+	// email) and their Version, for listing them.
 	UserNames(ctx context.Context, ids []int64) (map[int64]*User, error)
 	// Numbers returns the numbers used in a context for a key (exten,
 	// incall_exten or voicemail_number), for generating free ones.
@@ -73,7 +85,8 @@ type Tx interface {
 	// rooms they name are created when missing.
 	Create(ctx context.Context, users []*User) error
 	// Update replaces what is stored for existing users (by ID) with the
-	// given state. The plaintext Password, if any, is ignored.
+	// given state, and changes their Version. The plaintext Password, if
+	// any, is ignored.
 	Update(ctx context.Context, users []*User) error
 	// Delete removes users with their resources and memberships.
 	Delete(ctx context.Context, ids []int64) error
@@ -85,6 +98,8 @@ type Tx interface {
 	DeleteSet(ctx context.Context, kind string, id int64) error
 	// Members returns the IDs of the set's members, in no particular order.
 	Members(ctx context.Context, kind string, set int64) ([]int64, error)
+	// AddMembers, RemoveMembers and DeleteSet change the Version of the
+	// users whose memberships they change.
 	AddMembers(ctx context.Context, kind string, set int64, users []int64) error
 	RemoveMembers(ctx context.Context, kind string, set int64, users []int64) error
 	// Bulk tells the store that the transaction will create many users in

@@ -1,5 +1,10 @@
 package roster
 
+import (
+	"encoding/json"
+	"strconv"
+)
+
 // Problem is one thing wrong with one cell (or one row) of a file. It is a
 // value of the domain, not a Go error: a run collects all of them.
 type Problem struct {
@@ -8,6 +13,20 @@ type Problem struct {
 	// Value is the offending cell; "***" for secrets.
 	Value   string `json:"value"`
 	Message string `json:"message"`
+	// Hint, when set, is an option of the run that would avoid the
+	// problem, for the caller to add to the message in its own words (see
+	// Words): the engine's message does not name it.
+	Hint *Hint `json:"-"`
+}
+
+// Worded returns the problem with its hint added to its message, worded
+// by w.
+func (p Problem) Worded(w Wording) Problem {
+	if p.Hint != nil {
+		p.Message += p.Hint.words(w)
+		p.Hint = nil
+	}
+	return p
 }
 
 // Action is what a run does with one row.
@@ -40,6 +59,29 @@ type Step struct {
 	Changes []Change `json:"changes,omitempty"`
 }
 
+// AppendJSON appends the step as JSON. Most steps are a row, an action and
+// a uuid, written by hand: a million of them through reflection would take
+// longer than checking the rows.
+func (s Step) AppendJSON(b []byte) []byte {
+	if len(s.Changes) > 0 {
+		j, _ := json.Marshal(s)
+		return append(b, j...)
+	}
+	// Actions are fixed words and uuids are hexadecimal: neither needs
+	// escaping.
+	b = append(b, `{"row":`...)
+	b = strconv.AppendInt(b, int64(s.Row), 10)
+	b = append(b, `,"action":"`...)
+	b = append(b, s.Action...)
+	b = append(b, '"')
+	if s.UUID != "" {
+		b = append(b, `,"uuid":"`...)
+		b = append(b, s.UUID...)
+		b = append(b, '"')
+	}
+	return append(b, '}')
+}
+
 // IgnoredColumn is a header that names no known column.
 type IgnoredColumn struct {
 	Column string `json:"column"`
@@ -58,6 +100,8 @@ type NotFound struct {
 type Reports struct {
 	Errors  *string `json:"errors"`
 	Success *string `json:"success"`
+	// Passwords says that success.csv holds generated passwords.
+	Passwords bool `json:"-"`
 }
 
 // Result is what a command that reads a file reports, in the shape of the
@@ -83,7 +127,8 @@ type Result struct {
 	RoomsCreated   []string        `json:"rooms_created"`
 	IgnoredColumns []IgnoredColumn `json:"ignored_columns"`
 	NotFound       *[]NotFound     `json:"not_found,omitempty"`
-	// NotApplied lists the rows after --max-errors stopped a partial run.
+	// NotApplied lists the rows after a partial run stopped at its most failed
+	// rows (Options.MaxErrors).
 	NotApplied []int `json:"not_applied,omitempty"`
 	// Errors are the first problems found (at most a thousand: a file can
 	// have millions); ErrorCount counts them all.

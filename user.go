@@ -18,6 +18,11 @@ type User struct {
 	// UUID identifies the user across systems and is the key of updates.
 	UUID   string
 	Tenant string
+	// Version changes with every write of the user, its memberships
+	// included, so that a client can tell whether the user it read is
+	// still the one stored (an HTTP ETag). The directory sets it; writes
+	// ignore it. 0 until stored.
+	Version int64
 
 	Firstname   string
 	Lastname    string

@@ -35,6 +35,11 @@ type CheckOptions struct {
 	// Update says the rows change existing users: required columns are
 	// then checked on the merged user (see Required), not on the row.
 	Update bool
+	// Pictures holds a place for each picture being decoded: a picture of
+	// 4096×4096 takes up to 128 MiB decoded, so a process decodes a few at
+	// a time, whatever number of files it checks at once. Nil gives the
+	// checker two places of its own.
+	Pictures chan struct{}
 }
 
 // Keys a file must not repeat.
@@ -64,8 +69,6 @@ type Checker struct {
 	seen [numKeys]*keySet
 	rec  *Record
 	sink int32 // what Prefetch read, kept so that the reads are not dropped
-	// decoding holds a place for each picture being decoded.
-	decoding chan struct{}
 }
 
 // pictureKinds are the formats of pictures, as package image names them.
@@ -103,7 +106,10 @@ func NewChecker(h *Header, opt CheckOptions) *Checker {
 	if opt.Reference == nil {
 		opt.Reference = roster.DefaultReference()
 	}
-	k := &Checker{h: h, opt: opt, rec: NewRecord(), decoding: make(chan struct{}, 2)}
+	if opt.Pictures == nil {
+		opt.Pictures = make(chan struct{}, 2)
+	}
+	k := &Checker{h: h, opt: opt, rec: NewRecord()}
 	for i := range k.seen {
 		k.seen[i] = newKeySet()
 	}
@@ -470,9 +476,9 @@ func (k *Checker) picture(name string) (*roster.Picture, string) {
 	}
 	// A picture of 4096×4096 takes up to 128 MiB decoded: a few at a
 	// time, however many rows are checked at once.
-	k.decoding <- struct{}{}
+	k.opt.Pictures <- struct{}{}
 	img, _, err := image.Decode(bytes.NewReader(data))
-	<-k.decoding
+	<-k.opt.Pictures
 	if err != nil {
 		return nil, "the picture is damaged: " + err.Error()
 	}

@@ -98,7 +98,7 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 	for from, to := range opt.Map {
 		c := Lookup(to)
 		if c == nil {
-			return nil, roster.Errorf(roster.EINVALID, "--map %s=%s: there is no column %q%s", from, to, to, hintSuffix(to))
+			return nil, roster.OptionErrorf("map", "%s=%s: there is no column %q%s", from, to, to, hintSuffix(to))
 		}
 		mapped[normalize(from)] = c
 	}
@@ -134,17 +134,17 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 	}
 	for from := range opt.Map {
 		if !used[normalize(from)] {
-			return nil, roster.Errorf(roster.EINVALID, "--map %s=%s: the file has no column %q (its header: %s)", from, opt.Map[from], from, strings.Join(quoteAll(cells, 12), ", "))
+			return nil, roster.OptionErrorf("map", "%s=%s: the file has no column %q (its header: %s)", from, opt.Map[from], from, strings.Join(quoteAll(cells, 12), ", "))
 		}
 	}
 	for name, v := range opt.Set {
 		c := Lookup(name)
 		if c == nil {
-			return nil, roster.Errorf(roster.EINVALID, "--set %s=%s: there is no column %q%s", name, v, name, hintSuffix(name))
+			return nil, roster.OptionErrorf("set", "%s=%s: there is no column %q%s", name, v, name, hintSuffix(name))
 		}
 		t, err := parseTemplate(v)
 		if err != nil {
-			return nil, roster.Errorf(roster.EINVALID, "--set %s=%s: %v", name, v, err)
+			return nil, roster.OptionErrorf("set", "%s=%s: %v", name, v, err)
 		}
 		h.set[c.Index], h.tmpl[c.Index] = v, t
 	}
@@ -169,7 +169,7 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 			}
 			parts = append(parts, p)
 		}
-		return nil, roster.Errorf(roster.EINVALID, "unknown columns, refused by --strict: %s", strings.Join(parts, ", "))
+		return nil, roster.OptionErrorf("strict", "refuses the unknown columns %s", strings.Join(parts, ", "))
 	}
 	return h, nil
 }

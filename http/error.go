@@ -68,11 +68,27 @@ func (s *Server) fail(ctx context.Context, err error) error {
 	if code == roster.EINTERNAL {
 		s.log.ErrorContext(ctx, "internal error", "err", err, "path", infoFrom(ctx).path)
 	}
-	p := problem(statusOf(code), roster.ErrorMessage(err))
+	return problemOf(err)
+}
+
+// problemOf is the problem answered for an error: an application error's
+// message, its options named as the API's parameters; "Internal error."
+// for anything else.
+func problemOf(err error) *Problem {
+	code := roster.ErrorCode(err)
+	p := problem(statusOf(code), roster.ErrorWords(err, APIWords))
 	if code != roster.EINTERNAL {
 		p.Type = "urn:roster:problem:" + code
 	}
 	return p
+}
+
+// JobProblem is the problem object of a job whose run failed: what the
+// request would have been answered, had the job run in it. Internal errors
+// say only "Internal error."; the runner logs them.
+func JobProblem(err error) *roster.JobError {
+	p := problemOf(err)
+	return &roster.JobError{Type: p.Type, Title: p.Title, Status: p.Status, Detail: p.Detail}
 }
 
 // problemType gives huma's own errors (a query parameter of the wrong

@@ -55,3 +55,26 @@ func newMetrics() *metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
+
+// jobFinished counts a job that ended and, unless it was a dry run, its
+// rows by what was done with them.
+func (m *metrics) jobFinished(j *roster.Job) {
+	m.jobs.WithLabelValues(j.Command, string(j.Status)).Inc()
+	res := j.Result
+	if res == nil || res.DryRun {
+		return
+	}
+	for action, n := range map[roster.Action]int{roster.Create: deref(res.Created), roster.Update: deref(res.Updated),
+		roster.Unchanged: res.Unchanged, roster.Skip: deref(res.Skipped), roster.Failed: res.Failed} {
+		if n > 0 {
+			m.rows.WithLabelValues(string(action)).Add(float64(n))
+		}
+	}
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/jobs"
 	"github.com/roster-dev/roster/throttle"
 )
 
@@ -29,7 +30,6 @@ import (
 const (
 	DefaultMaxUpload       = 1 << 30
 	DefaultShutdownTimeout = 30 * time.Second
-	DefaultJobRetention    = 7 * 24 * time.Hour
 	// MaxJSONBody bounds a JSON (or YAML, or form) request body.
 	MaxJSONBody = 1 << 20
 )
@@ -51,14 +51,15 @@ type Config struct {
 	MetricsToken string
 	// MaxUpload bounds a job's uploaded file.
 	MaxUpload int64
-	// JobRetention is how long finished jobs and their files are kept.
-	JobRetention time.Duration
 	// MaxFailures is how many failed token requests an address may make
 	// in a minute; then it must wait for the minute to end. Default 10.
 	MaxFailures int
 	// Limiter counts the failures, when it is shared with the console's
 	// sign-in; nil makes one of MaxFailures.
 	Limiter *throttle.Limiter
+	// Jobs runs the import jobs; the server stops it as it stops. Without,
+	// the job endpoints answer 503.
+	Jobs *jobs.Runner
 	// Console, when set, registers the web console's pages beside the
 	// API's routes.
 	Console interface{ Register(mux *http.ServeMux) }
@@ -100,9 +101,6 @@ func New(cfg Config) *Server {
 	if cfg.MaxFailures == 0 {
 		cfg.MaxFailures = 10
 	}
-	if cfg.JobRetention == 0 {
-		cfg.JobRetention = DefaultJobRetention
-	}
 	if cfg.Limiter == nil {
 		cfg.Limiter = throttle.New(cfg.MaxFailures, time.Minute)
 	}
@@ -124,6 +122,14 @@ func New(cfg Config) *Server {
 	s.registerToken()
 	s.registerCatalog()
 	s.registerSetup()
+	s.registerUsers()
+	s.registerSets()
+	s.registerExport()
+	if cfg.Jobs != nil {
+		cfg.Jobs.OnFinish(s.metrics.jobFinished)
+	}
+	s.registerJobs()
+	s.registerWazo()
 	if cfg.Console != nil {
 		// Registered on the mux itself, not through routes: the console's
 		// pages are not operations of the API's document.
@@ -216,12 +222,21 @@ func (s *Server) Serve(ctx context.Context, timeout time.Duration) error {
 		return err
 	case <-ctx.Done():
 	}
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if s.cfg.Jobs != nil {
+		// First, so that the requests that wait for a job end with it:
+		// running jobs are cancelled (an atomic one writes nothing) and
+		// recorded as interrupted.
+		s.log.Info("stopping the jobs")
+		if err := s.cfg.Jobs.Stop(sctx); err != nil {
+			s.log.Error("stopping the jobs", "err", err)
+		}
+	}
 	// Logged once the listeners are closed (Shutdown closes them before
 	// it runs these hooks), so that whoever reads the log knows new
 	// connections are refused from then on.
 	s.server.RegisterOnShutdown(func() { s.log.Info("shutting down", "timeout", timeout.String()) })
-	sctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
 	err := s.server.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		s.server.Close()
@@ -240,7 +255,8 @@ func (s *Server) Serve(ctx context.Context, timeout time.Duration) error {
 // only in the document.
 func (s *Server) readsBody(method, path string, body *huma.RequestBody) {
 	item := s.api.OpenAPI().Paths[path]
-	op := map[string]*huma.Operation{http.MethodPost: item.Post, http.MethodPut: item.Put, http.MethodPatch: item.Patch}[method]
+	op := map[string]*huma.Operation{http.MethodPost: item.Post, http.MethodPut: item.Put, http.MethodPatch: item.Patch,
+		http.MethodDelete: item.Delete}[method]
 	op.RequestBody = body
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/roster-dev/roster"
 	rhttp "github.com/roster-dev/roster/http"
+	"github.com/roster-dev/roster/jobs"
 	"github.com/roster-dev/roster/sqlite"
 )
 
@@ -49,6 +50,8 @@ type env struct {
 	srv   *rhttp.Server
 	url   string
 	clock *clock
+	jobs  *jobs.Runner
+	data  string // the jobs' data folder
 }
 
 func newEnv(t *testing.T) *env {
@@ -78,9 +81,25 @@ func serve(t *testing.T, db *sqlite.DB, path string, cfg rhttp.Config) *env {
 	if cfg.MaxFailures == 0 {
 		cfg.MaxFailures = 1000
 	}
+	var runner *jobs.Runner
+	if cfg.Jobs == nil {
+		var err error
+		runner, err = jobs.New(jobs.Config{Directory: db, Store: db, Dir: filepath.Join(t.TempDir(), "data"), Log: cfg.Logger,
+			Now: e.clock.Now, Words: rhttp.APIWords, Problem: rhttp.JobProblem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Jobs = runner
+	}
+	e.jobs, e.data = cfg.Jobs, cfg.Jobs.Dir()
 	e.srv = rhttp.New(cfg)
 	if err := e.srv.Open("127.0.0.1:0", "", ""); err != nil {
 		t.Fatal(err)
+	}
+	if runner != nil {
+		if err := runner.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e.url = e.srv.BaseURL()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"mime"
 	"net/http"
 	"reflect"
@@ -81,12 +80,9 @@ func (s *Server) registerSetup() {
 		if !PrincipalFrom(ctx).AllTenants {
 			return nil, problem(http.StatusForbidden, "the reference data is the whole directory's: changing it needs a client of all tenants")
 		}
-		body, err := io.ReadAll(io.LimitReader(in.ctx.BodyReader(), MaxJSONBody+1))
+		body, err := readAll(in.ctx.BodyReader(), MaxJSONBody, "a setup body is at most 1 MiB")
 		if err != nil {
-			return nil, problem(http.StatusBadRequest, "the request body could not be read")
-		}
-		if len(body) > MaxJSONBody {
-			return nil, problem(http.StatusRequestEntityTooLarge, "a setup body is at most 1 MiB")
+			return nil, err
 		}
 		ref, err := parseSetup(in.ctx.Header("Content-Type"), body)
 		if err != nil {

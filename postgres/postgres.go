@@ -169,11 +169,10 @@ func (db *DB) lock(ctx context.Context, tx pgx.Tx) error {
 	var pe *pgconn.PgError
 	switch {
 	case errors.As(err, &pe) && pe.Code == "55P03": // lock_not_available
-		return roster.Errorf(roster.ECONFLICT, "the directory is busy with another run that did not finish within %s; try again when it has", db.wait)
+		return busy(db.wait)
 	case err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
 		// The caller's deadline is a bound on the wait, as lock_timeout is.
-		return roster.Errorf(roster.ECONFLICT, "the directory is busy with another run that did not finish within %s; try again when it has",
-			time.Since(start).Round(time.Millisecond))
+		return busy(time.Since(start))
 	case err != nil && ctx.Err() != nil:
 		return ctx.Err()
 	}
@@ -238,6 +237,11 @@ func (db *DB) migrate(ctx context.Context, opt Options) error {
 		}
 		if _, err := tx.Exec(ctx, string(body)); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if fill := backfills[migrationName(name)]; fill != nil {
+			if err := fill(ctx, tx); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO migrations (name) VALUES ($1)`, migrationName(name)); err != nil {
 			return err
@@ -329,8 +333,14 @@ func appliedMigrations(ctx context.Context, q querier, schema int32) ([]string, 
 
 // Begin starts a write transaction holding the directory's write lock.
 func (db *DB) Begin(ctx context.Context) (roster.Tx, error) {
+	start := time.Now()
 	ptx, err := db.pool.Begin(ctx)
 	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// A deadline that ends while a connection is made is a bound
+			// on the wait too, as in lock.
+			return nil, busy(time.Since(start))
+		}
 		return nil, err
 	}
 	if err := db.lock(ctx, ptx); err != nil {
@@ -419,4 +429,43 @@ func (db *DB) SetReference(ctx context.Context, ref *roster.Reference, prune boo
 		return nil, err
 	}
 	return changes, tx.Commit(ctx)
+}
+
+// backfills are the steps of migrations that SQL cannot do alone, run
+// after the migration's file, in its transaction.
+var backfills = map[string]func(context.Context, pgx.Tx) error{
+	"0003_user_lists.sql": foldNames,
+}
+
+// foldNames fills the folded names of the users a directory had before
+// 0003: ASCII names are lowered in SQL (lower() in the "C" collation lowers
+// ASCII letters only, as roster.FoldIdentity does them); the others, whose
+// bytes outnumber their characters, are folded in Go.
+func foldNames(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `UPDATE users SET firstname_key = lower(firstname COLLATE "C"), lastname_key = lower(lastname COLLATE "C")`); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT id, firstname, lastname FROM users
+		WHERE octet_length(firstname) <> char_length(firstname) OR octet_length(lastname) <> char_length(lastname)`)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	var firsts, lasts []string
+	var id int64
+	var first, last string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &first, &last}, func() error {
+		ids, firsts, lasts = append(ids, id), append(firsts, roster.FoldIdentity(first)), append(lasts, roster.FoldIdentity(last))
+		return nil
+	}); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE users u SET firstname_key = f.first, lastname_key = f.last
+		FROM unnest($1::bigint[], $2::text[], $3::text[]) AS f (id, first, last) WHERE u.id = f.id`, ids, firsts, lasts)
+	return err
+}
+
+// busy is the error of a write that waited d for the write lock in vain.
+func busy(d time.Duration) error {
+	return roster.Errorf(roster.ECONFLICT, "the directory is busy with another run that did not finish within %s; try again when it has", d.Round(time.Millisecond))
 }

@@ -21,7 +21,7 @@ func (t *Tx) Users(ctx context.Context, ids []int64) (map[int64]*roster.User, er
 	if err := t.settle(ctx); err != nil {
 		return nil, err
 	}
-	query, err := userQuery(ctx, t.tx)
+	query, err := userQuery(ctx, t.tx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func (t *Tx) Users(ctx context.Context, ids []int64) (map[int64]*roster.User, er
 		if err != nil {
 			return nil, err
 		}
-		u, err := sc.user(t.Index, t.db.sealer.Open)
+		u, err := sc.user(t.Index, t.opener())
 		if err != nil {
 			return nil, err
 		}
@@ -45,8 +45,17 @@ func (t *Tx) Users(ctx context.Context, ids []int64) (map[int64]*roster.User, er
 	return out, rows.Err()
 }
 
+// opener opens the secrets the transaction reads: a reader that did not
+// ask for them leaves them empty, and needs no key.
+func (t *Tx) opener() func(string) (string, error) {
+	if t.withhold {
+		return (&seal.Sealer{Withhold: true}).Open
+	}
+	return t.db.sealer.Open
+}
+
 // UserNames loads what names users: uuid, tenant, names, username and
-// email, for listing them and planning deletions without their lists or
+// email, and their version, for listing them and planning deletions without their lists or
 // their sealed secrets.
 func (t *Tx) UserNames(ctx context.Context, ids []int64) (map[int64]*roster.User, error) {
 	t.mu.Lock()
@@ -54,7 +63,7 @@ func (t *Tx) UserNames(ctx context.Context, ids []int64) (map[int64]*roster.User
 	if err := t.settle(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := t.tx.Query(ctx, `SELECT id, uuid, tenant_id, firstname, lastname, display_name,
+	rows, err := t.tx.Query(ctx, `SELECT id, uuid, version, tenant_id, firstname, lastname, display_name,
 		coalesce(username, ''), coalesce(email, '') FROM users WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
@@ -62,7 +71,7 @@ func (t *Tx) UserNames(ctx context.Context, ids []int64) (map[int64]*roster.User
 	out := make(map[int64]*roster.User, len(ids))
 	var u roster.User
 	var tenant int64
-	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.UUID, &tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&u.ID, &u.UUID, &u.Version, &tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email}, func() error {
 		named := u
 		named.Tenant = t.Tenant[tenant]
 		out[u.ID] = &named
@@ -90,7 +99,9 @@ var lists = []struct{ table, cols, nulls, query string }{
 // userQuery reads users with everything that hangs off them in one
 // statement. The lists of a table that holds no row at all are left out
 // (NULL): a million lookups of nothing are a good part of an export.
-func userQuery(ctx context.Context, q querier) (string, error) {
+// Without avatars, a user's picture has its type but no bytes (a page of a
+// list shows only where it is).
+func userQuery(ctx context.Context, q querier, avatars bool) (string, error) {
 	var cols, joins []string
 	for _, l := range lists {
 		var some bool
@@ -103,10 +114,14 @@ func userQuery(ctx context.Context, q querier) (string, error) {
 			cols = append(cols, l.nulls)
 		}
 	}
-	return `SELECT u.id, u.uuid, u.tenant_id, u.firstname, u.lastname, u.display_name, coalesce(u.username, ''),
+	avatar := "u.avatar"
+	if !avatars {
+		avatar = "NULL::bytea"
+	}
+	return `SELECT u.id, u.uuid, u.version, u.tenant_id, u.firstname, u.lastname, u.display_name, coalesce(u.username, ''),
 	coalesce(u.email, ''), coalesce(u.password_hash, ''), u.language, u.mobile_phone_number, u.outgoing_caller_id, u.enabled,
 	u.supervision_enabled, u.call_transfer_enabled, u.dtmf_hangup_enabled, u.simultaneous_calls, u.ring_seconds,
-	u.call_permission_password, u.role_id, u.auth_type, u.desk_id, u.cti_profile_enabled, u.cti_profile_id, u.avatar_type, u.avatar,
+	u.call_permission_password, u.role_id, u.auth_type, u.desk_id, u.cti_profile_enabled, u.cti_profile_id, u.avatar_type, ` + avatar + `,
 	l.protocol, l.context_id, coalesce(l.exten, ''), coalesce(l.sip_username, ''), l.sip_secret, l.custom_interface, l.provisioning_code,
 	v.context_id, v.number, v.name, v.password, v.email, v.attach_audio, v.delete_messages, v.ask_password,
 	` + strings.Join(cols, ",\n\t") + `
@@ -129,11 +144,9 @@ func (db *DB) Export(ctx context.Context, tenant string, secrets bool, fn func(*
 	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
 		return err
 	}
-	open := db.sealer.Open
-	if !secrets {
-		open = (&seal.Sealer{Withhold: true}).Open
-	}
-	query, err := userQuery(ctx, tx)
+	t.withhold = !secrets
+	open := t.opener()
+	query, err := userQuery(ctx, tx, true)
 	if err != nil {
 		return err
 	}
@@ -178,7 +191,7 @@ type scanned struct {
 func scanRow(rows dirrow.Rows) (*scanned, error) {
 	s := &scanned{u: &roster.User{}}
 	u := s.u
-	err := rows.Scan(&u.ID, &u.UUID, &s.tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email,
+	err := rows.Scan(&u.ID, &u.UUID, &u.Version, &s.tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email,
 		&u.PasswordHash, &u.Language, &u.MobilePhoneNumber, &u.OutgoingCallerID, &u.Enabled, &u.SupervisionEnabled,
 		&u.CallTransferEnabled, &u.DTMFHangupEnabled, &s.simultaneous, &s.ring, &u.CallPermissionPassword,
 		&s.role, &u.AuthType, &s.desk, &s.ctiEnabled, &s.cti, &s.avatarType, &s.avatar,

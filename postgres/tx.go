@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -37,6 +38,7 @@ type Tx struct {
 	sets dirrow.Sets // the groups and rooms seen
 
 	nextUser              int64
+	stamp                 int64 // the version of the users it creates (see create)
 	groupsMade, roomsMade []string
 	savepoints            int      // Try calls under way
 	spoiled               error    // the write that failed outside Try
@@ -45,6 +47,7 @@ type Tx struct {
 	unchecked             bool     // rows written without their foreign keys checked (see Bulk)
 	replica               bool     // foreign-key triggers are off
 	readOnly              bool     // a snapshot (see DB.Snapshot): its writes fail
+	withhold              bool     // a snapshot whose reads leave secrets empty (see DB.reader)
 
 	// The engine plans on one goroutine while it writes on another, and a
 	// connection runs one statement at a time: calls take turns.
@@ -481,7 +484,7 @@ func (t *Tx) Numbers(ctx context.Context, key, tenant, context string) (map[stri
 // builder turns users into rows; secrets are sealed with the key that
 // keyFor makes ready.
 func (t *Tx) builder() dirrow.Builder {
-	return dirrow.Builder{Index: t.Index, Seal: t.seal, Set: t.ensureSet}
+	return dirrow.Builder{Index: t.Index, Seal: t.seal, Set: t.ensureSet, Stamp: t.stamp}
 }
 
 func (t *Tx) writeRelated(ctx context.Context, r *dirrow.Related) error {
@@ -529,6 +532,11 @@ func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
 
 // create turns users into rows and queues them.
 func (t *Tx) create(ctx context.Context, users []*roster.User) error {
+	if t.stamp == 0 {
+		// A new user's version is the time, not 1, so that a user deleted
+		// and made again with the same uuid has another ETag.
+		t.stamp = time.Now().UnixMicro()
+	}
 	if t.nextUser == 0 {
 		if err := t.wait(ctx); err != nil {
 			return err
@@ -571,12 +579,13 @@ func (t *Tx) update(ctx context.Context, users []*roster.User) error {
 	if err := t.triggersOn(ctx); err != nil {
 		return err
 	}
-	cols := dirrow.UserCols
+	// Every column but the id and the version, which the update moves on.
+	cols := dirrow.UserCols[:len(dirrow.UserCols)-1]
 	set := make([]string, len(cols)-1)
 	for i, c := range cols[1:] {
 		set[i] = fmt.Sprintf("%s = $%d", c, i+1)
 	}
-	updateUser := `UPDATE users SET ` + strings.Join(set, ", ") + fmt.Sprintf(` WHERE id = $%d`, len(cols))
+	updateUser := `UPDATE users SET ` + strings.Join(set, ", ") + fmt.Sprintf(`, version = version + 1 WHERE id = $%d`, len(cols))
 	upsertLine := `INSERT INTO lines (` + strings.Join(dirrow.LineCols, ", ") + `) VALUES (` + placeholders(len(dirrow.LineCols)) + `)
 		ON CONFLICT (user_id) DO UPDATE SET ` + dirrow.Excluded(dirrow.LineCols[1:])
 	var batch pgx.Batch
@@ -589,7 +598,7 @@ func (t *Tx) update(ctx context.Context, users []*roster.User) error {
 		if err != nil {
 			return err
 		}
-		batch.Queue(updateUser, append(row[1:], u.ID)...)
+		batch.Queue(updateUser, append(row[1:len(cols)], u.ID)...)
 		ids = append(ids, u.ID)
 		if u.Line == nil {
 			noLine = append(noLine, u.ID)
@@ -699,7 +708,8 @@ func (t *Tx) createSet(ctx context.Context, kind, tenant, name string) (int64, e
 	return id, nil
 }
 
-// DeleteSet deletes a group or room; its memberships go with it.
+// DeleteSet deletes a group or room; its memberships go with it, and its
+// members' versions change.
 func (t *Tx) DeleteSet(ctx context.Context, kind string, id int64) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -707,6 +717,10 @@ func (t *Tx) DeleteSet(ctx context.Context, kind string, id int64) error {
 		return err
 	}
 	err := t.triggersOn(ctx)
+	if err == nil {
+		_, err = t.tx.Exec(ctx, `UPDATE users SET version = version + 1
+			WHERE id IN (SELECT user_id FROM members WHERE set_id = $1)`, id)
+	}
 	if err == nil {
 		_, err = t.tx.Exec(ctx, `DELETE FROM sets WHERE id = $1 AND kind = $2`, id, kind)
 	}
@@ -737,6 +751,9 @@ func (t *Tx) AddMembers(ctx context.Context, kind string, set int64, users []int
 	}
 	ids := slices.Compact(slices.Sorted(slices.Values(users)))
 	_, err := t.tx.Exec(ctx, `INSERT INTO members (set_id, user_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`, set, ids)
+	if err == nil {
+		err = t.bump(ctx, ids)
+	}
 	return t.wrote(ctx, err)
 }
 
@@ -748,7 +765,16 @@ func (t *Tx) RemoveMembers(ctx context.Context, kind string, set int64, users []
 		return err
 	}
 	_, err := t.tx.Exec(ctx, `DELETE FROM members WHERE set_id = $1 AND user_id = ANY($2)`, set, users)
+	if err == nil {
+		err = t.bump(ctx, users)
+	}
 	return t.wrote(ctx, err)
+}
+
+// bump changes the versions of users whose memberships changed.
+func (t *Tx) bump(ctx context.Context, ids []int64) error {
+	_, err := t.tx.Exec(ctx, `UPDATE users SET version = version + 1 WHERE id = ANY($1)`, ids)
+	return err
 }
 
 // Try runs fn inside a savepoint. It holds the Tx only around the

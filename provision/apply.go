@@ -1,7 +1,7 @@
 package provision
 
 import (
-	"log/slog"
+	"fmt"
 	"strconv"
 
 	"github.com/roster-dev/roster"
@@ -26,7 +26,7 @@ func (r *run) apply(b *batch) error {
 	return nil
 }
 
-// cutOff marks the rows after the failure that reaches --max-errors as not
+// cutOff marks the rows after the failure that reaches MaxErrors as not
 // applied, and tells the reader to stop checking.
 func (r *run) cutOff(b *batch) {
 	failed := r.failed
@@ -67,6 +67,7 @@ func (r *run) write(b *batch) error {
 	if len(creates)+len(updates) == 0 {
 		return nil
 	}
+	r.reach(StageWriting)
 	store := func(items []*item) error {
 		var c, u []*roster.User
 		for _, it := range items {
@@ -114,7 +115,7 @@ func (r *run) write(b *batch) error {
 		case r.ctx.Err() != nil:
 			return r.ctx.Err()
 		case roster.ErrorCode(err) == roster.EINTERNAL:
-			slog.Error("writing a row", "row", it.row, "err", err)
+			r.log.Error("writing a row", "row", it.row, "err", err)
 			it.fail("", "", "could not be written: internal error")
 		default:
 			it.fail("", "", roster.ErrorMessage(err))
@@ -132,7 +133,7 @@ func (r *run) report(it *item) {
 	case it.skipped:
 		res.NotApplied = append(res.NotApplied, it.row)
 		if r.reports != nil {
-			r.reports.failure(it, "not applied: the run stopped at --max-errors")
+			r.reports.failure(it, fmt.Sprintf("not applied: the run stopped after %d failed rows", r.opt.MaxErrors))
 		}
 		return
 	case !it.ok():
@@ -173,7 +174,7 @@ func (r *run) report(it *item) {
 			// An atomic run that generates no password keeps no
 			// success.csv (it is kept for failures or generated secrets,
 			// and an atomic run with failures writes nothing): skip it.
-			if r.opt.Mode == Partial || r.opt.GeneratePassword {
+			if r.opt.Mode == Partial || r.opt.Generate.Has(GeneratePassword) {
 				r.reports.success(it)
 			}
 		}
@@ -197,7 +198,7 @@ func inc(p *int) *int {
 func (r *run) atomicFailure(items []*item, err error) {
 	msg := roster.ErrorMessage(err)
 	if roster.ErrorCode(err) == roster.EINTERNAL {
-		slog.Error("writing a batch", "first_row", items[0].row, "err", err)
+		r.log.Error("writing a batch", "first_row", items[0].row, "err", err)
 		msg = "internal error"
 	}
 	items[0].fail("", "", "the directory refused rows "+strconv.Itoa(items[0].row)+" to "+strconv.Itoa(items[len(items)-1].row)+": "+msg)

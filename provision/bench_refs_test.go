@@ -17,14 +17,14 @@ import (
 // as the command does with nobody to ask.
 func benchChange(b *testing.B, plan func(*sqlite.DB, []provision.Ref) (*provision.Pending, error), done func(*roster.Result) int) {
 	path := sampleFile(b, 30_000, sample.WithGroups)
-	refs, err := provision.ReadRefs(path, sheet.Options{})
+	refs, err := provision.ReadRefs(source(b, path), sheet.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
 		b.StopTimer()
 		db := openDB(b)
-		if _, err := provision.Import(context.Background(), db, path, provision.Options{}); err != nil {
+		if _, err := provision.Import(context.Background(), db, source(b, path), provision.Options{}); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

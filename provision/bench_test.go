@@ -69,7 +69,7 @@ func BenchmarkCheck1M(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		steps := 0
-		res, err := provision.Check(context.Background(), path, provision.Options{Step: func(roster.Step) { steps++ }})
+		res, err := provision.Check(context.Background(), source(b, path), provision.Options{Step: func(roster.Step) { steps++ }})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func BenchmarkImport1M(b *testing.B) {
 		b.StopTimer()
 		db := openDB(b)
 		b.StartTimer()
-		res, err := provision.Import(context.Background(), db, path, provision.Options{})
+		res, err := provision.Import(context.Background(), db, source(b, path), provision.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -127,7 +127,7 @@ func BenchmarkGeneratePassword10k(b *testing.B) {
 		b.StopTimer()
 		db := openDB(b)
 		b.StartTimer()
-		_, err := provision.Import(context.Background(), db, path, provision.Options{GeneratePassword: true, ReportDir: b.TempDir()})
+		_, err := provision.Import(context.Background(), db, source(b, path), provision.Options{Generate: provision.GeneratePassword, Reports: reportsIn(b, b.TempDir())})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -170,7 +170,7 @@ func BenchmarkImportIntoUsers(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := provision.Import(context.Background(), db, load.file, provision.Options{}); err != nil {
+		if _, err := provision.Import(context.Background(), db, source(b, load.file), provision.Options{}); err != nil {
 			b.Fatal(err)
 		}
 		db.Close()
@@ -196,7 +196,7 @@ func BenchmarkImportIntoUsers(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				if _, err := provision.Import(context.Background(), db, bc.file, bc.opt); err != nil {
+				if _, err := provision.Import(context.Background(), db, source(b, bc.file), bc.opt); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()

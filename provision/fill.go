@@ -15,11 +15,11 @@ import (
 func (r *run) generate(it *item) {
 	u := it.user
 	create := it.action == roster.Create
-	if create && r.opt.GenerateUsername && u.Username == "" {
+	if create && r.opt.Generate.Has(GenerateUsername) && u.Username == "" {
 		r.prime()
 		r.newUsername(it)
 	}
-	if create && r.opt.GeneratePassword && u.Password == "" && u.PasswordHash == "" {
+	if create && r.opt.Generate.Has(GeneratePassword) && u.Password == "" && u.PasswordHash == "" {
 		u.Password = NewPassword(r.opt.PasswordDigits)
 		it.password = u.Password
 	}
@@ -28,7 +28,7 @@ func (r *run) generate(it *item) {
 		return
 	}
 	lineIsNew := it.old == nil || it.old.Line == nil
-	if l.Exten == "auto" || l.Exten == "" && r.opt.GenerateExten && lineIsNew {
+	if l.Exten == "auto" || l.Exten == "" && r.opt.Generate.Has(GenerateExten) && lineIsNew {
 		r.prime()
 		n, ok := r.freeNumber(it, "exten", u.Tenant, l.Context)
 		if !ok {
@@ -97,10 +97,10 @@ func (r *run) newUsername(it *item) {
 // lookUpUsernames asks the directory, in one query for the whole batch,
 // whether it holds the first username that each row to be given one would
 // get: a query per row was a third of the work of a large import with
-// --generate username into a directory that has users.
+// generated usernames into a directory that has users.
 func (r *run) lookUpUsernames(b *batch) error {
 	clear(r.usernames)
-	if r.empty || !r.opt.GenerateUsername {
+	if r.empty || !r.opt.Generate.Has(GenerateUsername) {
 		return nil
 	}
 	var claims []roster.Claim
@@ -180,6 +180,9 @@ func (r *run) freeNumber(it *item, key, tenant, context string) (string, bool) {
 	return "", false
 }
 
+// generateHints are the options that would generate a username, a password.
+var generateHints = []*roster.Hint{{Option: "generate", Values: []string{"username"}}, {Option: "generate", Values: []string{"password"}}}
+
 // requireLogin checks that a user with the CTI profile enabled can log in.
 func (r *run) requireLogin(it *item) {
 	u := it.user
@@ -187,10 +190,12 @@ func (r *run) requireLogin(it *item) {
 		return
 	}
 	if u.Username == "" {
-		it.fail("username", "", "required when cti_profile_enabled is 1 (or use --generate username)")
+		it.fail("username", "", "required when cti_profile_enabled is 1")
+		it.problems[len(it.problems)-1].Hint = generateHints[0]
 	}
 	if u.Password == "" && u.PasswordHash == "" {
-		it.fail("password", "", "required when cti_profile_enabled is 1 (or use --generate password)")
+		it.fail("password", "", "required when cti_profile_enabled is 1")
+		it.problems[len(it.problems)-1].Hint = generateHints[1]
 	}
 }
 

@@ -1,9 +1,15 @@
 package provision_test
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/catalog"
 	"github.com/roster-dev/roster/provision"
 )
 
@@ -32,7 +38,7 @@ func TestIdentitiesFoldAgainstTheDirectory(t *testing.T) {
 	res := importFile(t, db, later, options(t))
 	wantProblems(t, res, "2:email", "3:email", "4:email")
 	for _, p := range res.Errors {
-		if p.Message != "a user with this email already exists (use --on-existing skip or update)" {
+		if p.Message != "a user with this email already exists" || p.Hint == nil || p.Hint.Option != "on_existing" {
 			t.Errorf("row %d: %q", p.Row, p.Message)
 		}
 	}
@@ -92,5 +98,58 @@ func TestIdentitiesFoldAgainstTheDirectory(t *testing.T) {
 	}
 	if n := countUsers(t, db); n != 2 {
 		t.Fatalf("%d users after deleting José, want 2", n)
+	}
+}
+
+// TestEngineMessagesNameNoFlag: the engine speaks of the domain: its errors
+// and problems name no command-line flag. An option that would help is a
+// hint (roster.Hint), for each caller to word as its flag or parameter.
+func TestEngineMessagesNameNoFlag(t *testing.T) {
+	db, _ := newDB(t)
+	dir := t.TempDir()
+	users := writeCSV(t, dir, "users.csv", [][]string{{"username", "firstname", "cti_profile_enabled", "cti_profile_name"}, {"ann", "Ann", "1", "Agent"}, {"", "Bob", "1", "Agent"}})
+	importFile(t, db, writeCSV(t, dir, "first.csv", [][]string{{"username", "firstname"}, {"ann", "Ann"}}), options(t))
+	var messages []string
+	res, err := provision.Import(t.Context(), db, source(t, users), options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hinted := 0
+	for _, p := range res.Errors {
+		messages = append(messages, p.Message)
+		if p.Hint != nil {
+			hinted++
+		}
+	}
+	if hinted < 3 {
+		t.Errorf("%d problems with a hint, want the existing user's and the missing login's: %+v", hinted, res.Errors)
+	}
+	errs := []error{}
+	for _, opt := range []provision.Options{{Mode: "all"}, {MaxErrors: -1}, {Header: catalog.HeaderOptions{Map: map[string]string{"x": "y"}}}, {Header: catalog.HeaderOptions{Strict: true, Set: map[string]string{"nope": "1"}}}} {
+		_, err := provision.Import(t.Context(), db, source(t, users), opt)
+		errs = append(errs, err)
+	}
+	_, err = provision.Update(t.Context(), db, source(t, users), options(t))
+	errs = append(errs, err)
+	nul := filepath.Join(dir, "nul.csv")
+	os.WriteFile(nul, []byte("u\x00s\x00e\x00r\x00\n"), 0o600)
+	_, err = provision.Check(t.Context(), source(t, nul), provision.Options{})
+	errs = append(errs, err)
+	_, err = provision.ChangeMembers(t.Context(), db, "group", "add", "", "Nobody", nil, false)
+	errs = append(errs, err)
+	for _, err := range errs {
+		var e *roster.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("error %v, want an application error", err)
+		}
+		if e.Option == "" && e.Hint == nil {
+			t.Errorf("error %q names no option", e.Message)
+		}
+		messages = append(messages, e.Message)
+	}
+	for _, m := range messages {
+		if strings.Contains(m, "--") {
+			t.Errorf("message %q names a flag", m)
+		}
 	}
 }

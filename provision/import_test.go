@@ -3,6 +3,7 @@ package provision_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -40,14 +41,14 @@ var rerunFiles = []struct {
 // and nothing is written either way.
 func TestImportAgainWritesNothing(t *testing.T) {
 	for _, policy := range []struct {
-		name string
+		name provision.OnExisting
 		want func(rows int) counts
 	}{
 		{provision.OnExistingSkip, func(rows int) counts { return counts{Rows: rows, Skipped: rows} }},
 		{provision.OnExistingUpdate, func(rows int) counts { return counts{Rows: rows, Unchanged: rows} }},
 	} {
 		for _, f := range rerunFiles {
-			t.Run(policy.name+"/"+f.name, func(t *testing.T) {
+			t.Run(string(policy.name)+"/"+f.name, func(t *testing.T) {
 				t.Parallel()
 				db, path := newDB(t)
 				first := importFile(t, db, fixture(f.name), f.options(t))
@@ -122,7 +123,7 @@ func TestGenerateExtenTakesFreeNumbersInRowOrder(t *testing.T) {
 		{"Old2", "sip", "default", "1003"},
 	}), options(t)))
 	opt := options(t)
-	opt.GenerateExten = true
+	opt.Generate = provision.GenerateExten
 	res := importFile(t, db, writeCSV(t, dir, "new.csv", [][]string{
 		{"firstname", "line_protocol", "context", "exten"},
 		{"A", "sip", "default", ""},
@@ -195,7 +196,7 @@ func TestGeneratePasswordGivesPasswordsOnlyInSuccessCSV(t *testing.T) {
 			db, _ := newDB(t)
 			hash := password.Hash("hashed-pass")
 			opt := options(t)
-			opt.GeneratePassword, opt.PasswordDigits = true, tc.digits
+			opt.Generate, opt.PasswordDigits = provision.GeneratePassword, tc.digits
 			res := importFile(t, db, writeCSV(t, t.TempDir(), "users.csv", [][]string{
 				{"username", "firstname", "password", "password_hash"},
 				{"gen1", "Gen", "", ""},
@@ -252,7 +253,7 @@ func TestGenerateUsernameFromEmailOrNameMadeUnique(t *testing.T) {
 		{"Existing", "ana.lopez"},
 	}), options(t)))
 	opt := options(t)
-	opt.GenerateUsername = true
+	opt.Generate = provision.GenerateUsername
 	res := importFile(t, db, writeCSV(t, dir, "new.csv", [][]string{
 		{"firstname", "lastname", "email", "username"},
 		{"Ana", "Lopez", "Ana.Lopez@example.com", ""},
@@ -424,10 +425,10 @@ func TestHeaderStrictFailsOnUnknownColumns(t *testing.T) {
 	db, _ := newDB(t)
 	opt := options(t)
 	opt.Header.Strict = true
-	_, err := provision.Import(t.Context(), db, writeCSV(t, t.TempDir(), "users.csv", [][]string{
+	_, err := provision.Import(t.Context(), db, source(t, writeCSV(t, t.TempDir(), "users.csv", [][]string{
 		{"firstname", "emial"},
 		{"A", "a@example.com"},
-	}), opt)
+	})), opt)
 	if err == nil {
 		t.Fatal("no error, want the file refused for its unknown column")
 	}
@@ -532,8 +533,8 @@ func TestBadPicturesFailTheirRow(t *testing.T) {
 // TestReportFilesArePrivate: the report folder is 0700 and its files 0600.
 func TestReportFilesArePrivate(t *testing.T) {
 	db, _ := newDB(t)
-	opt := options(t)
-	opt.Mode, opt.GeneratePassword = provision.Partial, true
+	dir := filepath.Join(t.TempDir(), "reports")
+	opt := provision.Options{Reports: reportsIn(t, dir), Mode: provision.Partial, Generate: provision.GeneratePassword}
 	res := importFile(t, db, writeCSV(t, t.TempDir(), "users.csv", [][]string{
 		{"username", "firstname", "email"},
 		{"ok", "Ok", "ok@example.com"},
@@ -542,7 +543,7 @@ func TestReportFilesArePrivate(t *testing.T) {
 	if res.Reports == nil || res.Reports.Errors == nil || res.Reports.Success == nil {
 		t.Fatalf("reports %+v, want errors and success", res.Reports)
 	}
-	st, err := os.Stat(opt.ReportDir)
+	st, err := os.Stat(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -557,8 +558,8 @@ func TestReportFilesArePrivate(t *testing.T) {
 		if perm := st.Mode().Perm(); perm != 0o600 {
 			t.Errorf("%s mode %o, want 600", filepath.Base(p), perm)
 		}
-		if filepath.Dir(p) != opt.ReportDir {
-			t.Errorf("%s is not in the report folder %s", p, opt.ReportDir)
+		if filepath.Dir(p) != dir {
+			t.Errorf("%s is not in the report folder %s", p, dir)
 		}
 	}
 }
@@ -655,18 +656,21 @@ func TestDryRunAndCheckWriteNoReports(t *testing.T) {
 	}{
 		{"import dry run", func(opt provision.Options) (*roster.Result, error) {
 			opt.DryRun = true
-			return provision.Import(t.Context(), db, file, opt)
+			return provision.Import(t.Context(), db, source(t, file), opt)
 		}},
 		{"update dry run", func(opt provision.Options) (*roster.Result, error) {
 			opt.DryRun, opt.Key = true, "username"
-			return provision.Update(t.Context(), db, file, opt)
+			return provision.Update(t.Context(), db, source(t, file), opt)
 		}},
 		{"check", func(opt provision.Options) (*roster.Result, error) {
-			return provision.Check(t.Context(), file, opt)
+			return provision.Check(t.Context(), source(t, file), opt)
 		}},
 	} {
 		for _, dir := range []string{"", filepath.Join(t.TempDir(), "reports")} {
-			opt := provision.Options{ReportDir: dir, GeneratePassword: true, Mode: provision.Partial}
+			opt := provision.Options{Generate: provision.GeneratePassword, Mode: provision.Partial}
+			if dir != "" {
+				opt.Reports = reportsIn(t, dir)
+			}
 			res, err := tc.run(opt)
 			if err != nil {
 				t.Fatalf("%s: %v", tc.name, err)
@@ -741,9 +745,9 @@ func TestHeadersThatFailTheWholeFile(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			db, _ := newDB(t)
-			_, err := provision.Import(t.Context(), db, writeCSV(t, t.TempDir(), "users.csv", [][]string{
+			_, err := provision.Import(t.Context(), db, source(t, writeCSV(t, t.TempDir(), "users.csv", [][]string{
 				header, {"a@example.com", "b@example.com", "A"},
-			}), options(t))
+			})), options(t))
 			if err == nil {
 				t.Fatal("no error, want the file refused")
 			}
@@ -787,7 +791,7 @@ func TestARowMatchingTwoUsersFails(t *testing.T) {
 		{"two", "two@example.com", "Two"},
 	}), options(t)))
 	before := users(t, db)
-	for _, policy := range []string{provision.OnExistingFail, provision.OnExistingSkip, provision.OnExistingUpdate} {
+	for _, policy := range []provision.OnExisting{provision.OnExistingFail, provision.OnExistingSkip, provision.OnExistingUpdate} {
 		opt := options(t)
 		opt.OnExisting = policy
 		res := importFile(t, db, writeCSV(t, dir, "second.csv", [][]string{
@@ -940,7 +944,7 @@ func TestGenerateExtenKeepsRowOrderAcrossBatches(t *testing.T) {
 	}
 	db, _ := newDB(t)
 	opt := options(t)
-	opt.GenerateExten = true
+	opt.Generate = provision.GenerateExten
 	res := importFile(t, db, writeCSV(t, t.TempDir(), "many.csv", rows), opt)
 	wantClean(t, res)
 	got := map[string]string{}
@@ -1000,7 +1004,7 @@ func TestCellsUnderNoHeaderAreErrorsAndKeptInTheReport(t *testing.T) {
 
 	// Imported again as it is: the same errors, one errors column, and the
 	// stray cell one place to the right of the note.
-	opt.ReportDir = filepath.Join(t.TempDir(), "again")
+	opt.Reports = reportsIn(t, filepath.Join(t.TempDir(), "again"))
 	res = importFile(t, db, *res.Reports.Errors, opt)
 	wantProblems(t, res, "2:E", "3:B")
 	again := readCSV(t, *res.Reports.Errors)
@@ -1031,7 +1035,7 @@ func TestSecretsLeftOutOfAReportMustBeEnteredAgain(t *testing.T) {
 	report[1][2], report[1][3] = "alice@example.com", "Secret-1"
 	report[2][2] = "bob@example.com"
 	fixed := writeCSV(t, t.TempDir(), "fixed.csv", report)
-	opt.ReportDir = filepath.Join(t.TempDir(), "again")
+	opt.Reports = reportsIn(t, filepath.Join(t.TempDir(), "again"))
 	res = importFile(t, db, fixed, opt)
 	wantProblems(t, res, "3:password")
 	wantCounts(t, res, counts{Rows: 2, Created: 1, Failed: 1})
@@ -1052,13 +1056,14 @@ func TestSecretsLeftOutOfAReportMustBeEnteredAgain(t *testing.T) {
 func TestAFirstSheetWithoutAHeaderNamesTheOtherSheets(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "users.ods")
 	copyFile(t, "../testdata/conformance/messytables/multilineods.ods", path)
-	_, err := provision.Check(t.Context(), path, options(t))
-	if roster.ErrorCode(err) != roster.EINVALID || !strings.Contains(err.Error(), `other sheets: "Sheet2", "Sheet3"; name one with --sheet`) {
+	_, err := provision.Check(t.Context(), source(t, path), options(t))
+	var e *roster.Error
+	if !errors.As(err, &e) || e.Code != roster.EINVALID || !strings.HasSuffix(e.Message, `other sheets: "Sheet2", "Sheet3"`) || e.Hint == nil || e.Hint.Option != "sheet" {
 		t.Fatalf("error %v, want the other sheets named", err)
 	}
 	opt := options(t)
 	opt.Sheet.Sheet = "Sheet1"
-	if _, err := provision.Check(t.Context(), path, opt); err == nil || strings.Contains(err.Error(), "other sheets") {
+	if _, err := provision.Check(t.Context(), source(t, path), opt); err == nil || strings.Contains(err.Error(), "other sheets") {
 		t.Errorf("with --sheet: error %v, want the header error alone", err)
 	}
 }

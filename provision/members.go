@@ -25,7 +25,11 @@ func changeMembers(ctx context.Context, tx roster.Tx, kind, action, tenant, name
 	}
 	if !ok {
 		if !create || action != "add" {
-			return nil, roster.Errorf(roster.ENOTFOUND, "there is no %s named %q (add --create to create it)", kind, name)
+			e := roster.Errorf(roster.ENOTFOUND, "there is no %s named %q", kind, name)
+			if action == "add" {
+				e.Hint = &roster.Hint{Option: "create", Values: []string{"true"}, Purpose: "to create it"}
+			}
+			return nil, e
 		}
 		if set, err = tx.CreateSet(ctx, kind, tenant, name); err != nil {
 			return nil, err

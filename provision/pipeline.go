@@ -3,7 +3,7 @@ package provision
 import (
 	"context"
 	"io"
-	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/roster-dev/roster/catalog"
@@ -20,23 +20,26 @@ type batch struct {
 	cells  []string // the rows' raw cells, back to back
 	ready  chan struct{}
 	hashes sync.WaitGroup
+	run    uint64 // the run that last used it
 }
 
+// newBatch returns an empty batch from the workers' pool, or nil when the
+// run ends while it waits for one.
 func (r *run) newBatch() *batch {
-	select {
-	case b := <-r.free:
-		b.items, b.cells = b.items[:0], b.cells[:0]
-		b.ready = make(chan struct{})
-		return b
-	default:
+	b := r.workers.batch(r.ctx)
+	if b == nil {
+		return nil
 	}
-	n := len(catalog.Columns)
-	return &batch{
-		store:  make([]item, batchSize),
-		values: make([]string, batchSize*n),
-		failed: make([]bool, batchSize*n),
-		ready:  make(chan struct{}),
+	b.ready = make(chan struct{})
+	if b.run != r.id {
+		// Another run's: its file had other columns, whose values and
+		// failed cells this run's rows would not overwrite. A run's own
+		// batches need no clearing: its rows fill the same columns.
+		clear(b.values)
+		clear(b.failed)
+		b.run = r.id
 	}
+	return b
 }
 
 // add copies a row into the batch.
@@ -72,18 +75,20 @@ func (r *run) pipeline() error {
 	defer cancel(nil)
 	r.ctx = ctx
 	// The hasher stops with the pipeline: on Ctrl-C, and when a stage fails.
-	r.hasher = newHasher(ctx, r.opt.hashed)
+	r.hasher = newHasher(ctx, r.workers, r.opt.hashed)
 	defer r.hasher.close()
-	r.free = make(chan *batch, 16)
 	work := make(chan *batch, 4)
 	ordered := make(chan *batch, 8)
 	planned := make(chan *batch, 2)
 
 	var workers sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range r.workers.n {
 		workers.Go(func() {
 			for b := range work {
-				r.normalize(b)
+				if take(ctx, r.workers.cores) == nil {
+					r.normalize(b)
+					release(r.workers.cores)
+				}
 				close(b.ready)
 			}
 		})
@@ -100,11 +105,14 @@ func (r *run) pipeline() error {
 		for b := range ordered {
 			<-b.ready
 			if failed || ctx.Err() != nil {
+				r.workers.done(b)
 				continue
 			}
+			r.reach(StageChecking)
 			if err := r.plan(b); err != nil {
 				failed = true
 				cancel(err)
+				r.workers.done(b)
 				continue
 			}
 			planned <- b
@@ -112,17 +120,12 @@ func (r *run) pipeline() error {
 		close(planned)
 	}()
 	for b := range planned {
-		if ctx.Err() != nil {
-			continue
+		if ctx.Err() == nil {
+			if err := r.apply(b); err != nil {
+				cancel(err)
+			}
 		}
-		if err := r.apply(b); err != nil {
-			cancel(err)
-			continue
-		}
-		select {
-		case r.free <- b:
-		default:
-		}
+		r.workers.done(b)
 	}
 	workers.Wait()
 	if err := <-readErr; err != nil && context.Cause(ctx) == nil {
@@ -137,12 +140,13 @@ func (r *run) pipeline() error {
 // read copies rows into batches and hands each to the normalisers and, in
 // order, to the planner.
 func (r *run) read(work, ordered chan<- *batch) error {
-	b := r.newBatch()
+	var b *batch // being filled; given back to the pool if the run ends
+	defer func() {
+		if b != nil {
+			r.workers.done(b)
+		}
+	}()
 	rows := 0
-	send := func() {
-		work <- b
-		ordered <- b
-	}
 	for {
 		if err := r.ctx.Err(); err != nil {
 			return err
@@ -152,25 +156,31 @@ func (r *run) read(work, ordered chan<- *batch) error {
 			break
 		}
 		if err != nil {
-			return unreadable(err)
+			return Unreadable(err)
+		}
+		if b == nil {
+			if b = r.newBatch(); b == nil {
+				return r.ctx.Err()
+			}
 		}
 		rows++
 		r.rowsRead.Store(int64(rows))
-		if r.opt.Progress != nil && rows%4096 == 0 {
-			r.progress(rows)
+		if rows%4096 == 0 {
+			r.progress()
 		}
 		it := b.add(row.Num, row.Cells)
 		it.skipped = r.stopped.Load()
 		if len(b.items) == batchSize {
-			send()
-			b = r.newBatch()
+			work <- b
+			ordered <- b
+			b = nil
 		}
 	}
-	if r.opt.Progress != nil {
-		r.progress(rows)
-	}
-	if len(b.items) > 0 {
-		send()
+	r.progress()
+	if b != nil {
+		work <- b
+		ordered <- b
+		b = nil
 	}
 	return nil
 }
@@ -201,7 +211,32 @@ func (r *run) normalize(b *batch) {
 	}
 }
 
-func (r *run) progress(rows int) {
+// progress tells the caller how far the run is.
+func (r *run) progress() {
+	if r.opt.Progress == nil {
+		return
+	}
 	done, size := r.file.Progress()
-	r.opt.Progress(Progress{Rows: rows, Bytes: done, Size: size})
+	p := Progress{Stage: stages[r.stage.Load()], Rows: int(r.rowsRead.Load()), Bytes: done, Size: size}
+	r.progressMu.Lock()
+	defer r.progressMu.Unlock()
+	r.opt.Progress(p)
+}
+
+// stages orders the stages, to tell which came later.
+var stages = []Stage{StageReading, StageChecking, StageHashing, StageWriting}
+
+// reach moves the run on to a stage, unless it is past it already.
+func (r *run) reach(s Stage) {
+	next := int32(slices.Index(stages, s))
+	for {
+		cur := r.stage.Load()
+		if cur >= next {
+			return
+		}
+		if r.stage.CompareAndSwap(cur, next) {
+			r.progress()
+			return
+		}
+	}
 }

@@ -67,7 +67,7 @@ func TestCheckReadsAWorkbookOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := bytesRead(t)
-			res, err := provision.Check(context.Background(), path, provision.Options{})
+			res, err := provision.Check(context.Background(), source(t, path), provision.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

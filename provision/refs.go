@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
 	"github.com/roster-dev/roster/sheet"
@@ -19,7 +17,7 @@ import (
 type Ref struct {
 	Row int
 	// Key is the column the value was under: uuid, username or email. It
-	// is empty for a bare reference (--user, a list without a header),
+	// is empty for a bare reference (one given alone, a list without a header),
 	// which may be any of the three.
 	Key   string
 	Value string
@@ -32,10 +30,10 @@ var refKeys = []string{"uuid", "username", "email"}
 // username or email column, or a bare list with one reference per line and
 // no header (the Symphony way). A row with several of those columns is
 // named by the most exact one it fills: uuid, then username, then email.
-func ReadRefs(path string, opt sheet.Options) ([]Ref, error) {
-	f, err := sheet.Open(path, opt)
+func ReadRefs(src *sheet.Source, opt sheet.Options) ([]Ref, error) {
+	f, err := src.Open(opt)
 	if err != nil {
-		return nil, unreadable(err)
+		return nil, Unreadable(err)
 	}
 	defer f.Close()
 	var refs []Ref
@@ -47,7 +45,7 @@ func ReadRefs(path string, opt sheet.Options) ([]Ref, error) {
 			return refs, nil
 		}
 		if err != nil {
-			return nil, unreadable(err)
+			return nil, Unreadable(err)
 		}
 		if first {
 			first = false
@@ -182,27 +180,5 @@ func resolve(ctx context.Context, tx roster.Tx, refs []Ref) (*resolved, error) {
 	return res, nil
 }
 
-// refClaims are the values a reference may be: under its key only, or for
-// a bare reference a uuid (when it reads as one), a username and an email.
-// Usernames and emails compare folded, as everywhere.
-func refClaims(r Ref) []roster.Claim {
-	var out []roster.Claim
-	for _, key := range refKeys {
-		if r.Key != "" && r.Key != key {
-			continue
-		}
-		switch key {
-		case "uuid":
-			if id, err := uuid.Parse(r.Value); err == nil {
-				out = append(out, roster.Claim{Key: key, Value: id.String()})
-			}
-		case "email":
-			if strings.Contains(r.Value, "@") {
-				out = append(out, roster.Claim{Key: key, Value: roster.FoldIdentity(r.Value)})
-			}
-		default:
-			out = append(out, roster.Claim{Key: key, Value: roster.FoldIdentity(r.Value)})
-		}
-	}
-	return out
-}
+// refClaims are the values a reference may be (see roster.RefClaims).
+func refClaims(r Ref) []roster.Claim { return roster.RefClaims(r.Key, r.Value) }

@@ -40,7 +40,7 @@ func TestAFileColumnSaysWhichKeyItHolds(t *testing.T) {
 		t.Run(c.header, func(t *testing.T) {
 			db, _ := seedLookAlikes(t)
 			file := writeCSV(t, t.TempDir(), "leavers.csv", [][]string{{c.header}, {"BOB@example.com"}})
-			refs, err := provision.ReadRefs(file, sheet.Options{})
+			refs, err := provision.ReadRefs(source(t, file), sheet.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +137,7 @@ func TestRefsPreferTheMostExactKey(t *testing.T) {
 		{"c@example.com", "", ""},
 		{"", "", ""},
 	})
-	refs, err := provision.ReadRefs(filepath.Clean(file), sheet.Options{})
+	refs, err := provision.ReadRefs(source(t, filepath.Clean(file)), sheet.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func FuzzReadRefs(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		refs, err := provision.ReadRefs(path, sheet.Options{})
+		refs, err := provision.ReadRefs(source(t, path), sheet.Options{})
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("an empty error")

@@ -42,7 +42,7 @@ const KeptProblems = 1000
 // those the outcome calls for.
 type reports struct {
 	sink   ReportSink
-	own    *Folder // made for Options.ReportDir, closed with the run
+	log    *slog.Logger
 	format sheet.Format
 	sep    rune
 	bom    bool
@@ -56,10 +56,10 @@ type reports struct {
 	// written, and the error report holds every row of the input (the good
 	// ones with an empty errors cell), so that importing it once fixed
 	// gives everyone. The rows that passed before the first failure are
-	// counted (early), then read again from path when it comes.
+	// counted (early), then read again from src when it comes.
 	whole    bool
 	early    int
-	path     string
+	src      *sheet.Source
 	sheetOpt sheet.Options
 
 	errFile  ReportFile
@@ -70,19 +70,11 @@ type reports struct {
 	final    bool // the outcome is decided: files kept stay
 }
 
-func newReports(opt Options, f *sheet.File, h *catalog.Header, g *guard, path string) *reports {
-	sink := opt.Reports
-	var own *Folder
-	if sink == nil && opt.ReportDir != "" {
-		own = NewFolder(opt.ReportDir)
-		sink = own
-	}
-	if sink == nil {
-		return nil
-	}
-	rep := &reports{sink: sink, own: own, header: h.Cells, note: h.ErrorsAt(), width: len(h.Cells), guard: g,
+func newReports(r *run, sink ReportSink) *reports {
+	f, h := r.file, r.header
+	rep := &reports{sink: sink, log: r.log, header: h.Cells, note: h.ErrorsAt(), width: len(h.Cells), guard: r.guard,
 		sep: f.Separator, bom: f.Encoding != "" && f.Encoding != "utf-8",
-		whole: opt.Mode == Atomic, path: path, sheetOpt: opt.Sheet}
+		whole: r.opt.Mode == Atomic, src: r.src, sheetOpt: r.opt.Sheet}
 	if rep.note < 0 {
 		rep.header = append(slices.Clone(h.Cells), catalog.ErrorsColumn)
 		rep.note = len(h.Cells)
@@ -149,7 +141,7 @@ func (rep *reports) openErrors() error {
 	if rep.early == 0 {
 		return nil
 	}
-	f, err := sheet.Open(rep.path, rep.sheetOpt)
+	f, err := rep.src.Open(rep.sheetOpt)
 	if err != nil {
 		return fmt.Errorf("reading the file again for the error report: %w", err)
 	}
@@ -251,7 +243,7 @@ func (rep *reports) save(failures, keepSuccess bool) (*roster.Reports, error) {
 		case *f == nil || rep.err != nil:
 		case !want:
 			if err := (*f).Discard(); err != nil {
-				slog.Warn("removing a report", "err", err)
+				rep.log.Warn("removing a report", "err", err)
 			}
 			*f = nil
 		default:
@@ -280,7 +272,7 @@ func (rep *reports) abandon() {
 	for _, f := range []*ReportFile{&rep.errFile, &rep.succFile} {
 		if *f != nil {
 			if err := (*f).Discard(); err != nil {
-				slog.Warn("removing a report", "err", err)
+				rep.log.Warn("removing a report", "err", err)
 			}
 			*f = nil
 		}
@@ -292,9 +284,6 @@ func (rep *reports) abandon() {
 func (rep *reports) close() {
 	if !rep.final {
 		rep.abandon()
-	}
-	if rep.own != nil {
-		rep.own.Close()
 	}
 }
 

@@ -1,7 +1,6 @@
 package provision_test
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
 	"github.com/roster-dev/roster/provision"
+	"github.com/roster-dev/roster/reportdir"
 )
 
 // fileHolds fails the test when a file under dir holds one of the strings.
@@ -161,7 +161,7 @@ func TestManyFailedRowsKeepAThousandProblems(t *testing.T) {
 func TestUnwritableReportsWriteNothing(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		mode string
+		mode provision.Mode
 		gen  bool
 		bad  bool
 	}{
@@ -177,8 +177,11 @@ func TestUnwritableReportsWriteNothing(t *testing.T) {
 			path := writeCSV(t, t.TempDir(), "users.csv", rows)
 			blocker := filepath.Join(t.TempDir(), "a-file")
 			os.WriteFile(blocker, nil, 0o600)
-			opt := provision.Options{ReportDir: filepath.Join(blocker, "reports"), Mode: tc.mode, GeneratePassword: tc.gen}
-			res, err := provision.Import(t.Context(), db, path, opt)
+			opt := provision.Options{Reports: reportsIn(t, filepath.Join(blocker, "reports")), Mode: tc.mode}
+			if tc.gen {
+				opt.Generate = provision.GeneratePassword
+			}
+			res, err := provision.Import(t.Context(), db, source(t, path), opt)
 			if err == nil || roster.ErrorCode(err) != roster.EUNWRITABLE {
 				t.Fatalf("result %+v, error %v: want the reports' failure", res, err)
 			}
@@ -201,8 +204,8 @@ func TestTwoRunsNeverShareAReportFolder(t *testing.T) {
 	for range 3 {
 		db, _ := newDB(t)
 		path := writeCSV(t, t.TempDir(), "users.csv", [][]string{{"username", "firstname"}, {"ann", "Ann"}})
-		folder := provision.NewUniqueFolder(base, name)
-		res := importFile(t, db, path, provision.Options{Reports: folder, GeneratePassword: true})
+		folder := reportdir.NewUnique(base, name)
+		res := importFile(t, db, path, provision.Options{Reports: folder, Generate: provision.GeneratePassword})
 		folder.Close()
 		success = append(success, *res.Reports.Success)
 	}
@@ -223,87 +226,13 @@ func TestTwoRunsNeverShareAReportFolder(t *testing.T) {
 	}
 }
 
-// TestReportsAreNeverWrittenThroughALink: a symbolic link where a report
-// or its folder goes is refused, and what it points to is left alone.
-func TestReportsAreNeverWrittenThroughALink(t *testing.T) {
-	secretsGoHere := t.TempDir()
-	target := filepath.Join(secretsGoHere, "stolen.csv")
-	link := func(t *testing.T, at string) {
-		t.Helper()
-		os.MkdirAll(filepath.Dir(at), 0o700)
-		if err := os.Symlink(target, at); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Run("a link in the report folder", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "reports")
-		link(t, filepath.Join(dir, "success.csv"))
-		_, err := provision.NewFolder(dir).Create("success.csv")
-		if err == nil || !strings.Contains(err.Error(), "already holds files") {
-			t.Errorf("error %v, want the folder refused", err)
-		}
-	})
-	t.Run("a link made after the folder", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "reports")
-		f := provision.NewFolder(dir)
-		defer f.Close()
-		if _, err := f.Create("errors.csv"); err != nil {
-			t.Fatal(err)
-		}
-		link(t, filepath.Join(dir, "success.csv"))
-		if _, err := f.Create("success.csv"); err == nil {
-			t.Error("success.csv was created through a link")
-		}
-	})
-	t.Run("the report folder is a link", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "reports")
-		if err := os.Symlink(secretsGoHere, dir); err != nil {
-			t.Fatal(err)
-		}
-		_, err := provision.NewFolder(dir).Create("success.csv")
-		if err == nil || !strings.Contains(err.Error(), "symbolic link") {
-			t.Errorf("error %v, want the link refused", err)
-		}
-	})
-	t.Run("a link above a unique folder", func(t *testing.T) {
-		base := t.TempDir()
-		if err := os.Symlink(secretsGoHere, filepath.Join(base, "roster-reports")); err != nil {
-			t.Fatal(err)
-		}
-		_, err := provision.NewUniqueFolder(base, "roster-reports/import-1").Create("success.csv")
-		if err == nil || !strings.Contains(err.Error(), "symbolic link") {
-			t.Errorf("error %v, want the link refused", err)
-		}
-	})
-	t.Run("a link where a unique folder goes", func(t *testing.T) {
-		base := t.TempDir()
-		link(t, filepath.Join(base, "roster-reports", "import-1"))
-		f := provision.NewUniqueFolder(base, "roster-reports/import-1")
-		defer f.Close()
-		file, err := f.Create("success.csv")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := file.Save()
-		if err != nil || p != filepath.Join(base, "roster-reports", "import-1-2", "success.csv") {
-			t.Errorf("saved as %s (%v), want in a new folder import-1-2", p, err)
-		}
-	})
-	if _, err := os.Lstat(target); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the link's target was written")
-	}
-	if left, _ := os.ReadDir(secretsGoHere); len(left) > 0 {
-		t.Errorf("%s was written through a link", left[0].Name())
-	}
-}
-
 // TestGeneratedPasswordsNeedAPlaceForReports: the engine writes nowhere it
 // was not told to (not the current folder); a run that would generate
 // passwords with no place for success.csv is refused, and writes nothing.
 func TestGeneratedPasswordsNeedAPlaceForReports(t *testing.T) {
 	db, _ := newDB(t)
 	path := writeCSV(t, t.TempDir(), "users.csv", [][]string{{"username", "firstname"}, {"ann", "Ann"}})
-	res, err := provision.Import(t.Context(), db, path, provision.Options{GeneratePassword: true})
+	res, err := provision.Import(t.Context(), db, source(t, path), provision.Options{Generate: provision.GeneratePassword})
 	if roster.ErrorCode(err) != roster.EINVALID {
 		t.Fatalf("result %+v, error %v: want the run refused", res, err)
 	}

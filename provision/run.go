@@ -2,12 +2,15 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/google/uuid"
@@ -22,19 +25,19 @@ const batchSize = 512
 
 // Check is an import dry run against a new directory that holds only the
 // default reference data. It needs no database and writes nothing.
-func Check(ctx context.Context, path string, opt Options) (*roster.Result, error) {
+func Check(ctx context.Context, src *sheet.Source, opt Options) (*roster.Result, error) {
 	opt.DryRun = true
-	return start(ctx, nil, path, opt, "check")
+	return start(ctx, nil, src, opt, "check")
 }
 
 // Import creates the users of a file.
-func Import(ctx context.Context, dir roster.Directory, path string, opt Options) (*roster.Result, error) {
-	return start(ctx, dir, path, opt, "import")
+func Import(ctx context.Context, dir roster.Directory, src *sheet.Source, opt Options) (*roster.Result, error) {
+	return start(ctx, dir, src, opt, "import")
 }
 
 // Update changes the users of a file, found by their key column.
-func Update(ctx context.Context, dir roster.Directory, path string, opt Options) (*roster.Result, error) {
-	return start(ctx, dir, path, opt, "update")
+func Update(ctx context.Context, dir roster.Directory, src *sheet.Source, opt Options) (*roster.Result, error) {
+	return start(ctx, dir, src, opt, "update")
 }
 
 // run is one import, update or check.
@@ -57,8 +60,7 @@ type run struct {
 	reports *reports
 	guard   *guard
 	failed  int         // rows failed so far, in row order
-	stopped atomic.Bool // --max-errors was reached
-	free    chan *batch // applied batches, for reuse
+	stopped atomic.Bool // MaxErrors was reached
 	// plansOnly: a dry run on an empty directory that generates nothing
 	// and has no line or CTI profile to check needs no user built for its
 	// creates, only their uuid for the plan (a million-row check builds a
@@ -66,12 +68,19 @@ type run struct {
 	plansOnly bool
 	rowsRead  atomic.Int64
 	reserved  bool
-	path      string // of the file, read again by prime
-	checkedTo int    // the last row whose values the checker has claimed
-	primed    bool
-	primeErr  error
-	wrote     bool // something was written
-	genCount  int  // secrets generated for written users
+	src       *sheet.Source // read again by prime and the error report
+	workers   *Workers
+	id        uint64 // the run's number among the workers' runs
+	log       *slog.Logger
+	stage     atomic.Int32 // an index of stages
+	// progressMu makes the calls of Options.Progress one at a time: the
+	// reader and the stages that begin call it.
+	progressMu sync.Mutex
+	checkedTo  int // the last row whose values the checker has claimed
+	primed     bool
+	primeErr   error
+	wrote      bool // something was written
+	genCount   int  // secrets generated for written users
 
 	// usernames tells whether the directory holds the usernames that the
 	// rows of a batch would be given first (see lookUpUsernames).
@@ -91,11 +100,12 @@ type item struct {
 	user     *roster.User // the user to create, or the updated state
 	old      *roster.User
 	changes  []roster.Change
-	password string      // a generated password, for success.csv
-	samePass bool        // the row's password is the one the user it updates has
-	uuid     string      // the uuid of a planned create, when no user is built
-	stored   roster.User // the memory of user, reused with the batch
-	skipped  bool        // after --max-errors: neither checked nor applied
+	password string          // a generated password, for success.csv
+	samePass bool            // the row's password is the one the user it updates has
+	uuid     string          // the uuid of a planned create, when no user is built
+	stored   roster.User     // the memory of user, reused with the batch
+	skipped  bool            // after MaxErrors: neither checked nor applied
+	found    *catalog.Column // the key that found an existing user
 }
 
 func (it *item) fail(column, value, message string) {
@@ -104,29 +114,36 @@ func (it *item) fail(column, value, message string) {
 
 func (it *item) ok() bool { return len(it.problems) == 0 && !it.skipped }
 
-func start(ctx context.Context, dir roster.Directory, path string, opt Options, command string) (res *roster.Result, err error) {
+func start(ctx context.Context, dir roster.Directory, src *sheet.Source, opt Options, command string) (res *roster.Result, err error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
-	if opt.GeneratePassword && !opt.DryRun && opt.Reports == nil && opt.ReportDir == "" {
-		return nil, roster.Errorf(roster.EINVALID, "generated passwords need a place for success.csv: give the run a report folder")
+	if opt.Generate.Has(GeneratePassword) && !opt.DryRun && opt.Reports == nil {
+		return nil, roster.Errorf(roster.EINVALID, "generated passwords need a place for success.csv, and the run has no report sink")
 	}
-	r := &run{ctx: ctx, opt: opt, command: command, update: command == "update", path: path,
+	r := &run{ctx: ctx, opt: opt, command: command, update: command == "update", src: src, workers: opt.Workers, log: opt.Log,
 		numbers: map[[3]string]map[string]bool{}, cursor: map[[3]string]int{}, usernames: map[string]bool{}}
+	if r.workers == nil {
+		r.workers = NewWorkers(0)
+	}
+	r.id = r.workers.run()
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
 	zero := func() *int { return new(int) }
-	r.res = &roster.Result{Command: command, File: path, DryRun: opt.DryRun, Mode: opt.Mode,
+	r.res = &roster.Result{Command: command, File: src.Name, DryRun: opt.DryRun, Mode: string(opt.Mode),
 		Created: zero(), Updated: zero(), Skipped: zero(), Errors: []roster.Problem{}, IgnoredColumns: []roster.IgnoredColumn{}}
-	if r.file, err = sheet.Open(path, opt.Sheet); err != nil {
-		return nil, unreadable(err)
+	if r.file, err = src.Open(opt.Sheet); err != nil {
+		return nil, Unreadable(err)
 	}
 	defer r.file.Close()
 	r.res.Format = string(r.file.Format)
 	head, err := r.file.Next()
 	if err == io.EOF {
-		return nil, roster.Errorf(roster.EINVALID, "%s is empty: it has no header row", filepath.Base(path))
+		return nil, roster.Errorf(roster.EINVALID, "%s is empty: it has no header row", filepath.Base(src.Name))
 	}
 	if err != nil {
-		return nil, unreadable(err)
+		return nil, Unreadable(err)
 	}
 	if r.header, err = catalog.ParseHeader(slices.Clone(head.Cells), opt.Header); err != nil {
 		return nil, r.otherSheets(err)
@@ -162,17 +179,26 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 			}
 		}
 	}
+	if opt.Tenant != "" {
+		// The run sees its tenant only: a row naming another fails as an
+		// unknown tenant would, and a row without one is the tenant's.
+		t := r.ref.Tenant(opt.Tenant)
+		if t == nil {
+			return nil, roster.Errorf(roster.ENOTFOUND, "there is no tenant %q", opt.Tenant)
+		}
+		r.ref = r.ref.Only(t.Name)
+	}
 	// Rows that may update an existing user have their required columns
 	// checked once merged with that user, not on their own.
 	mayUpdate := r.update || opt.OnExisting == OnExistingUpdate
-	r.plansOnly = opt.DryRun && r.empty && !opt.GenerateExten && !opt.GenerateUsername && !opt.GeneratePassword &&
+	r.plansOnly = opt.DryRun && r.empty && opt.Generate == 0 &&
 		!resourceTouched(r.header, catalog.Line) && !resourceTouched(r.header, catalog.CTIProfile)
-	r.checker = catalog.NewChecker(r.header, catalog.CheckOptions{Reference: r.ref, Assets: r.file.Assets, Update: mayUpdate})
+	r.checker = catalog.NewChecker(r.header, catalog.CheckOptions{Reference: r.ref, Assets: r.file.Assets, Update: mayUpdate,
+		Pictures: r.workers.pictures})
 	r.guard = newGuard(r.header, r.file.Format)
-	if !opt.DryRun {
-		if r.reports = newReports(opt, r.file, r.header, r.guard, path); r.reports != nil {
-			defer r.reports.close()
-		}
+	if !opt.DryRun && opt.Reports != nil {
+		r.reports = newReports(r, opt.Reports)
+		defer r.reports.close()
 	}
 	if err := r.pipeline(); err != nil {
 		return nil, err
@@ -183,19 +209,36 @@ func start(ctx context.Context, dir roster.Directory, path string, opt Options, 
 	return r.finish()
 }
 
-func unreadable(err error) error {
+// Unreadable returns the error of a file that could not be read: an
+// application error with the code EUNREADABLE, whose message names the
+// place, and which names the reader's option that would read it, if one
+// would.
+func Unreadable(err error) error {
 	if roster.ErrorCode(err) != roster.EINTERNAL {
 		return err
 	}
-	return roster.Errorf(roster.EUNREADABLE, "%v", err)
+	e := roster.Errorf(roster.EUNREADABLE, "%v", err)
+	var h *sheet.HintError
+	if errors.As(err, &h) {
+		e.Hint = &roster.Hint{Option: h.Option, Values: []string{h.Value}}
+	}
+	return e
 }
 
 // checkHeader refuses headers that cannot work for the command.
 func (r *run) checkHeader() error {
 	if r.update {
-		key := catalog.Lookup(r.opt.Key)
+		key := catalog.Lookup(string(r.opt.Key))
 		if !r.header.InFile(key) {
-			return roster.Errorf(roster.EINVALID, "an update finds users by their %s, and the file has no %s column (use --key username or --key email to find them otherwise)", key.Name, key.Name)
+			e := roster.Errorf(roster.EINVALID, "an update finds users by their %s, and the file has no %s column", key.Name, key.Name)
+			var others []string
+			for _, k := range []Key{KeyUUID, KeyUsername, KeyEmail} {
+				if k != r.opt.Key {
+					others = append(others, string(k))
+				}
+			}
+			e.Hint = &roster.Hint{Option: "key", Values: others, Purpose: "to find them otherwise"}
+			return e
 		}
 	}
 	return nil
@@ -211,14 +254,14 @@ func (r *run) prime() {
 		return
 	}
 	r.primed = true
-	f, err := sheet.Open(r.path, r.opt.Sheet)
+	f, err := r.src.Open(r.opt.Sheet)
 	if err != nil {
-		r.primeErr = unreadable(err)
+		r.primeErr = Unreadable(err)
 		return
 	}
 	defer f.Close()
 	if _, err := f.Next(); err != nil {
-		r.primeErr = unreadable(err)
+		r.primeErr = Unreadable(err)
 		return
 	}
 	for {
@@ -227,7 +270,7 @@ func (r *run) prime() {
 			return
 		}
 		if err != nil {
-			r.primeErr = unreadable(err)
+			r.primeErr = Unreadable(err)
 			return
 		}
 		if row.Num > r.checkedTo {
@@ -299,6 +342,7 @@ func (r *run) plan(b *batch) error {
 			break // nothing is written, so nothing needs a hash
 		}
 		if it.ok() && it.user != nil && it.user.Password != "" && (it.action == roster.Create || it.action == roster.Update) {
+			r.reach(StageHashing)
 			r.hasher.hash(it.user.Password, &it.user.PasswordHash, &b.hashes)
 		}
 	}
@@ -320,8 +364,10 @@ func (r *run) otherSheets(err error) error {
 	for i, n := range names[1:] {
 		q[i] = strconv.Quote(n)
 	}
-	return roster.Errorf(roster.ErrorCode(err), "%s (sheet %q). The workbook has other sheets: %s; name one with --sheet.",
+	e := roster.Errorf(roster.ErrorCode(err), "%s (sheet %q). The workbook has other sheets: %s",
 		strings.TrimSuffix(roster.ErrorMessage(err), "."), names[0], strings.Join(q, ", "))
+	e.Hint = &roster.Hint{Option: "sheet", Purpose: "to name one"}
+	return e
 }
 
 // identityColumns are the columns that make a row's user an existing one.
@@ -340,7 +386,7 @@ func (r *run) identify(b *batch) error {
 	}
 	keys := identityColumns
 	if r.update {
-		keys = []*catalog.Column{catalog.Lookup(r.opt.Key)}
+		keys = []*catalog.Column{catalog.Lookup(string(r.opt.Key))}
 	}
 	var claims []roster.Claim
 	for _, it := range b.items {
@@ -387,6 +433,7 @@ func (r *run) identify(b *batch) error {
 		if conflict {
 			continue
 		}
+		it.found = first
 		switch {
 		case r.update && len(ids) == 0:
 			it.fail(keys[0].Name, it.values[keys[0].Index], "no user has this "+keys[0].Name)
@@ -399,14 +446,26 @@ func (r *run) identify(b *batch) error {
 		case r.opt.OnExisting == OnExistingUpdate:
 			it.action = roster.Update
 		default:
-			it.fail(first.Name, it.values[first.Index], "a user with this "+first.Name+" already exists (use --on-existing skip or update)")
+			it.fail(first.Name, it.values[first.Index], "a user with this "+first.Name+" already exists")
+			it.problems[len(it.problems)-1].Hint = existingHint
 		}
 		if it.ok() && it.action != roster.Create {
 			it.user = nil // built in advance for a create
 		}
-		if it.action == roster.Update {
+		if it.action == roster.Update || it.action == roster.Skip {
 			it.old = &roster.User{ID: ids[0]}
-			need = append(need, ids[0])
+		}
+	}
+	if r.opt.Tenant != "" {
+		if err := r.outsiders(b); err != nil {
+			return err
+		}
+	}
+	for _, it := range b.items {
+		if it.old != nil && it.action == roster.Update {
+			need = append(need, it.old.ID)
+		} else {
+			it.old = nil
 		}
 	}
 	if len(need) == 0 {
@@ -423,6 +482,42 @@ func (r *run) identify(b *batch) error {
 	}
 	return nil
 }
+
+// outsiders fails the rows of a run bound to a tenant that name a user of
+// another tenant: such a user is not the run's to update or skip, and a
+// row cannot create a second user with its keys either.
+func (r *run) outsiders(b *batch) error {
+	var ids []int64
+	for _, it := range b.items {
+		if it.old != nil {
+			ids = append(ids, it.old.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	names, err := r.tx.UserNames(r.ctx, ids)
+	if err != nil {
+		return err
+	}
+	own := r.ref.Tenant("").Name
+	for _, it := range b.items {
+		if it.old == nil || strings.EqualFold(names[it.old.ID].Tenant, own) {
+			continue
+		}
+		k := it.found
+		if r.update {
+			it.fail(k.Name, it.values[k.Index], "no user has this "+k.Name)
+		} else {
+			it.fail(k.Name, it.values[k.Index], "a user with this "+k.Name+" already exists")
+		}
+		it.action, it.old = "", nil
+	}
+	return nil
+}
+
+// existingHint is the option that lets rows name existing users.
+var existingHint = &roster.Hint{Option: "on_existing", Values: []string{string(OnExistingSkip), string(OnExistingUpdate)}}
 
 // newUser builds the user a row creates, with the catalogue's defaults.
 func (r *run) newUser(it *item) *roster.User {
@@ -477,9 +572,11 @@ func (r *run) finish() (*roster.Result, error) {
 		if err != nil {
 			return nil, roster.Errorf(roster.EUNWRITABLE, "the reports could not be written, so nothing was written to the directory: %v", err)
 		}
+		rep.Passwords = rep.Success != nil && r.genCount > 0
 		res.Reports = rep
 	}
 	if applied {
+		r.reach(StageWriting)
 		if err := r.tx.Commit(); err != nil {
 			if r.reports != nil {
 				r.reports.abandon()

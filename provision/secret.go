@@ -3,15 +3,15 @@ package provision
 import (
 	"context"
 	"crypto/rand"
-	"runtime"
 	"sync"
 
 	"github.com/roster-dev/roster/password"
 )
 
-// hasher hashes passwords on all cores, while the caller goes on reading.
-// It stops with its context: each hash takes tens of milliseconds, and a
-// cancelled run must not first hash the thousand passwords queued (40 s).
+// hasher hashes passwords on the cores the workers allow, while the
+// caller goes on reading. It stops with its context: each hash takes tens
+// of milliseconds, and a cancelled run must not first hash the thousand
+// passwords queued (40 s).
 type hasher struct {
 	ctx    context.Context
 	jobs   chan hashJob
@@ -25,15 +25,16 @@ type hashJob struct {
 	done     *sync.WaitGroup
 }
 
-func newHasher(ctx context.Context, hashed func()) *hasher {
+func newHasher(ctx context.Context, w *Workers, hashed func()) *hasher {
 	h := &hasher{ctx: ctx, jobs: make(chan hashJob, 1024), hashed: hashed}
-	for range runtime.GOMAXPROCS(0) {
+	for range w.n {
 		h.wg.Go(func() {
 			for j := range h.jobs {
 				// A cancelled run commits nothing, so a job left
 				// unhashed is only released.
-				if h.ctx.Err() == nil {
+				if take(h.ctx, w.hashes) == nil {
 					*j.out = password.Hash(j.password)
+					release(w.hashes)
 					if h.hashed != nil {
 						h.hashed()
 					}

@@ -3,7 +3,6 @@ package provision
 import (
 	"bytes"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -20,7 +19,7 @@ import (
 func (r *run) merge(it *item) {
 	old := it.old
 	u := old.Clone()
-	keep := r.opt.BlankKeep || !r.update // an import updates with --blank keep
+	keep := r.opt.Blank == BlankKeep || !r.update // an import updates as with blank keep
 	h := r.header
 	for _, c := range catalog.Columns {
 		if !h.Has(c) || it.failed[c.Index] {
@@ -101,7 +100,7 @@ func (r *run) looksUp(it *item) bool {
 	case it.skipped:
 		return false
 	case r.update:
-		return !it.failed[catalog.Lookup(r.opt.Key).Index]
+		return !it.failed[catalog.Lookup(string(r.opt.Key)).Index]
 	}
 	return r.opt.OnExisting == OnExistingUpdate
 }
@@ -144,25 +143,20 @@ func (r *run) comparePasswords(b *batch) {
 		return
 	}
 	var wg sync.WaitGroup
-	cores := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for _, it := range b.items {
 		if !it.ok() || it.action != roster.Update || it.values[col.Index] == "" {
 			continue
 		}
-		cores <- struct{}{}
-		if r.ctx.Err() != nil {
-			<-cores
+		if take(r.ctx, r.workers.hashes) != nil {
 			break // cancelled: the run writes nothing, so compares nothing
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			it.samePass = password.Matches(it.old.PasswordHash, it.values[col.Index])
 			if r.opt.hashed != nil {
 				r.opt.hashed()
 			}
-			<-cores
-		}()
+			release(r.workers.hashes)
+		})
 	}
 	wg.Wait()
 }

@@ -91,7 +91,7 @@ func TestUpdateEmptyCellClears(t *testing.T) {
 func TestUpdateBlankKeepKeepsEmptyCells(t *testing.T) {
 	before, db, _ := updateDir(t)
 	opt := options(t)
-	opt.BlankKeep = true
+	opt.Blank = provision.BlankKeep
 	res := update(t, db, opt,
 		[]string{"uuid", "lastname", "language", "mobile_phone_number", "email", "firstname", "exten", "context", "line_protocol", "groups", "voicemail_name"},
 		[]string{john, "", "", "", "", "Johnny", "", "", "", "", ""})
@@ -389,9 +389,9 @@ func TestUpdateByEmailKey(t *testing.T) {
 	want.Lastname = "Smith"
 	wantUser(t, db, want)
 
-	_, err := provision.Update(t.Context(), db, writeCSV(t, t.TempDir(), "nokey.csv", [][]string{
+	_, err := provision.Update(t.Context(), db, source(t, writeCSV(t, t.TempDir(), "nokey.csv", [][]string{
 		{"email", "lastname"}, {"john@example.com", "Smith"},
-	}), options(t))
+	})), options(t))
 	if roster.ErrorCode(err) != roster.EINVALID {
 		t.Errorf("update by uuid of a file without uuid: error %v, want an invalid-input error", err)
 	}
@@ -403,8 +403,8 @@ func TestUpdateByEmailKey(t *testing.T) {
 func TestUpdateDryRunReportsChangesAndWritesNothing(t *testing.T) {
 	before, db, path := updateDir(t)
 	writes := writeCounter(t, path)
-	opt := options(t)
-	opt.DryRun = true
+	dir := filepath.Join(t.TempDir(), "reports")
+	opt := provision.Options{Reports: reportsIn(t, dir), DryRun: true}
 	var steps []roster.Step
 	opt.Step = func(s roster.Step) { steps = append(steps, s) }
 	res := update(t, db, opt, []string{"uuid", "lastname", "language", "groups", "exten"},
@@ -437,7 +437,7 @@ func TestUpdateDryRunReportsChangesAndWritesNothing(t *testing.T) {
 		t.Errorf("%d users rows written by a dry run", n)
 	}
 	wantUser(t, db, before)
-	if exists(t, opt.ReportDir) {
+	if exists(t, dir) {
 		t.Error("a dry run made the report folder")
 	}
 }
@@ -471,7 +471,7 @@ func TestDeleteUsersByUUIDUsernameOrEmail(t *testing.T) {
 	db, ids := seedDelete(t)
 	file := filepath.Join(t.TempDir(), "leavers.csv")
 	writeSheet(t, file, sheet.CSV, [][]string{{ids["alpha"]}, {"Bravo"}, {"CHARLIE@example.com"}, {"nobody"}})
-	refs, err := provision.ReadRefs(file, sheet.Options{})
+	refs, err := provision.ReadRefs(source(t, file), sheet.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -539,7 +539,7 @@ func TestMembersAddAndRemoveFromABareList(t *testing.T) {
 			rows = append(rows, []string{l})
 		}
 		file := writeSheet(t, filepath.Join(dir, "list.csv"), sheet.CSV, rows)
-		refs, err := provision.ReadRefs(file, sheet.Options{})
+		refs, err := provision.ReadRefs(source(t, file), sheet.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -586,7 +586,7 @@ func TestMembersFromASheetWithAnEmailColumn(t *testing.T) {
 		{"Delta", "DELTA@example.com"},
 		{"Ghost", "ghost@example.com"},
 	})
-	refs, err := provision.ReadRefs(file, sheet.Options{})
+	refs, err := provision.ReadRefs(source(t, file), sheet.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

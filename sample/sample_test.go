@@ -43,7 +43,12 @@ func TestSampleImportsCleanly(t *testing.T) {
 	if _, err := db.SetReference(ctx, ref, false); err != nil {
 		t.Fatal(err)
 	}
-	res, err := provision.Import(ctx, db, path, provision.Options{ReportDir: filepath.Join(dir, "reports")})
+	src, err := sheet.OpenSource(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	res, err := provision.Import(ctx, db, src, provision.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@
 #
 #   ./scripts/bench.sh            all measurements
 #   ./scripts/bench.sh check      one of: check import import-lines generate update update-passwords export read
-#                                 read1m refs import-full import-small rerun-skip
+#                                 read1m refs import-full import-small rerun-skip api
 #                                 pg-import pg-import-more pg-export (PostgreSQL: scripts/postgres.sh starts a server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -274,4 +274,62 @@ if [[ $what == all || $what == pg-export ]]; then
 	"$roster" --db "$pgurl&search_path=exp1m" --key-file "$dir/pg.key" import "$dir/users1m.csv" >/dev/null
 	measure "roster export, SQLite (1M users, CSV)" : "$roster" --db "$dir/exp.db" export -o "$dir/export.csv"
 	measure "roster export, PostgreSQL (1M users, CSV)" : "$roster" --db "$pgurl&search_path=exp1m" --key-file "$dir/pg.key" export -o "$dir/export-pg.csv"
+fi
+
+if [[ $what == all || $what == api ]]; then
+	# The same 1,000,000-row file imported by the CLI and through the API
+	# (upload, job, wait: from the first byte sent to the job's end), each
+	# into a new directory, alternating; and the server's peak memory.
+	sample 1000000 groups users1m.csv
+	api_import() { # prints: seconds peak-MB cpu-seconds
+		rm -rf "$dir"/api.db*
+		"$roster" --db "$dir/api.db" init >/dev/null
+		local client id secret port=$((20000 + RANDOM % 20000))
+		client=$("$roster" --db "$dir/api.db" clients create bench --all-tenants --scope "users:read users:write" --json)
+		id=$(jq -r .client_id <<<"$client")
+		secret=$(jq -r .client_secret <<<"$client")
+		"$roster" --db "$dir/api.db" serve --addr "127.0.0.1:$port" 2>"$dir/serve.log" &
+		local pid=$! base="http://127.0.0.1:$port" tok job status t0 t1
+		until curl -sf "$base/healthz" >/dev/null; do sleep 0.05; done
+		tok=$(curl -s -u "$id:$secret" -d grant_type=client_credentials "$base/oauth2/token" | jq -r .access_token)
+		t0=$(date +%s.%N)
+		job=$(curl -s -X POST -H "Authorization: Bearer $tok" -H "Content-Type: text/csv" -T "$dir/users1m.csv" \
+			"$base/api/v1/jobs?filename=users1m.csv&wait=60s")
+		status=$(jq -r .status <<<"$job")
+		while [[ $status == queued || $status == running ]]; do
+			sleep 0.05
+			status=$(curl -s -H "Authorization: Bearer $tok" "$base/api/v1/jobs/$(jq -r .id <<<"$job")" | jq -r .status)
+		done
+		t1=$(date +%s.%N)
+		local peak cpu
+		peak=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$pid/status")
+		# User and system time of the server, in clock ticks: a busy host
+		# moves wall times more than this.
+		cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat")
+		kill -TERM "$pid"
+		wait "$pid" || true
+		[[ $status == succeeded ]] || echo "job $status" >&2
+		echo "$(echo "$t1 - $t0" | bc) $peak $cpu"
+	}
+	cli_times=() api_times=() api_mems=() cli_cpus=() api_cpus=()
+	for _ in $(seq "$runs"); do
+		rm -f "$dir"/cli.db*
+		/usr/bin/time -o "$dir/.time" -f "%e %U %S" "$roster" --db "$dir/cli.db" import "$dir/users1m.csv" >/dev/null 2>&1
+		read -r e u s < <(tail -1 "$dir/.time")
+		cli_times+=("$e")
+		cli_cpus+=("$(echo "$u + $s" | bc)")
+		read -r t m c < <(api_import)
+		api_times+=("$t")
+		api_mems+=("$m")
+		api_cpus+=("$c")
+	done
+	median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+	c=$(median "${cli_times[@]}")
+	a=$(median "${api_times[@]}")
+	printf '%-44s %8.2f s              (runs: %s)\n' "roster import (CLI, 1M)" "$c" "${cli_times[*]}"
+	printf '%-44s %8.2f s %8d MB   (runs: %s; peak MB: %s)\n' "POST /api/v1/jobs + wait (API, 1M)" "$a" "$(median "${api_mems[@]}")" "${api_times[*]}" "${api_mems[*]}"
+	echo "ratio API/CLI: $(echo "scale=3; $a / $c" | bc)"
+	cc=$(median "${cli_cpus[@]}")
+	ac=$(median "${api_cpus[@]}")
+	echo "CPU seconds (user+system): CLI $cc (${cli_cpus[*]}), API server $ac (${api_cpus[*]}); ratio $(echo "scale=3; $ac / $cc" | bc)"
 fi

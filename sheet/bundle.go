@@ -43,7 +43,7 @@ func openBundle(f *File, r io.ReaderAt, size int64, opt Options) error {
 		}
 		return fmt.Errorf("the ZIP holds several sheet files (%s); keep only one", strings.Join(names, ", "))
 	}
-	tmp, err := extract(found[0], opt.Limits.MaxUnzipped)
+	tmp, err := extract(found[0], opt.Limits.MaxUnzipped, opt.TempDir)
 	if err != nil {
 		return err
 	}
@@ -96,13 +96,13 @@ func commonFolder(files []*zip.File) string {
 // extract copies an entry into a temporary file, since XLSX, XLS and ODS
 // readers need random access. The file has no name (the sheet may hold
 // passwords, which must not outlive a killed process) and is gone on Close.
-func extract(zf *zip.File, max int64) (*scratch.File, error) {
+func extract(zf *zip.File, max int64, dir string) (*scratch.File, error) {
 	rc, err := zipguard.OpenEntry(zf, max)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	t, err := scratch.New("roster-sheet-*")
+	t, err := scratch.NewIn(dir, "roster-sheet-*")
 	if err != nil {
 		return nil, err
 	}

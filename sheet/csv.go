@@ -52,7 +52,8 @@ func newCSV(stream io.Reader, ra io.ReaderAt, size int64, f *File, opt Options) 
 	}
 	sample, _ := r.br.Peek(64 << 10)
 	if i := bytes.IndexByte(sample, 0); i >= 0 {
-		return nil, errors.New("the file holds NUL bytes, so it is not CSV text; if it is UTF-16 without a byte-order mark, pass --encoding utf-16le")
+		return nil, &HintError{Err: errors.New("the file holds NUL bytes, so it is not CSV text; it may be UTF-16 without a byte-order mark"),
+			Option: "encoding", Value: "utf-16le"}
 	}
 	if bytes.IndexByte(sample, '\r') >= 0 && bytes.IndexByte(sample, '\n') < 0 {
 		r.eol = '\r' // classic Mac OS line ends

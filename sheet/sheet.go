@@ -20,11 +20,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/roster-dev/roster/sheet/internal/zipguard"
 )
@@ -56,6 +56,32 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown format %q (known: csv, tsv, xlsx, xls, ods, zip)", s)
 }
 
+// ParseSeparator reads a separator as a person gives it: one character,
+// or "tab" (or \t).
+func ParseSeparator(s string) (rune, error) {
+	switch {
+	case s == "":
+		return 0, nil
+	case strings.EqualFold(s, "tab") || s == `\t`:
+		return '\t', nil
+	case utf8.RuneCountInString(s) == 1:
+		r, _ := utf8.DecodeRuneInString(s)
+		return r, nil
+	}
+	return 0, fmt.Errorf("must be one character (or tab), not %q", s)
+}
+
+// HintError is a file that a reader's option would read: the file holds
+// NUL bytes and no byte-order mark, which UTF-16 without one does.
+type HintError struct {
+	Err error
+	// Option names the option (encoding), Value what to give it.
+	Option, Value string
+}
+
+func (e *HintError) Error() string { return e.Err.Error() }
+func (e *HintError) Unwrap() error { return e.Err }
+
 // Options change how a file is read. The zero value detects everything.
 type Options struct {
 	// Format overrides the format told by the file's content and name.
@@ -70,6 +96,10 @@ type Options struct {
 	Encoding string
 	// Limits bound what a file may cost to read; zero fields take defaults.
 	Limits Limits
+	// TempDir is the folder of the temporary copies made to read a file
+	// (the sheet of a ZIP bundle, which the readers need to seek in);
+	// empty: the system's temporary folder. They never have a name there.
+	TempDir string
 }
 
 // Limits make hostile files harmless.
@@ -230,34 +260,16 @@ func (f *File) Close() error {
 // Open opens the file at path. Pictures it refers to are looked up in its
 // folder.
 func Open(path string, opt Options) (*File, error) {
-	fh, err := os.Open(path)
+	src, err := OpenSource(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := fh.Stat()
+	f, err := src.Open(opt)
 	if err != nil {
-		fh.Close()
+		src.Close()
 		return nil, err
 	}
-	if st.IsDir() {
-		fh.Close()
-		return nil, fmt.Errorf("%s is a folder, not a file", path)
-	}
-	f, err := OpenReader(fh, st.Size(), path, opt)
-	if err != nil {
-		fh.Close()
-		return nil, err
-	}
-	f.closers = append(f.closers, fh)
-	if f.Assets == nil {
-		// An os.Root, unlike os.DirFS, refuses symbolic links that lead
-		// out of the folder.
-		if root, err := os.OpenRoot(filepath.Dir(path)); err == nil {
-			f.Assets = root.FS()
-			f.closers = append(f.closers, root)
-		}
-	}
-	f.size = st.Size()
+	f.closers = append(f.closers, src)
 	return f, nil
 }
 

@@ -13,7 +13,7 @@ import (
 	"github.com/roster-dev/roster/internal/dirrow"
 )
 
-func openTest(t *testing.T, path string) *DB {
+func openTest(t testing.TB, path string) *DB {
 	t.Helper()
 	db, err := Open(t.Context(), path)
 	if err != nil {
@@ -24,7 +24,7 @@ func openTest(t *testing.T, path string) *DB {
 }
 
 // createUsers stores users in one transaction, in bulk when asked.
-func createUsers(t *testing.T, db *DB, bulk bool, users ...*roster.User) error {
+func createUsers(t testing.TB, db *DB, bulk bool, users ...*roster.User) error {
 	t.Helper()
 	ctx := t.Context()
 	tx, err := db.Begin(ctx)
@@ -225,20 +225,7 @@ func TestClaimLookupsSearchAnIndex(t *testing.T) {
 		if err != nil || query == "" {
 			t.Fatalf("%s: no query (%v)", key, err)
 		}
-		rows, err := st.tx.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+fmt.Sprintf(query, "?, ?"), "a", "b")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, st, fmt.Sprintf(query, "?, ?"), "a", "b")
 		if len(plan) != 1 || !strings.HasPrefix(plan[0], "SEARCH") || !strings.Contains(plan[0], "INDEX") {
 			t.Errorf("%s: the lookup does not search an index: %q", key, plan)
 		}

@@ -37,7 +37,7 @@ func (db *DB) Sets(ctx context.Context, kind, tenant string) ([]roster.Set, erro
 }
 
 // UserNames loads what names users: uuid, tenant, names, username and
-// email. Listing members and planning a deletion need no more, and loading
+// email, and their version. Listing members and planning a deletion need no more, and loading
 // whole users (their lists, their sealed secrets) for tens of thousands of
 // them would take most of the time of those commands.
 func (t *Tx) UserNames(ctx context.Context, ids []int64) (map[int64]*roster.User, error) {
@@ -47,7 +47,7 @@ func (t *Tx) UserNames(ctx context.Context, ids []int64) (map[int64]*roster.User
 		for i, id := range part {
 			args[i] = id
 		}
-		rows, err := t.tx.QueryContext(ctx, `SELECT id, uuid, tenant_id, firstname, lastname, display_name,
+		rows, err := t.tx.QueryContext(ctx, `SELECT id, uuid, version, tenant_id, firstname, lastname, display_name,
 			coalesce(username, ''), coalesce(email, '') FROM users WHERE id IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {
 			return err
@@ -56,7 +56,7 @@ func (t *Tx) UserNames(ctx context.Context, ids []int64) (map[int64]*roster.User
 		for rows.Next() {
 			u := &roster.User{}
 			var tenant int64
-			if err := rows.Scan(&u.ID, &u.UUID, &tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email); err != nil {
+			if err := rows.Scan(&u.ID, &u.UUID, &u.Version, &tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email); err != nil {
 				return err
 			}
 			u.Tenant = t.Tenant[tenant]

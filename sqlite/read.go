@@ -10,7 +10,6 @@ import (
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/internal/dirrow"
-	"github.com/roster-dev/roster/seal"
 )
 
 // Users loads users by ID, with everything that hangs off them.
@@ -21,11 +20,11 @@ func (t *Tx) Users(ctx context.Context, ids []int64) (map[int64]*roster.User, er
 		for i, id := range part {
 			args[i] = id
 		}
-		query, err := t.userQuery(ctx)
+		query, err := t.userQuery(ctx, true)
 		if err != nil {
 			return err
 		}
-		rows, err := t.tx.QueryContext(ctx, query+` WHERE u.id IN (`+placeholders(len(part))+`)`, args...)
+		rows, err := t.tx.QueryContext(ctx, query+userFrom("")+` WHERE u.id IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {
 			return err
 		}
@@ -52,8 +51,10 @@ func (t *Tx) Users(ctx context.Context, ids []int64) (map[int64]*roster.User, er
 // as JSON arrays. The lists of a table that holds no row at all are left
 // out, as '[]': asking a million times for nothing costs a fifth of an
 // export. The query is built again for each use, since a write transaction
-// may fill a table that was empty.
-func (t *Tx) userQuery(ctx context.Context) (string, error) {
+// may fill a table that was empty. Without avatars, a user's picture has
+// its type but no bytes (a page of a list shows only where it is). The
+// query ends before its FROM clause (userFrom).
+func (t *Tx) userQuery(ctx context.Context, avatars bool) (string, error) {
 	lists := []struct{ table, query string }{
 		{"incalls", `(SELECT json_group_array(json_array(context_id, exten, ring_seconds)) FROM (SELECT * FROM incalls i WHERE i.user_id = u.id ORDER BY i.id))`},
 		{"members", `(SELECT json_group_array(json_array(kind, name)) FROM (SELECT s.kind, s.name FROM members m JOIN sets s ON s.id = m.set_id WHERE m.user_id = u.id ORDER BY lower(s.name)))`},
@@ -71,14 +72,23 @@ func (t *Tx) userQuery(ctx context.Context) (string, error) {
 			cols[i] = l.query
 		}
 	}
-	return `SELECT u.id, u.uuid, u.tenant_id, u.firstname, u.lastname, u.display_name, coalesce(u.username, ''),
+	avatar := "u.avatar"
+	if !avatars {
+		avatar = "NULL"
+	}
+	return `SELECT u.id, u.uuid, u.version, u.tenant_id, u.firstname, u.lastname, u.display_name, coalesce(u.username, ''),
 	coalesce(u.email, ''), coalesce(u.password_hash, ''), u.language, u.mobile_phone_number, u.outgoing_caller_id, u.enabled,
 	u.supervision_enabled, u.call_transfer_enabled, u.dtmf_hangup_enabled, u.simultaneous_calls, u.ring_seconds,
-	u.call_permission_password, u.role_id, u.auth_type, u.desk_id, u.cti_profile_enabled, u.cti_profile_id, u.avatar_type, u.avatar,
+	u.call_permission_password, u.role_id, u.auth_type, u.desk_id, u.cti_profile_enabled, u.cti_profile_id, u.avatar_type, ` + avatar + `,
 	l.protocol, l.context_id, coalesce(l.exten, ''), coalesce(l.sip_username, ''), l.sip_secret, l.custom_interface, l.provisioning_code,
 	v.context_id, v.number, v.name, v.password, v.email, v.attach_audio, v.delete_messages, v.ask_password,
-	` + strings.Join(cols, ",\n\t") + `
-FROM users u LEFT JOIN lines l ON l.user_id = u.id LEFT JOIN voicemails v ON v.user_id = u.id`, nil
+	` + strings.Join(cols, ",\n\t"), nil
+}
+
+// userFrom is the FROM clause of the userQuery; users is u, read with the
+// index hint given ("" for none).
+func userFrom(hint string) string {
+	return "\nFROM users u " + hint + " LEFT JOIN lines l ON l.user_id = u.id LEFT JOIN voicemails v ON v.user_id = u.id"
 }
 
 // Export calls fn for each user in export order, from one snapshot on a
@@ -87,19 +97,19 @@ FROM users u LEFT JOIN lines l ON l.user_id = u.id LEFT JOIN voicemails v ON v.u
 // file, so that the export's sort may be larger than memory should hold
 // (the writer keeps its index builds in memory).
 func (db *DB) Export(ctx context.Context, tenant string, secrets bool, fn func(*roster.User) error) error {
-	s := db.sealer
-	if !secrets {
-		s = &seal.Sealer{Withhold: true}
-	}
-	t, err := db.snapshot(ctx, s)
+	t, err := db.snapshot(ctx, db.readSealer(secrets))
 	if err != nil {
 		return err
 	}
 	defer t.Rollback()
-	query, err := t.userQuery(ctx)
+	query, err := t.userQuery(ctx, true)
 	if err != nil {
 		return err
 	}
+	// The table is read in its order and sorted: walking the export-order
+	// index instead would read it in name order, page by page out of
+	// order, which costs a million-user export more time than the sort.
+	query += userFrom("NOT INDEXED")
 	args := []any{}
 	if tenant != "" {
 		id, err := t.TenantOf(tenant)
@@ -136,7 +146,7 @@ type scanned struct {
 func scan(rows dirrow.Rows) (*scanned, error) {
 	s := &scanned{u: &roster.User{}}
 	u := s.u
-	err := rows.Scan(&u.ID, &u.UUID, &s.tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email,
+	err := rows.Scan(&u.ID, &u.UUID, &u.Version, &s.tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email,
 		&u.PasswordHash, &u.Language, &u.MobilePhoneNumber, &u.OutgoingCallerID, &u.Enabled, &u.SupervisionEnabled,
 		&u.CallTransferEnabled, &u.DTMFHangupEnabled, &u.SimultaneousCalls, &u.RingSeconds, &u.CallPermissionPassword,
 		&s.role, &u.AuthType, &s.desk, &s.ctiEnabled, &s.cti, &s.avatarType, &s.avatar,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/internal/dirrow"
@@ -24,6 +25,7 @@ type Tx struct {
 	sets   dirrow.Sets // the groups and rooms seen
 
 	nextUser              int64
+	stamp                 int64 // the version of the users it creates (see Create)
 	groupsMade, roomsMade []string
 	deferred              []string    // indexes to build at Commit (see Bulk)
 	open                  *opentx.Set // the handle's open transactions, this one among them
@@ -302,7 +304,7 @@ func (t *Tx) Numbers(ctx context.Context, key, tenant, context string) (map[stri
 // builder turns users into rows: secrets are sealed with the key that
 // prepare made ready.
 func (t *Tx) builder() dirrow.Builder {
-	return dirrow.Builder{Index: t.Index, Set: t.ensureSet,
+	return dirrow.Builder{Index: t.Index, Set: t.ensureSet, Stamp: t.stamp,
 		Seal: func(_ context.Context, plain string) (string, error) { return t.sealer.Seal(plain), nil }}
 }
 
@@ -319,6 +321,11 @@ func (t *Tx) writeRelated(ctx context.Context, r *dirrow.Related) error {
 func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
 	if err := prepare(ctx, t.sealer, t.tx, users); err != nil {
 		return err
+	}
+	if t.stamp == 0 {
+		// A new user's version is the time, not 1, so that a user deleted
+		// and made again with the same uuid has another ETag.
+		t.stamp = time.Now().UnixMicro()
 	}
 	if t.nextUser == 0 {
 		if err := t.tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM users`).Scan(&t.nextUser); err != nil {
@@ -352,7 +359,8 @@ func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
 var userDefaults = []any{noDefault, noDefault, noDefault, "", "", "", nil, nil,
 	nil, nil, nil, "", "", "", true,
 	true, false, false, 5, 30,
-	"", nil, "default", nil, nil, nil, nil, nil}
+	"", nil, "default", nil, nil, nil, nil, nil,
+	"", "", noDefault}
 
 type noDefaultType struct{}
 
@@ -407,7 +415,9 @@ func (t *Tx) Update(ctx context.Context, users []*roster.User) error {
 	if err := prepare(ctx, t.sealer, t.tx, users); err != nil {
 		return err
 	}
-	set := strings.Join(dirrow.UserCols[1:], " = ?, ") + " = ?"
+	// Every column but the id and the version, which the update moves on.
+	last := len(dirrow.UserCols) - 1
+	set := strings.Join(dirrow.UserCols[1:last], " = ?, ") + " = ?, version = version + 1"
 	b := t.builder()
 	for _, u := range users {
 		row, err := b.User(ctx, u)
@@ -418,7 +428,7 @@ func (t *Tx) Update(ctx context.Context, users []*roster.User) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s.ExecContext(ctx, append(row[1:], u.ID)...); err != nil {
+		if _, err := s.ExecContext(ctx, append(row[1:last], u.ID)...); err != nil {
 			return constraint(err)
 		}
 		// The line is updated in place, so that the schema sees (and
@@ -506,9 +516,14 @@ func (t *Tx) CreateSet(ctx context.Context, kind, tenant, name string) (int64, e
 	return res.LastInsertId()
 }
 
-// DeleteSet deletes a group or room; its memberships go with it.
+// DeleteSet deletes a group or room; its memberships go with it, and its
+// members' versions change.
 func (t *Tx) DeleteSet(ctx context.Context, kind string, id int64) error {
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM sets WHERE id = ? AND kind = ?`, id, kind)
+	_, err := t.tx.ExecContext(ctx, `UPDATE users SET version = version + 1
+		WHERE id IN (SELECT user_id FROM members WHERE set_id = ?)`, id)
+	if err == nil {
+		_, err = t.tx.ExecContext(ctx, `DELETE FROM sets WHERE id = ? AND kind = ?`, id, kind)
+	}
 	t.sets.Forget(id)
 	return err
 }
@@ -534,15 +549,31 @@ func (t *Tx) Members(ctx context.Context, kind string, set int64) ([]int64, erro
 // AddMembers adds users to a group or room; members already there stay.
 func (t *Tx) AddMembers(ctx context.Context, kind string, set int64, users []int64) error {
 	rows := make([][]any, 0, len(users))
-	for _, u := range slices.Compact(slices.Sorted(slices.Values(users))) {
+	ids := slices.Compact(slices.Sorted(slices.Values(users)))
+	for _, u := range ids {
 		rows = append(rows, []any{set, u})
 	}
-	return t.insert(ctx, "members", []string{"set_id", "user_id"}, rows)
+	if err := t.insert(ctx, "members", []string{"set_id", "user_id"}, rows); err != nil {
+		return err
+	}
+	return t.bump(ctx, ids)
+}
+
+// bump changes the versions of users whose memberships changed.
+func (t *Tx) bump(ctx context.Context, ids []int64) error {
+	return chunks(ids, func(part []int64) error {
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		_, err := t.tx.ExecContext(ctx, `UPDATE users SET version = version + 1 WHERE id IN (`+placeholders(len(part))+`)`, args...)
+		return err
+	})
 }
 
 // RemoveMembers removes users from a group or room.
 func (t *Tx) RemoveMembers(ctx context.Context, kind string, set int64, users []int64) error {
-	return chunks(users, func(part []int64) error {
+	err := chunks(users, func(part []int64) error {
 		args := []any{set}
 		for _, id := range part {
 			args = append(args, id)
@@ -550,6 +581,10 @@ func (t *Tx) RemoveMembers(ctx context.Context, kind string, set int64, users []
 		_, err := t.tx.ExecContext(ctx, `DELETE FROM members WHERE set_id = ? AND user_id IN (`+placeholders(len(part))+`)`, args...)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return t.bump(ctx, users)
 }
 
 // Try runs fn inside a savepoint.

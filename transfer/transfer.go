@@ -115,8 +115,12 @@ func empty(ctx context.Context, to Directory) error {
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	if has, err := tx.HasUsers(ctx); err != nil || has {
+	has, err := tx.HasUsers(ctx)
+	// Ended before the reads below, which take snapshots of their own: an
+	// SQLite reader kept open while another handle commits can make that
+	// commit, and the next reader, wait for each other.
+	tx.Rollback()
+	if err != nil || has {
 		if err == nil {
 			err = full("users")
 		}
@@ -273,7 +277,9 @@ func compare(ctx context.Context, from roster.Directory, tx roster.Tx, ids []int
 			if g == nil {
 				return roster.Errorf(roster.EINTERNAL, "the user %s was not written", w.UUID)
 			}
-			g.ID, w.ID = 0, 0
+			// IDs and versions are the target's own: a version starts
+			// from the time of the write that made the user.
+			g.ID, w.ID, g.Version, w.Version = 0, 0, 0, 0
 			if field := differs(g, w); field != "" {
 				return roster.Errorf(roster.EINTERNAL, "the user %s reads back from the target with another %s than in the source", w.UUID, field)
 			}

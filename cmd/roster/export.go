@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/scratch"
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/sheet"
 )
@@ -55,33 +57,15 @@ hashes, SIP secrets, voicemail passwords) are left out unless --with-secrets is 
 				}
 				return w.Flush()
 			}
-			// Write beside the target and rename, so that a failed export
-			// never leaves half a file under the name asked for.
-			tmp, err := os.CreateTemp(filepath.Dir(out), ".roster-export-*")
-			if err != nil {
-				return notWritable(out, err)
-			}
-			defer os.Remove(tmp.Name())
 			mode := os.FileMode(0o644)
 			if secrets {
 				mode = 0o600
 			}
-			w := bufio.NewWriter(tmp)
-			n, err := provision.Export(c.Context(), db, w, opt)
-			if err == nil {
-				err = w.Flush()
-			}
-			if cerr := tmp.Close(); err == nil {
-				err = cerr
-			}
-			if err == nil {
-				err = os.Chmod(tmp.Name(), mode)
-			}
-			if err == nil {
-				if err = os.Rename(tmp.Name(), out); err != nil {
-					err = notWritable(out, err)
-				}
-			}
+			var n int
+			err = writeOutput(out, mode, func(w io.Writer) (err error) {
+				n, err = provision.Export(c.Context(), db, w, opt)
+				return err
+			})
 			if err != nil {
 				return err
 			}
@@ -95,4 +79,48 @@ hashes, SIP secrets, voicemail passwords) are left out unless --with-secrets is 
 	c.Flags().BoolVar(&secrets, "with-secrets", false, "include password hashes, SIP secrets and other secrets")
 	c.RegisterFlagCompletionFunc("format", fixed("csv", "tsv", "xlsx", "ods", "zip"))
 	return c
+}
+
+// writeOutput writes the file a person named with fn. A regular file (new or
+// not) is written beside its place without a name and put there whole once
+// written and synced, so that a failed or killed export never leaves half a
+// file, nor a copy of its secrets, under any name. A device or a pipe
+// (/dev/stdout, a FIFO, or a link to one) is written as it is: putting a
+// file in its place would replace the device. A link to a regular file is
+// replaced, never written through.
+func writeOutput(path string, mode os.FileMode, fn func(io.Writer) error) error {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		if st.IsDir() {
+			return roster.Errorf(roster.EINVALID, "cannot write %s: it is a folder", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return notWritable(path, err)
+		}
+		w := bufio.NewWriter(f)
+		err = fn(w)
+		if err == nil {
+			err = w.Flush()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	f, err := scratch.NewBeside(path)
+	if err != nil {
+		return notWritable(path, err)
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	if err := fn(w); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return notWritable(path, err)
+	}
+	if err := f.Keep(path, mode); err != nil {
+		return notWritable(path, err)
+	}
+	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -38,25 +37,22 @@ func fixed(values ...string) func(*cobra.Command, []string, string) ([]string, c
 }
 
 func (f *readFlags) options() (sheet.Options, error) {
-	var opt sheet.Options
-	opt.Sheet, opt.Encoding = f.sheet, f.encoding
-	if f.format != "" {
-		format, err := sheet.ParseFormat(f.format)
-		if err != nil {
-			return opt, roster.Errorf(roster.EINVALID, "--format: %v", err)
-		}
-		opt.Format = format
+	return f.settings().ReadOptions()
+}
+
+func (f *readFlags) settings() *provision.Settings {
+	return &provision.Settings{Sheet: f.sheet, Separator: f.separator, Encoding: f.encoding, Format: f.format}
+}
+
+// flagWords names an option of a run as the command line takes it: a
+// flag, with the values to give it ("--on-existing skip or update"; a
+// flag that is a switch alone: "--create").
+func flagWords(option string, values []string) string {
+	flag := "--" + strings.ReplaceAll(option, "_", "-")
+	if len(values) == 0 || len(values) == 1 && values[0] == "true" {
+		return flag
 	}
-	switch sep := f.separator; {
-	case sep == "":
-	case strings.EqualFold(sep, "tab") || sep == `\t`:
-		opt.Separator = '\t'
-	case utf8.RuneCountInString(sep) == 1:
-		opt.Separator, _ = utf8.DecodeRuneInString(sep)
-	default:
-		return opt, roster.Errorf(roster.EINVALID, "--separator must be one character (or tab), not %q", sep)
-	}
-	return opt, nil
+	return flag + " " + strings.Join(values, " or ")
 }
 
 // runFlags are the options of import, update and check.
@@ -77,14 +73,14 @@ func (f *runFlags) add(c *cobra.Command, command string) {
 	fl.StringArrayVar(&f.maps, "map", nil, "map a header to a column: --map 'Work Phone=mobile_phone_number' (repeatable)")
 	fl.StringArrayVar(&f.sets, "set", nil, "give every row a value where its cell is empty or absent: --set role=agent (repeatable)")
 	fl.BoolVar(&f.strict, "strict", false, "fail the file when a header names no known column")
-	fl.StringVar(&f.mode, "mode", provision.Atomic, "atomic: write nothing if any row fails; partial: write the rows that pass")
+	fl.StringVar(&f.mode, "mode", string(provision.Atomic), "atomic: write nothing if any row fails; partial: write the rows that pass")
 	fl.IntVar(&f.maxErrors, "max-errors", 0, "stop after this many failed rows (0: never)")
 	fl.StringArrayVar(&f.generate, "generate", nil, "generate what rows leave empty: password, exten, username (repeatable or comma-separated)")
 	fl.BoolVar(&f.passwordDigits, "password-digits", false, "generate passwords of 10 digits, for phones that only take digits")
 	fl.StringVar(&f.reportDir, "report-dir", "", "a new or empty folder for the errors and success reports (default: a new roster-reports/<command>-<time>/)")
 	fl.BoolVar(&f.json, "json", false, "print one JSON object instead of a summary")
 	fl.BoolVar(&f.verbose, "verbose", false, "include the plan of every row")
-	c.RegisterFlagCompletionFunc("mode", fixed(provision.Atomic, provision.Partial))
+	c.RegisterFlagCompletionFunc("mode", fixed(string(provision.Atomic), string(provision.Partial)))
 	c.RegisterFlagCompletionFunc("generate", fixed("password", "exten", "username"))
 	c.RegisterFlagCompletionFunc("set", columnNames("="))
 	c.RegisterFlagCompletionFunc("map", cobra.NoFileCompletions)
@@ -96,11 +92,11 @@ func (f *runFlags) add(c *cobra.Command, command string) {
 		c.RegisterFlagCompletionFunc("key", fixed("uuid", "username", "email"))
 		c.RegisterFlagCompletionFunc("blank", fixed("clear", "keep"))
 	case "import":
-		fl.StringVar(&f.onExisting, "on-existing", provision.OnExistingFail, "rows matching an existing user: fail, skip or update")
+		fl.StringVar(&f.onExisting, "on-existing", string(provision.OnExistingFail), "rows matching an existing user: fail, skip or update")
 		fl.BoolVar(&f.dryRun, "dry-run", false, "check and show the plan without writing")
-		c.RegisterFlagCompletionFunc("on-existing", fixed(provision.OnExistingFail, provision.OnExistingSkip, provision.OnExistingUpdate))
+		c.RegisterFlagCompletionFunc("on-existing", fixed(string(provision.OnExistingFail), string(provision.OnExistingSkip), string(provision.OnExistingUpdate)))
 	case "check":
-		fl.StringVar(&f.onExisting, "on-existing", provision.OnExistingFail, "rows matching an existing user: fail, skip or update")
+		fl.StringVar(&f.onExisting, "on-existing", string(provision.OnExistingFail), "rows matching an existing user: fail, skip or update")
 	}
 }
 
@@ -115,74 +111,36 @@ func columnNames(suffix string) func(*cobra.Command, []string, string) ([]string
 }
 
 func (f *runFlags) options() (provision.Options, error) {
-	var opt provision.Options
-	var err error
-	if opt.Sheet, err = f.read.options(); err != nil {
-		return opt, err
-	}
-	pairs := func(flag string, list []string) (map[string]string, error) {
-		m := map[string]string{}
-		for _, p := range list {
-			k, v, ok := strings.Cut(p, "=")
-			if !ok || strings.TrimSpace(k) == "" {
-				return nil, roster.Errorf(roster.EINVALID, "--%s takes NAME=VALUE, not %q", flag, p)
-			}
-			m[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-		return m, nil
-	}
-	if opt.Header.Map, err = pairs("map", f.maps); err != nil {
-		return opt, err
-	}
-	if opt.Header.Set, err = pairs("set", f.sets); err != nil {
-		return opt, err
-	}
-	opt.Header.Strict = f.strict
-	for _, g := range f.generate {
-		for _, what := range strings.Split(g, ",") {
-			switch strings.TrimSpace(what) {
-			case "password":
-				opt.GeneratePassword = true
-			case "exten":
-				opt.GenerateExten = true
-			case "username":
-				opt.GenerateUsername = true
-			default:
-				return opt, roster.Errorf(roster.EINVALID, "--generate takes password, exten or username, not %q", what)
-			}
-		}
-	}
-	switch f.blank {
-	case "", "clear":
-	case "keep":
-		opt.BlankKeep = true
-	default:
-		return opt, roster.Errorf(roster.EINVALID, "--blank must be clear or keep, not %q", f.blank)
-	}
-	opt.PasswordDigits, opt.DryRun = f.passwordDigits, f.dryRun
-	opt.OnExisting, opt.Mode, opt.MaxErrors, opt.Key = f.onExisting, f.mode, f.maxErrors, f.key
-	opt.ReportDir = f.reportDir
-	return opt, opt.Validate()
+	set := f.read.settings()
+	set.Map, set.Set, set.Strict, set.Generate = f.maps, f.sets, f.strict, f.generate
+	set.Mode, set.OnExisting, set.Key, set.Blank = f.mode, f.onExisting, f.key, f.blank
+	set.MaxErrors, set.PasswordDigits, set.DryRun = f.maxErrors, f.passwordDigits, f.dryRun
+	return set.Options()
 }
 
-// inputPath returns a path to read: the argument, or for "-" a temporary
+// source returns the file to read: the argument, or for "-" a temporary
 // copy of standard input (readers of workbooks need to seek). The copy has
 // no name in any folder, so that a sheet of passwords does not outlive a
-// killed process; the returned function closes it, which removes it.
-func (a *app) inputPath(arg string) (string, func(), error) {
+// killed process; messages call it "standard input". Close releases it.
+func (a *app) source(arg string) (*sheet.Source, error) {
 	if arg != "-" {
 		if _, err := os.Stat(arg); err != nil {
-			return "", nil, roster.Errorf(roster.EUNREADABLE, "%s: no such file", arg)
+			return nil, roster.Errorf(roster.EUNREADABLE, "%s: no such file", arg)
 		}
-		return arg, func() {}, nil
+		src, err := sheet.OpenSource(arg)
+		if err != nil {
+			return nil, provision.Unreadable(err)
+		}
+		return src, nil
 	}
 	tmp, err := scratch.New("roster-stdin-*")
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	if _, err := io.Copy(tmp, a.stdin); err != nil {
+	n, err := io.Copy(tmp, a.stdin)
+	if err != nil {
 		tmp.Close()
-		return "", nil, fmt.Errorf("reading standard input: %w", err)
+		return nil, fmt.Errorf("reading standard input: %w", err)
 	}
-	return tmp.Path(), func() { tmp.Close() }, nil
+	return sheet.NewSource("standard input", tmp, n, nil, tmp), nil
 }

@@ -112,7 +112,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintln(stderr, "Run 'roster --help' for usage.")
 		return exitUnusable
 	default:
-		fmt.Fprintln(stderr, "roster:", roster.ErrorMessage(err))
+		fmt.Fprintln(stderr, "roster:", roster.ErrorWords(err, flagWords))
 		return exitUnusable
 	}
 }
@@ -176,6 +176,7 @@ func version() string {
 // operators it keeps for the server: a PostgreSQL one or an SQLite one.
 type directory interface {
 	transfer.Directory
+	roster.JobService
 	// Created says whether opening created the directory.
 	Created() bool
 	// Migrated lists the migrations opening applied to an existing one.
@@ -204,18 +205,35 @@ func (a *app) openOrCreate(ctx context.Context) (directory, error) {
 // postgres:// URL, with the key of --key-file, else an SQLite file.
 func (a *app) openDB(ctx context.Context, name string, create bool) (directory, error) {
 	if postgres.IsURL(name) {
-		opt := postgres.Options{KeyFile: a.keyFile, Create: create}
-		if opt.KeyFile == "" {
-			if dir, err := os.UserConfigDir(); err == nil {
-				opt.KeyFile = filepath.Join(dir, "roster", "roster.key")
-			}
-		}
-		return postgres.Open(ctx, name, opt)
+		return postgres.Open(ctx, name, postgres.Options{KeyFile: a.pgKeyFile(), Create: create})
 	}
 	if create {
 		return sqlite.Open(ctx, name)
 	}
 	return sqlite.OpenExisting(ctx, name)
+}
+
+// pgKeyFile is the key file of a PostgreSQL directory: --key-file, else
+// roster/roster.key in the user's config folder.
+func (a *app) pgKeyFile() string {
+	if a.keyFile != "" {
+		return a.keyFile
+	}
+	if dir, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(dir, "roster", "roster.key")
+	}
+	return ""
+}
+
+// dataDir is the default folder of the jobs' files: beside an SQLite
+// directory's file (<db>.data), as its key is; for a PostgreSQL directory,
+// which has no file, beside its key file (roster.data). Several servers
+// of one PostgreSQL directory name one shared folder with --data-dir.
+func (a *app) dataDir() string {
+	if postgres.IsURL(a.db) {
+		return filepath.Join(filepath.Dir(a.pgKeyFile()), "roster.data")
+	}
+	return a.db + ".data"
 }
 
 // dbName names the directory for people: a PostgreSQL URL without its password.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -108,35 +107,8 @@ func TestServeServesTheConsoleToOperators(t *testing.T) {
 	if _, errOut, code := runStdin(t, dir, "correct horse battery\n", "operators", "create", "ana", "--all-tenants", "--role", "admin", "--password-stdin"); code != 0 {
 		t.Fatal(errOut)
 	}
-	signIn(t, startServe(t, dir), "ANA", "correct horse battery")
-}
-
-// startServe starts a real `roster serve` on a free port of the loopback
-// and returns its address, once it serves.
-func startServe(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := command(t, dir, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	sc := bufio.NewScanner(stderr)
-	base := ""
-	for base == "" && sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "serving" {
-			base = "http://" + line["addr"].(string)
-		}
-	}
-	if base == "" {
-		t.Fatal("the server ended before serving")
-	}
-	go io.Copy(io.Discard, stderr)
-	return base
+	_, base := startServe(t, dir)
+	signIn(t, base, "ANA", "correct horse battery")
 }
 
 // signIn signs an operator in to the console through its form, and

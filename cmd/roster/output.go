@@ -99,7 +99,7 @@ func (o *output) step(s roster.Step) {
 		return
 	}
 	o.steps++
-	o.buf = appendStep(o.buf[:0], s)
+	o.buf = s.AppendJSON(o.buf[:0])
 	o.plan.add(o.buf)
 }
 
@@ -110,35 +110,12 @@ func (o *output) problem(p roster.Problem) {
 	if !o.json {
 		return
 	}
-	b, err := json.Marshal(p)
+	b, err := json.Marshal(p.Worded(flagWords))
 	if err != nil {
 		o.problems.err = err
 		return
 	}
 	o.problems.add(b)
-}
-
-// appendStep writes a step as JSON. Most steps are a row, an action and a
-// uuid, written by hand: a million of them through reflection would take
-// longer than checking the rows.
-func appendStep(b []byte, s roster.Step) []byte {
-	if len(s.Changes) > 0 {
-		j, _ := json.Marshal(s)
-		return append(b, j...)
-	}
-	// Actions are fixed words and uuids are hexadecimal: neither needs
-	// escaping.
-	b = append(b, `{"row":`...)
-	b = strconv.AppendInt(b, int64(s.Row), 10)
-	b = append(b, `,"action":"`...)
-	b = append(b, s.Action...)
-	b = append(b, '"')
-	if s.UUID != "" {
-		b = append(b, `,"uuid":"`...)
-		b = append(b, s.UUID...)
-		b = append(b, '"')
-	}
-	return append(b, '}')
 }
 
 func (o *output) close() {

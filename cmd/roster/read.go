@@ -7,8 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/roster-dev/roster"
-	"github.com/roster-dev/roster/sheet"
+	"github.com/roster-dev/roster/provision"
 )
 
 func (a *app) readCmd() *cobra.Command {
@@ -28,14 +27,14 @@ not printed but still counted. FILE may be - for standard input.`,
 			if err != nil {
 				return err
 			}
-			path, cleanup, err := a.inputPath(args[0])
+			src, err := a.source(args[0])
 			if err != nil {
 				return err
 			}
-			defer cleanup()
-			f, err := sheet.Open(path, opt)
+			defer src.Close()
+			f, err := src.Open(opt)
 			if err != nil {
-				return roster.Errorf(roster.EUNREADABLE, "%v", err)
+				return provision.Unreadable(err)
 			}
 			defer f.Close()
 			w := bufio.NewWriter(a.stdout)
@@ -52,7 +51,7 @@ not printed but still counted. FILE may be - for standard input.`,
 				}
 				if err != nil {
 					w.Flush()
-					return roster.Errorf(roster.EUNREADABLE, "%v", err)
+					return provision.Unreadable(err)
 				}
 				if err := enc.Encode(struct {
 					Row   int      `json:"row"`

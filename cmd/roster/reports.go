@@ -5,17 +5,17 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster"
-	"github.com/roster-dev/roster/provision"
+	"github.com/roster-dev/roster/reportdir"
 )
 
 // reportFolder returns where a run's reports go: --report-dir (a new or
 // empty folder), else a new roster-reports/<command>-<YYYYMMDD-HHMMSS>[-N]/
 // under the current folder. Either is made only when a report is written.
-func reportFolder(command, dir string, now time.Time) (*provision.Folder, error) {
+func reportFolder(command, dir string, now time.Time) (*reportdir.Folder, error) {
 	if dir == "" {
-		return provision.NewUniqueFolder(".", filepath.Join("roster-reports", command+"-"+now.Format("20060102-150405"))), nil
+		return reportdir.NewUnique(".", filepath.Join("roster-reports", command+"-"+now.Format("20060102-150405"))), nil
 	}
-	f := provision.NewFolder(dir)
+	f := reportdir.New(dir)
 	if err := f.Check(); err != nil {
 		return nil, roster.Errorf(roster.EINVALID, "--report-dir: %v", err)
 	}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/provision"
+	"github.com/roster-dev/roster/sheet"
 )
 
 func (a *app) checkCmd() *cobra.Command {
@@ -78,7 +77,7 @@ user's whole set. Rows that change nothing are counted unchanged and not written
 	return c
 }
 
-type engineFunc func(context.Context, roster.Directory, string, provision.Options) (*roster.Result, error)
+type engineFunc func(context.Context, roster.Directory, *sheet.Source, provision.Options) (*roster.Result, error)
 
 // runFile runs check, import or update on a file and prints the result.
 func (a *app) runFile(ctx context.Context, command, arg string, f *runFlags, engine engineFunc) error {
@@ -86,44 +85,45 @@ func (a *app) runFile(ctx context.Context, command, arg string, f *runFlags, eng
 	if err != nil {
 		return err
 	}
-	path, cleanup, err := a.inputPath(arg)
+	src, err := a.source(arg)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
+	defer src.Close()
 	out := newOutput(a, f.json, f.verbose || opt.DryRun || command == "check")
 	defer out.close()
 	opt.Step, opt.Problem = out.step, out.problem
+	opt.Workers, opt.Log = provision.NewWorkers(0), a.log
 	if engine != nil && !opt.DryRun {
-		folder, err := reportFolder(command, opt.ReportDir, time.Now())
+		folder, err := reportFolder(command, f.reportDir, time.Now())
 		if err != nil {
 			return err
 		}
 		defer folder.Close()
-		opt.Reports, opt.ReportDir = folder, ""
+		opt.Reports = folder
 	}
 	prog := newProgress(a.stderr, !f.json && isTerminal(a.stderr))
 	opt.Progress = prog.update
 	var res *roster.Result
 	if engine == nil {
-		res, err = provision.Check(ctx, path, opt)
+		res, err = provision.Check(ctx, src, opt)
 	} else {
 		var dir roster.Directory
 		if dir, err = a.openOrCreate(ctx); err != nil {
 			return err
 		}
 		defer dir.Close()
-		res, err = engine(ctx, dir, path, opt)
+		res, err = engine(ctx, dir, src, opt)
 	}
 	prog.stop()
-	if err != nil && arg == "-" {
-		return stdinError(err, path)
-	}
 	if err != nil {
 		return err
 	}
 	if arg == "-" {
 		res.File = "-"
+	}
+	for i := range res.Errors {
+		res.Errors[i] = res.Errors[i].Worded(flagWords)
 	}
 	if err := out.result(res); err != nil {
 		return err
@@ -132,17 +132,6 @@ func (a *app) runFile(ctx context.Context, command, arg string, f *runFlags, eng
 		return rowsFailed
 	}
 	return nil
-}
-
-// stdinError names standard input in a message that names the copy of it
-// that was read, whose path would mean nothing to a person.
-func stdinError(err error, path string) error {
-	var e *roster.Error
-	base := filepath.Base(path)
-	if !errors.As(err, &e) || !strings.HasPrefix(e.Message, base+":") && !strings.HasPrefix(e.Message, base+" ") {
-		return err
-	}
-	return roster.Errorf(e.Code, "standard input%s", strings.TrimPrefix(e.Message, base))
 }
 
 // progress draws a progress bar on a terminal, for runs longer than a

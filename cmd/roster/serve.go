@@ -14,14 +14,17 @@ import (
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/console"
 	"github.com/roster-dev/roster/http"
+	"github.com/roster-dev/roster/jobs"
+	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/throttle"
 )
 
 func (a *app) serveCmd() *cobra.Command {
 	var (
-		addr, baseURL, cert, key, metricsToken string
-		shutdown, retention                    time.Duration
-		maxUpload                              byteSize = http.DefaultMaxUpload
+		addr, baseURL, cert, key, metricsToken, dataDir string
+		shutdown, retention                             time.Duration
+		maxUpload                                       byteSize = http.DefaultMaxUpload
+		maxQueued                                       int
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -29,7 +32,12 @@ func (a *app) serveCmd() *cobra.Command {
 		Long: `Serve roster's API over HTTP (see docs/spec/api.md; the OpenAPI document is at
 /api/v1/openapi.json). Clients authenticate with tokens of POST /oauth2/token: create them with
 'roster clients create'. Logs are JSON lines on stderr, one per request. SIGTERM or Ctrl-C stops
-accepting requests, lets those in flight finish (up to --shutdown-timeout) and exits 0.
+accepting requests, cancels the running jobs (an atomic one writes nothing; they are marked
+interrupted), lets the requests in flight finish (up to --shutdown-timeout) and exits 0.
+
+Import jobs keep their files (uploads, plans, reports) in <db>.data/ beside the directory (for a
+PostgreSQL directory, roster.data/ beside its key file), or in --data-dir, for --job-retention after
+they end. Several servers of one PostgreSQL directory name one folder they share with --data-dir.
 
 The web console is at /: operators sign in with the names and passwords given to
 'roster operators create'.`,
@@ -53,14 +61,27 @@ The web console is at /: operators sign in with the names and passwords given to
 			if err != nil {
 				return err
 			}
+			if dataDir == "" {
+				// The jobs' files belong with the directory that holds
+				// their rows.
+				dataDir = a.dataDir()
+			}
+			runner, err := jobs.New(jobs.Config{Directory: db, Store: db, Dir: dataDir, Workers: provision.NewWorkers(0),
+				Log: log, Retention: retention, MaxQueued: maxQueued, Words: http.APIWords, Problem: http.JobProblem})
+			if err != nil {
+				return err
+			}
 			// One limiter for the token endpoint and the console's sign-in:
 			// a guesser gets the same few tries whichever it knocks at.
 			limiter := throttle.New(10, time.Minute)
 			con := console.New(console.Config{Directory: db, Clients: db, Operators: db, Keys: keys, Limiter: limiter, Logger: log,
 				SecureCookies: strings.HasPrefix(baseURL, "https://")})
 			s := http.New(http.Config{Directory: db, Clients: db, Keys: keys, Logger: log, BaseURL: baseURL, Limiter: limiter, Console: con,
-				MetricsToken: metricsToken, MaxUpload: int64(maxUpload), JobRetention: retention})
+				MetricsToken: metricsToken, MaxUpload: int64(maxUpload), Jobs: runner})
 			if err := s.Open(addr, cert, key); err != nil {
+				return err
+			}
+			if err := runner.Start(c.Context()); err != nil {
 				return err
 			}
 			if err := s.Serve(c.Context(), shutdown); err != nil {
@@ -78,7 +99,9 @@ The web console is at /: operators sign in with the names and passwords given to
 	f.DurationVar(&shutdown, "shutdown-timeout", http.DefaultShutdownTimeout, "how long requests in flight may finish after SIGTERM")
 	f.Var(&maxUpload, "max-upload", "largest file a job takes (e.g. 1GiB, 200MiB)")
 	f.StringVar(&metricsToken, "metrics-token", "", "require this bearer token for /metrics (or env ROSTER_METRICS_TOKEN, which other users cannot read in the process list)")
-	f.DurationVar(&retention, "job-retention", http.DefaultJobRetention, "how long finished jobs and their files are kept")
+	f.DurationVar(&retention, "job-retention", jobs.DefaultRetention, "how long finished jobs and their files are kept")
+	f.StringVar(&dataDir, "data-dir", "", "the folder of the jobs' files: uploads and reports (default: <db>.data beside the directory)")
+	f.IntVar(&maxQueued, "max-queued", jobs.DefaultMaxQueued, "how many jobs a client may have waiting to run; past it, 429")
 	return c
 }
 

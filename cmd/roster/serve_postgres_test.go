@@ -57,7 +57,8 @@ func TestTwoServersOnOnePostgreSQLDirectory(t *testing.T) {
 		t.Fatal(errOut)
 	}
 	const public = "https://roster.example.com"
-	one, two := startServe(t, dir, "--base-url", public), startServe(t, dir, "--base-url", public)
+	_, one := startServe(t, dir, "--base-url", public)
+	_, two := startServe(t, dir, "--base-url", public)
 
 	client := &http.Client{Timeout: time.Minute}
 	token := func(base string, form url.Values) (int, string) {

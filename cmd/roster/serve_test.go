@@ -180,7 +180,7 @@ func TestServeDoesNotWaitForAnImport(t *testing.T) {
 	if _, errOut, code := runStdin(t, dir, "correct horse battery\n", "operators", "create", "ana", "--all-tenants", "--role", "admin", "--password-stdin"); code != 0 {
 		t.Fatal(errOut)
 	}
-	base := startServe(t, dir)
+	_, base := startServe(t, dir)
 
 	db, err := sqlite.OpenExisting(context.Background(), filepath.Join(dir, "roster.db"))
 	if err != nil {

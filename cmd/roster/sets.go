@@ -31,12 +31,12 @@ func (a *app) refs(f *refsFlags, args []string) ([]provision.Ref, error) {
 		if err != nil {
 			return nil, err
 		}
-		path, cleanup, err := a.inputPath(arg)
+		src, err := a.source(arg)
 		if err != nil {
 			return nil, err
 		}
-		more, err := provision.ReadRefs(path, opt)
-		cleanup()
+		more, err := provision.ReadRefs(src, opt)
+		src.Close()
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,8 @@ package dirrow
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,11 +89,14 @@ func (x *Index) ObjectOf(tenant, kind, name string) (any, error) {
 }
 
 // The columns of the user tables, in the order of the rows Builder makes.
+// A user's version is last, so that an update may set every other column
+// and move the version on.
 var (
 	UserCols = []string{"id", "uuid", "tenant_id", "firstname", "lastname", "display_name", "username", "username_key",
 		"email", "email_key", "password_hash", "language", "mobile_phone_number", "outgoing_caller_id", "enabled",
 		"supervision_enabled", "call_transfer_enabled", "dtmf_hangup_enabled", "simultaneous_calls", "ring_seconds",
-		"call_permission_password", "role_id", "auth_type", "desk_id", "cti_profile_enabled", "cti_profile_id", "avatar_type", "avatar"}
+		"call_permission_password", "role_id", "auth_type", "desk_id", "cti_profile_enabled", "cti_profile_id", "avatar_type", "avatar",
+		"firstname_key", "lastname_key", "version"}
 	LineCols      = []string{"user_id", "protocol", "context_id", "exten", "sip_username", "sip_secret", "custom_interface", "provisioning_code"}
 	IncallCols    = []string{"user_id", "context_id", "exten", "ring_seconds"}
 	VoicemailCols = []string{"user_id", "context_id", "number", "name", "password", "email", "attach_audio", "delete_messages", "ask_password"}
@@ -134,6 +139,8 @@ type Builder struct {
 	Seal func(ctx context.Context, plain string) (string, error)
 	// Set returns the ID of a group or room, creating it when missing.
 	Set func(ctx context.Context, kind, tenant, name string) (int64, error)
+	// Stamp is the version of the users created.
+	Stamp int64
 }
 
 // User returns the users row of a user, in UserCols's order.
@@ -168,7 +175,8 @@ func (b Builder) User(ctx context.Context, u *roster.User) ([]any, error) {
 	return []any{u.ID, u.UUID, tenant, u.Firstname, u.Lastname, u.DisplayName, Nullable(u.Username), Key(u.Username),
 		Nullable(u.Email), Key(u.Email), Nullable(u.PasswordHash), u.Language, u.MobilePhoneNumber, u.OutgoingCallerID, u.Enabled,
 		u.SupervisionEnabled, u.CallTransferEnabled, u.DTMFHangupEnabled, u.SimultaneousCalls, u.RingSeconds,
-		pin, role, u.AuthType, desk, ctiEnabled, cti, avatarType, avatar}, nil
+		pin, role, u.AuthType, desk, ctiEnabled, cti, avatarType, avatar,
+		roster.FoldIdentity(u.Firstname), roster.FoldIdentity(u.Lastname), b.Stamp}, nil
 }
 
 // Related holds the rows of the tables that hang off users, gathered for
@@ -461,4 +469,61 @@ func ReplaceReference(ctx context.Context, exec Exec, ref *roster.Reference) err
 		}
 	}
 	return nil
+}
+
+// FindUser returns the one user of the tenant (any when empty) that a
+// reference names, read in tx, whose reference data x indexes (see
+// roster.Directory.FindUser).
+func FindUser(ctx context.Context, tx roster.Tx, x *Index, tenant, key, ref string) (*roster.User, error) {
+	what := "uuid, username or email"
+	if key != "" {
+		what = key
+	}
+	missing := roster.Errorf(roster.ENOTFOUND, "no user has the %s %.64q", what, ref)
+	var tenantID int64
+	if tenant != "" {
+		var err error
+		if tenantID, err = x.TenantOf(tenant); err != nil {
+			return nil, missing
+		}
+	}
+	claims := roster.RefClaims(key, ref)
+	owners, err := tx.Owners(ctx, claims)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	keys := map[int64][]string{}
+	for _, c := range claims {
+		if id, ok := owners[c]; ok {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+			keys[id] = append(keys[id], c.Key)
+		}
+	}
+	users, err := tx.Users(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	// Another tenant's users are not there at all: they make a reference
+	// neither found nor ambiguous.
+	var found []*roster.User
+	for _, id := range ids {
+		if u := users[id]; u != nil && (tenant == "" || u.Tenant == x.Tenant[tenantID]) {
+			found = append(found, u)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, missing
+	case 1:
+		return found[0], nil
+	}
+	parts := make([]string, len(found))
+	for i, u := range found {
+		parts[i] = fmt.Sprintf("the %s of %s", strings.Join(keys[u.ID], " and "), u.UUID)
+	}
+	return nil, roster.Errorf(roster.ECONFLICT, "%.64q names %d users: it is %s; say which key it is (key=uuid, username or email)",
+		ref, len(found), strings.Join(parts, ", and "))
 }

@@ -15,17 +15,27 @@ import (
 // File is a temporary file with no name in any folder.
 type File struct {
 	*os.File
-	named bool // the system refused to remove it while open (Windows)
+	named bool   // it has a name to remove on Close: the system refused to remove it while open (Windows), or NewBeside's fallback
+	dir   string // the folder of NewBeside's target
 }
 
 // New makes a temporary file in the system's temporary folder and removes
 // its name at once; pattern is as for os.CreateTemp. The file is gone when
 // it is closed, or when the process ends in any way.
 func New(pattern string) (*File, error) {
-	if f := unnamed(os.TempDir()); f != nil {
+	return NewIn("", pattern)
+}
+
+// NewIn is New in the folder dir ("": the system's temporary folder), for
+// a caller whose files must stay in a folder of its own.
+func NewIn(dir, pattern string) (*File, error) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	if f := unnamed(dir); f != nil {
 		return &File{File: f}, nil
 	}
-	f, err := os.CreateTemp("", pattern)
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,11 @@
 package scratch
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"os"
+	"path/filepath"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,4 +19,17 @@ func unnamed(dir string) *os.File {
 		return nil
 	}
 	return os.NewFile(uintptr(fd), dir)
+}
+
+// link gives an unnamed file a new hidden name in dir and returns it.
+// Linking through /proc needs no privilege, where AT_EMPTY_PATH does.
+func link(f *os.File, dir string) (string, error) {
+	b := make([]byte, 8)
+	rand.Read(b)
+	name := filepath.Join(dir, ".roster-"+hex.EncodeToString(b))
+	err := unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(int(f.Fd())), unix.AT_FDCWD, name, unix.AT_SYMLINK_FOLLOW)
+	if err != nil {
+		return "", &os.LinkError{Op: "link", Old: f.Name(), New: name, Err: err}
+	}
+	return name, nil
 }

@@ -1,4 +1,4 @@
-package provision
+package provision_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster/password"
+	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/sqlite"
 )
 
@@ -37,18 +38,18 @@ func TestCancelStopsTheHashers(t *testing.T) {
 	}
 	// cancelled runs fn with a context cancelled after the 4th hash, and
 	// checks what the cancel left running.
-	cancelled := func(t *testing.T, fn func(ctx context.Context, opt Options) error) {
+	cancelled := func(t *testing.T, fn func(ctx context.Context, opt provision.Options) error) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		const before = 4 // hashes made when the person presses Ctrl-C
 		var hashed, atCancel atomic.Int64
-		opt := Options{ReportDir: filepath.Join(t.TempDir(), "reports")}
-		opt.hashed = func() {
+		opt := provision.Options{Reports: reportsIn(t, filepath.Join(t.TempDir(), "reports"))}
+		provision.CountHashes(&opt, func() {
 			if n := hashed.Add(1); n == before {
 				atCancel.Store(n)
 				cancel()
 			}
-		}
+		})
 		if err := fn(ctx, opt); !errors.Is(err, context.Canceled) {
 			t.Fatalf("a cancelled run returned %v, want context.Canceled", err)
 		}
@@ -67,9 +68,9 @@ func TestCancelStopsTheHashers(t *testing.T) {
 		}
 		defer db.Close()
 		path := users("username,firstname", func(i int) string { return fmt.Sprintf("user%d,User", i) })
-		cancelled(t, func(ctx context.Context, opt Options) error {
-			opt.GeneratePassword = true
-			_, err := Import(ctx, db, path, opt)
+		cancelled(t, func(ctx context.Context, opt provision.Options) error {
+			opt.Generate = provision.GeneratePassword
+			_, err := provision.Import(ctx, db, source(t, path), opt)
 			return err
 		})
 		tx, err := db.Begin(t.Context())
@@ -90,17 +91,17 @@ func TestCancelStopsTheHashers(t *testing.T) {
 		defer db.Close()
 		// The users come with a hash, so that only the update hashes.
 		hash := password.Hash("Secret-1")
-		res, err := Import(t.Context(), db, users("username,firstname,password_hash", func(i int) string {
+		res, err := provision.Import(t.Context(), db, source(t, users("username,firstname,password_hash", func(i int) string {
 			return fmt.Sprintf("user%d,User,%q", i, hash)
-		}), Options{ReportDir: filepath.Join(t.TempDir(), "reports")})
+		})), provision.Options{Reports: reportsIn(t, filepath.Join(t.TempDir(), "reports"))})
 		if err != nil || res.Failed != 0 {
 			t.Fatalf("import: %v, %d failed", err, res.Failed)
 		}
-		cancelled(t, func(ctx context.Context, opt Options) error {
+		cancelled(t, func(ctx context.Context, opt provision.Options) error {
 			opt.Key = "username"
-			_, err := Update(ctx, db, users("username,password", func(i int) string {
+			_, err := provision.Update(ctx, db, source(t, users("username,password", func(i int) string {
 				return fmt.Sprintf("user%d,Secret-%d", i, i%2)
-			}), opt)
+			})), opt)
 			return err
 		})
 	})

@@ -1,4 +1,9 @@
-package provision
+// Package reportdir keeps the report files of runs in folders on disk:
+// made with mode 0700, files created new with mode 0600, never through a
+// symbolic link, synced before they are said to be saved. The command line
+// keeps each run's reports in a folder of its own; a server keeps each
+// job's in the job's folder.
+package reportdir
 
 import (
 	"errors"
@@ -9,9 +14,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/roster-dev/roster/provision"
 )
 
-// Folder is a ReportSink that keeps a run's reports in a folder of their
+// Folder is a provision.ReportSink that keeps a run's reports in a folder of their
 // own, made (mode 0700) when the first report is created. Files are
 // created new, with mode 0600, and never replace a file; neither they nor
 // the folders Folder makes or enters are reached through a symbolic link,
@@ -30,24 +37,24 @@ type Folder struct {
 	live   int      // files created and not discarded
 }
 
-// NewFolder keeps reports in dir: a new folder, made with its missing
+// New keeps reports in dir: a new folder, made with its missing
 // parents, or an existing empty one (a folder that holds files is refused,
 // so that no two runs' reports are ever mixed). dir itself must not be a
 // symbolic link; the folders above it are taken as given.
-func NewFolder(dir string) *Folder {
+func New(dir string) *Folder {
 	dir = filepath.Clean(dir)
 	return &Folder{base: filepath.Dir(dir), parts: []string{filepath.Base(dir)}}
 }
 
-// NewUniqueFolder keeps reports in a new folder at path under base, or
+// NewUnique keeps reports in a new folder at path under base, or
 // path-2, path-3, … when that is taken: never one that exists. The folders
 // of path are made when missing, and none may be a symbolic link.
-func NewUniqueFolder(base, path string) *Folder {
+func NewUnique(base, path string) *Folder {
 	return &Folder{base: base, parts: strings.Split(filepath.ToSlash(filepath.Clean(path)), "/"), unique: true}
 }
 
 // Create makes a new report file in the folder, making the folder first.
-func (f *Folder) Create(name string) (ReportFile, error) {
+func (f *Folder) Create(name string) (provision.ReportFile, error) {
 	if f.root == nil {
 		if err := f.open(); err != nil {
 			return nil, err
@@ -201,7 +208,7 @@ func empty(d *os.File, path string) error {
 	return nil
 }
 
-// Check tells before a run whether a NewFolder can take its reports, so
+// Check tells before a run whether a folder of New can take its reports, so
 // that a person learns it before the work rather than after: the folder
 // must not exist, or be an empty folder that is not a symbolic link. It
 // makes nothing; Create checks again.
