@@ -63,7 +63,17 @@ type Config struct {
 	Finished func(*roster.Job)
 	// Now is the clock; tests move it. Default time.Now.
 	Now func() time.Time
+	// Shared says that several servers share the store and the data
+	// folder (a PostgreSQL directory), whose store records a job's rows
+	// while an import runs: a job is recorded before Submit returns and
+	// its progress every ProgressEvery, so that every server shows them,
+	// and a start leaves the other servers' folders alone.
+	Shared bool
 }
+
+// ProgressEvery is how often a running job's progress is recorded when
+// several servers share the store.
+const ProgressEvery = time.Second
 
 // Errors of the runner that its callers answer in their own way.
 var (
@@ -168,6 +178,13 @@ func (r *Runner) recover(ctx context.Context) error {
 	for _, j := range left {
 		r.log.Warn("job interrupted by the end of its server", "job", j.ID, "command", j.Command)
 		r.cfg.finished(j)
+	}
+	if r.cfg.Shared {
+		// A folder without a row may be a job that a running server
+		// is describing. A shared store records a job before its
+		// client is told of it: a kill in between loses a job that no
+		// one knew of.
+		return nil
 	}
 	var lost []*roster.Job
 	for _, id := range r.data.ids() {

@@ -32,6 +32,8 @@ type task struct {
 	changed chan struct{} // closed and replaced at each change
 	done    chan struct{} // closed when the job ends
 	started time.Time
+	// recorded is when its progress was last recorded (Config.Shared).
+	recorded time.Time
 }
 
 // Submission is a job to run on an uploaded file.
@@ -121,6 +123,13 @@ func (r *Runner) Submit(ctx context.Context, up *Upload, s Submission) (*roster.
 	r.schedule()
 	r.mu.Unlock()
 	up.kept = true
+	if r.cfg.Shared {
+		// Recorded before the client is told, so that the next request,
+		// whichever server a load balancer sends it to, finds the job.
+		if err := r.rec.flush(ctx); err != nil {
+			return nil, false, err
+		}
+	}
 	return out, false, nil
 }
 
@@ -306,6 +315,10 @@ func (r *Runner) progress(t *task, p provision.Progress) {
 	}
 	t.job.Progress = pr
 	r.changed(t)
+	if now := time.Now(); r.cfg.Shared && now.Sub(t.recorded) >= ProgressEvery {
+		t.recorded = now
+		r.rec.add(t.job)
+	}
 }
 
 // changed tells the job's watchers that it changed. r.mu is held.

@@ -27,11 +27,26 @@ func millis(t *time.Time) any {
 
 // SaveJobs creates or replaces jobs in one transaction. Like the clients'
 // changes, it takes no write lock: a job's row is written while the import
-// it runs holds the lock.
+// it runs holds the lock. A job that is queued or running is saved as this
+// server's, with its progress, which every server then reads.
 func (db *DB) SaveJobs(ctx context.Context, jobs []*roster.Job) error {
 	var batch pgx.Batch
 	for _, j := range jobs {
-		var result, problem any
+		var result, problem, server, progress any
+		if !j.Status.Final() {
+			key, err := db.live(ctx)
+			if err != nil {
+				return err
+			}
+			server = key
+			if j.Progress != nil {
+				b, err := json.Marshal(j.Progress)
+				if err != nil {
+					return err
+				}
+				progress = string(b)
+			}
+		}
 		if j.Result != nil {
 			b, err := json.Marshal(j.Result)
 			if err != nil {
@@ -46,18 +61,19 @@ func (db *DB) SaveJobs(ctx context.Context, jobs []*roster.Job) error {
 			}
 			problem = string(b)
 		}
-		batch.Queue(`INSERT INTO jobs (`+jobColumns+`) VALUES (`+placeholders(21)+`)
-			ON CONFLICT (id) DO UPDATE SET `+dirrow.Excluded(strings.Split(jobColumns, ", ")[1:]),
+		batch.Queue(`INSERT INTO jobs (`+jobColumns+`, server) VALUES (`+placeholders(23)+`)
+			ON CONFLICT (id) DO UPDATE SET `+dirrow.Excluded(append(strings.Split(jobColumns, ", ")[1:], "server")),
 			j.ID, j.Command, string(j.Status), j.ExternalID, j.ClientID, j.Tenant, j.File.Name, j.File.Format, j.File.Bytes,
 			string(j.Options), j.Applies, dirrow.Nullable(j.IdempotencyKey), millis(&j.CreatedAt), millis(j.StartedAt), millis(j.FinishedAt),
-			result, problem, dirrow.Nullable(j.Reports.Errors), dirrow.Nullable(j.Reports.Success), j.Reports.Secret, j.Reports.Taken)
+			result, problem, dirrow.Nullable(j.Reports.Errors), dirrow.Nullable(j.Reports.Success), j.Reports.Secret, j.Reports.Taken,
+			progress, server)
 	}
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		return tx.SendBatch(ctx, &batch).Close()
 	})
 }
 
-const jobColumns = `id, command, status, external_id, client_id, tenant, file_name, file_format, file_bytes, options, applies, idempotency_key, created_at, started_at, finished_at, result, error, errors_report, success_report, success_secret, success_taken`
+const jobColumns = `id, command, status, external_id, client_id, tenant, file_name, file_format, file_bytes, options, applies, idempotency_key, created_at, started_at, finished_at, result, error, errors_report, success_report, success_secret, success_taken, progress`
 
 func scanJob(row pgx.Row) (*roster.Job, error) {
 	var (
@@ -67,10 +83,11 @@ func scanJob(row pgx.Row) (*roster.Job, error) {
 		started, finished       *time.Time
 		result, problem         *string
 		errorsReport, successRp *string
+		progress                *string
 	)
 	err := row.Scan(&j.ID, &j.Command, &status, &j.ExternalID, &j.ClientID, &j.Tenant, &j.File.Name, &j.File.Format, &j.File.Bytes,
 		&options, &j.Applies, &key, &j.CreatedAt, &started, &finished, &result, &problem, &errorsReport, &successRp,
-		&j.Reports.Secret, &j.Reports.Taken)
+		&j.Reports.Secret, &j.Reports.Taken, &progress)
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +97,12 @@ func scanJob(row pgx.Row) (*roster.Job, error) {
 	if result != nil {
 		j.Result = &roster.Result{}
 		if err := json.Unmarshal([]byte(*result), j.Result); err != nil {
+			return nil, err
+		}
+	}
+	if progress != nil {
+		j.Progress = &roster.JobProgress{}
+		if err := json.Unmarshal([]byte(*progress), j.Progress); err != nil {
 			return nil, err
 		}
 	}
@@ -185,10 +208,16 @@ func (db *DB) DeleteJobs(ctx context.Context, ids []string) error {
 	return err
 }
 
-// InterruptJobs marks the jobs left queued or running as interrupted.
+// InterruptJobs, called as a server starts, makes this handle one of the
+// directory's servers (see servers.go) and marks as interrupted the jobs
+// left queued or running by servers that died: not those of the servers
+// that run. From then on, the handle looks for such jobs every
+// WatchInterval.
 func (db *DB) InterruptJobs(ctx context.Context, now time.Time) ([]*roster.Job, error) {
-	return db.queryJobs(ctx, db.pool, `UPDATE jobs SET status = 'interrupted', finished_at = $1
-		WHERE status IN ('queued', 'running') RETURNING `+jobColumns, millis(&now))
+	if _, err := db.live(ctx); err != nil {
+		return nil, err
+	}
+	return db.interruptOrphans(ctx, now)
 }
 
 // FinishedBefore lists the jobs that ended before t.

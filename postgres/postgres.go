@@ -94,7 +94,8 @@ type DB struct {
 	created  bool     // this Open created the directory
 	migrated []string // the migrations this Open applied
 
-	open opentx.Set
+	open   opentx.Set
+	server server // its part as one of the directory's servers (see servers.go)
 }
 
 var _ roster.Directory = (*DB)(nil)
@@ -145,6 +146,7 @@ func (db *DB) prepare(ctx context.Context, opt Options) error {
 // Close rolls back the transactions left open and closes the directory's
 // connections.
 func (db *DB) Close() error {
+	db.stopServing()
 	db.open.RollbackAll()
 	db.pool.Close()
 	return nil

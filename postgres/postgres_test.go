@@ -240,3 +240,51 @@ func TestABadURLHidesItsPassword(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyTheJobsOfServersThatDiedAreInterrupted: two servers on one
+// directory. The start of the second (InterruptJobs) leaves the first's
+// running job alone, and both read its progress; once the first is gone
+// (its connections end, as when it is killed), the second marks the job
+// interrupted within a few WatchIntervals, without being restarted.
+func TestOnlyTheJobsOfServersThatDiedAreInterrupted(t *testing.T) {
+	defer func(d time.Duration) { postgres.WatchInterval = d }(postgres.WatchInterval)
+	postgres.WatchInterval = 50 * time.Millisecond
+	ctx := t.Context()
+	first, name := postgrestest.New(t)
+	if _, err := first.InterruptJobs(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	pct := 40
+	j := &roster.Job{ID: "0190a000-0000-7000-8000-000000000001", Command: "import", Status: roster.JobRunning, ClientID: "c",
+		File: roster.JobFile{Name: "a.csv", Format: "csv"}, Options: []byte(`{}`), CreatedAt: time.Now(),
+		Progress: &roster.JobProgress{Stage: "writing", Rows: 400, Percent: &pct}}
+	if err := first.SaveJobs(ctx, []*roster.Job{j}); err != nil {
+		t.Fatal(err)
+	}
+	second := postgrestest.Open(t, name)
+	if left, err := second.InterruptJobs(ctx, time.Now()); err != nil || len(left) != 0 {
+		t.Fatalf("the second server's start interrupted %d jobs (%v), want none: the first runs", len(left), err)
+	}
+	got, err := second.Job(ctx, j.ID)
+	if err != nil || got.Status != roster.JobRunning || got.Progress == nil || got.Progress.Rows != 400 || *got.Progress.Percent != pct {
+		t.Fatalf("the first server's job, read by the second: %+v, %v", got, err)
+	}
+	first.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := second.Job(ctx, j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == roster.JobInterrupted {
+			if got.FinishedAt == nil || got.Progress != nil {
+				t.Errorf("interrupted: %+v", got)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job of a server that is gone is still %s", got.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/roster-dev/roster/console"
 	"github.com/roster-dev/roster/http"
 	"github.com/roster-dev/roster/jobs"
+	"github.com/roster-dev/roster/postgres"
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/throttle"
 )
@@ -66,10 +67,19 @@ The web console is at /: operators sign in with the names and passwords given to
 				// their rows.
 				dataDir = a.dataDir()
 			}
+			pg, shared := db.(*postgres.DB)
 			runner, err := jobs.New(jobs.Config{Directory: db, Store: db, Dir: dataDir, Workers: provision.NewWorkers(0),
-				Log: log, Retention: retention, MaxQueued: maxQueued, Words: http.APIWords, Problem: http.JobProblem})
+				Log: log, Retention: retention, MaxQueued: maxQueued, Words: http.APIWords, Problem: http.JobProblem, Shared: shared})
 			if err != nil {
 				return err
+			}
+			if shared {
+				// Every server of a PostgreSQL directory must name the
+				// same folder: a job's files are read by whichever
+				// server is asked for them.
+				if err := pg.ShareFolder(c.Context(), dataDir); err != nil {
+					return err
+				}
 			}
 			// One limiter for the token endpoint and the console's sign-in:
 			// a guesser gets the same few tries whichever it knocks at.
