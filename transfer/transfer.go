@@ -8,9 +8,9 @@
 // committed, each is read back from the target and compared with the
 // source.
 //
-// The import jobs of the server are not in directories yet. When they are,
-// they are one more step of Move (see steps): their rows, and their files
-// in the data folder the servers share.
+// The servers' import jobs move too: their rows. Their files (uploads,
+// plans, reports) are in the servers' data folder, which is not the
+// directory's: the target's servers are given that folder.
 package transfer
 
 import (
@@ -28,6 +28,7 @@ type Directory interface {
 	roster.Directory
 	roster.ClientService
 	roster.OperatorService
+	roster.JobService
 	// ServerState reads the signing key and the marks in force, making
 	// nothing.
 	ServerState(ctx context.Context) (*roster.ServerState, error)
@@ -52,6 +53,7 @@ type Result struct {
 	Rooms     int `json:"rooms"`
 	Clients   int `json:"clients"`
 	Operators int `json:"operators"`
+	Jobs      int `json:"jobs"`
 	// SigningKey says whether the servers' signing key moved.
 	SigningKey bool `json:"signing_key"`
 }
@@ -72,6 +74,7 @@ var steps = []step{
 	{"the users, groups and rooms", moveUsers},
 	{"the clients", moveClients},
 	{"the operators", moveOperators},
+	{"the jobs", moveJobs},
 	{"the signing key, used assertions and ended sessions", moveServerState},
 }
 
@@ -145,6 +148,12 @@ func empty(ctx context.Context, to Directory) error {
 	if operators, err := to.Operators(ctx); err != nil || len(operators) > 0 {
 		if err == nil {
 			err = full("operators")
+		}
+		return err
+	}
+	if jobs, err := to.Jobs(ctx, roster.JobFilter{Limit: 1}); err != nil || len(jobs) > 0 {
+		if err == nil {
+			err = full("jobs")
 		}
 		return err
 	}
@@ -334,8 +343,9 @@ func stream(ctx context.Context, from roster.Directory, fn func([]*roster.User) 
 	return <-exported
 }
 
-// differs names the first field in which two users differ, "" when none.
-func differs(a, b *roster.User) string {
+// differs names the first field in which two users (or jobs) differ, ""
+// when none.
+func differs[T any](a, b *T) string {
 	va, vb := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
 	for i := range va.NumField() {
 		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
@@ -370,6 +380,35 @@ func moveOperators(ctx context.Context, from, to Directory, _ Options, res *Resu
 		}
 	}
 	res.Operators = len(operators)
+	return nil
+}
+
+// moveJobs copies the jobs' rows, oldest first, and reads each back. Jobs
+// left queued or running (a source whose servers were not stopped) stay
+// so: the target's first server marks them interrupted. The progress of a
+// running job is the source's server's, and is not compared.
+func moveJobs(ctx context.Context, from, to Directory, _ Options, res *Result) error {
+	jobs, err := from.Jobs(ctx, roster.JobFilter{})
+	if err != nil {
+		return err
+	}
+	slices.Reverse(jobs)
+	for part := range slices.Chunk(jobs, batch) {
+		if err := to.SaveJobs(ctx, part); err != nil {
+			return err
+		}
+	}
+	for _, want := range jobs {
+		got, err := to.Job(ctx, want.ID)
+		if err != nil {
+			return err
+		}
+		got.Progress, want.Progress = nil, nil
+		if field := differs(got, want); field != "" {
+			return roster.Errorf(roster.EINTERNAL, "the job %s reads back from the target with another %s than in the source", want.ID, field)
+		}
+	}
+	res.Jobs = len(jobs)
 	return nil
 }
 

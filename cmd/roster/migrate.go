@@ -20,8 +20,10 @@ func (a *app) migrateCmd() *cobra.Command {
 		Short: "Move a whole directory to another store: SQLite to PostgreSQL, or back",
 		Long: `Move everything a directory holds into a new, empty one: the reference data, the groups and
 rooms, the users with every resource, membership and picture, their SIP secrets and PINs (sealed
-again with the target's key), the API clients and console operators, and the servers' signing key
-with the assertions used and sessions ended, so that tokens and sessions stay valid. Each
+again with the target's key), the API clients and console operators, the servers' import jobs, and
+the servers' signing key with the assertions used and sessions ended, so that tokens and sessions
+stay valid. The jobs' files stay in the servers' data folder: give it to the target's servers with
+--data-dir. Each
 directory is an SQLite file or a postgres:// URL; --key-file names the key of a PostgreSQL one.
 
 The target is made when it does not exist, and refused when it holds anything but the default
@@ -59,12 +61,15 @@ comparison, and the move is to be run again into a new target.`,
 			if asJSON {
 				return json.NewEncoder(a.stdout).Encode(res)
 			}
-			printf(a.stdout, "Moved %s to %s: %s users, %s groups, %s rooms, %s clients, %s operators",
-				nameOf(from), nameOf(to), group(res.Users), group(res.Groups), group(res.Rooms), group(res.Clients), group(res.Operators))
+			printf(a.stdout, "Moved %s to %s: %s users, %s groups, %s rooms, %s clients, %s operators, %s jobs",
+				nameOf(from), nameOf(to), group(res.Users), group(res.Groups), group(res.Rooms), group(res.Clients), group(res.Operators), group(res.Jobs))
 			if res.SigningKey {
 				printf(a.stdout, ", and the servers' signing key")
 			}
 			printf(a.stdout, ".\nEvery user reads the same from both.\n")
+			if res.Jobs > 0 {
+				printf(a.stdout, "The jobs' files stay in the servers' data folder: give it to the new directory's servers with --data-dir.\n")
+			}
 			return nil
 		},
 	}

@@ -9,8 +9,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/postgres"
 	"github.com/roster-dev/roster/postgres/postgrestest"
+	"github.com/roster-dev/roster/sqlite"
 )
 
 // state is what the commands show of a directory: its export with secrets
@@ -116,7 +120,12 @@ func TestMigrateToPostgreSQLAndBack(t *testing.T) {
 	if _, errOut, code := run(t, dir, "operators", "disable", "bob"); code != 0 {
 		t.Fatal(errOut)
 	}
+	saveJobs(t, filepath.Join(dir, "roster.db"))
 	want := state(t, dir)
+	wantJobs := jobsOf(t, filepath.Join(dir, "roster.db"), "")
+	if len(wantJobs) != 2 {
+		t.Fatalf("the directory to move has %d jobs, want 2", len(wantJobs))
+	}
 	if !strings.Contains(want["export users.csv"], "0042") || len(want) < 4 || !strings.Contains(want["rooms list --json"], `"Empty","members":0`) {
 		t.Fatalf("the directory to move lacks what the test moves: %v", want)
 	}
@@ -124,8 +133,11 @@ func TestMigrateToPostgreSQLAndBack(t *testing.T) {
 	pg := postgrestest.NewURL(t)
 	key := []string{"--key-file", filepath.Join(dir, "pg.key")}
 	out, errOut, code := run(t, dir, append(key, "migrate", "--from", "roster.db", "--to", pg)...)
-	if code != 0 || !strings.Contains(out, "signing key") {
+	if code != 0 || !strings.Contains(out, "signing key") || !strings.Contains(out, "2 jobs") {
 		t.Fatalf("migrate to PostgreSQL: exit %d: %s %s", code, out, errOut)
+	}
+	if got := jobsOf(t, pg, filepath.Join(dir, "pg.key")); !reflect.DeepEqual(got, wantJobs) {
+		t.Fatalf("PostgreSQL's jobs\n%+v\nthe SQLite file's\n%+v", got, wantJobs)
 	}
 	if got := state(t, dir, append(key, "--db", pg)...); !reflect.DeepEqual(got, want) {
 		t.Fatalf("PostgreSQL shows\n%v\nthe SQLite file showed\n%v", got, want)
@@ -138,6 +150,9 @@ func TestMigrateToPostgreSQLAndBack(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("migrate back to SQLite: exit %d: %s %s", code, out, errOut)
 	}
+	if got := jobsOf(t, filepath.Join(dir, "back.db"), ""); !reflect.DeepEqual(got, wantJobs) {
+		t.Fatalf("the jobs moved back\n%+v\nthe first\n%+v", got, wantJobs)
+	}
 	if got := state(t, dir, "--db", "back.db"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("the SQLite file moved back shows\n%v\nthe first showed\n%v", got, want)
 	}
@@ -146,4 +161,60 @@ func TestMigrateToPostgreSQLAndBack(t *testing.T) {
 	if len(back) == 0 || bytes.Equal(first, back) {
 		t.Fatal("the secrets moved back were not sealed with a key of their own")
 	}
+}
+
+// saveJobs records two jobs of a server in the SQLite directory at path:
+// one that ended with its result and reports, one left running.
+func saveJobs(t *testing.T, path string) {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	at := time.Date(2026, 12, 1, 10, 0, 0, 5_000_000, time.UTC)
+	done, external := at.Add(time.Minute), "batch-7"
+	created, failed := 3, 1
+	jobs := []*roster.Job{
+		{ID: "0190a000-0000-7000-8000-000000000001", Command: "import", Status: roster.JobSucceeded, ExternalID: &external,
+			ClientID: "c1", Tenant: "acme", File: roster.JobFile{Name: "a.csv", Format: "csv", Bytes: 100}, Options: []byte(`{"mode":"partial"}`),
+			CreatedAt: at, StartedAt: &at, FinishedAt: &done, IdempotencyKey: "k1",
+			Result:  &roster.Result{Command: "import", Created: &created, Failed: failed},
+			Reports: roster.JobReports{Errors: "errors.csv", Success: "success.csv", Secret: true}},
+		{ID: "0190a000-0000-7000-8000-000000000002", Command: "check", Status: roster.JobRunning, ClientID: "c1",
+			File: roster.JobFile{Name: "b.xlsx", Format: "xlsx", Bytes: 200}, Options: []byte(`{}`), CreatedAt: done, StartedAt: &done},
+	}
+	if err := db.SaveJobs(t.Context(), jobs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// jobsOf lists the jobs of a directory, without the progress a server
+// keeps of a running one.
+func jobsOf(t *testing.T, name, keyFile string) []*roster.Job {
+	t.Helper()
+	var js roster.JobService
+	if postgres.IsURL(name) {
+		db, err := postgres.Open(t.Context(), name, postgres.Options{KeyFile: keyFile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		js = db
+	} else {
+		db, err := sqlite.OpenExisting(t.Context(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		js = db
+	}
+	jobs, err := js.Jobs(t.Context(), roster.JobFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		j.Progress = nil
+	}
+	return jobs
 }
