@@ -37,8 +37,8 @@ if [ "$(go env CGO_ENABLED)" = 1 ]; then
 	go test -race -count=1 ./provision/ ./sqlite/ ./postgres/ ./catalog/ ./http/ ./jobs/ ./console/...
 fi
 
-echo "== go test, the engine on PostgreSQL"
-ROSTER_TEST_STORE=postgres go test -count=1 ./provision/
+echo "== go test, the engine and the server on PostgreSQL"
+ROSTER_TEST_STORE=postgres go test -count=1 ./provision/ ./http/
 
 echo "== go test, pure-Go SQLite"
 CGO_ENABLED=0 go test -count=1 ./sqlite/ ./provision/ ./cmd/...
