@@ -72,8 +72,19 @@ type Config struct {
 }
 
 // ProgressEvery is how often a running job's progress is recorded when
-// several servers share the store.
+// several servers share the store, and how often a server looks for the
+// cancellations of its jobs that others were asked for.
 const ProgressEvery = time.Second
+
+// Canceller is a store that several servers share, through which one
+// server asks the server that runs a job to cancel it.
+type Canceller interface {
+	// RequestCancel asks for a job to be cancelled.
+	RequestCancel(ctx context.Context, id string) error
+	// CancelRequests returns which of the jobs were asked to be
+	// cancelled.
+	CancelRequests(ctx context.Context, ids []string) ([]string, error)
+}
 
 // Errors of the runner that its callers answer in their own way.
 var (
@@ -163,7 +174,45 @@ func (r *Runner) Start(ctx context.Context) error {
 	}
 	r.wg.Go(r.rec.loop)
 	r.wg.Go(r.janitor)
+	if c, ok := r.cfg.Store.(Canceller); ok && r.cfg.Shared {
+		r.wg.Go(func() { r.cancels(c) })
+	}
 	return nil
+}
+
+// cancels cancels, every ProgressEvery, the jobs of this server that
+// another server was asked to cancel.
+func (r *Runner) cancels(c Canceller) {
+	t := time.NewTicker(ProgressEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-t.C:
+		}
+		r.mu.Lock()
+		var ids []string
+		for id, t := range r.tasks {
+			if !t.job.Status.Final() {
+				ids = append(ids, id)
+			}
+		}
+		r.mu.Unlock()
+		if len(ids) == 0 {
+			continue
+		}
+		asked, err := c.CancelRequests(r.ctx, ids)
+		if err != nil {
+			if r.ctx.Err() == nil {
+				r.log.Warn("reading the cancellations asked of other servers", "err", err)
+			}
+			continue
+		}
+		for _, id := range asked {
+			go r.Cancel(r.ctx, id)
+		}
+	}
 }
 
 // recover marks the jobs of a server that died as interrupted: those its

@@ -501,9 +501,25 @@ func (r *Runner) Wait(ctx context.Context, id string) (*roster.Job, error) {
 		case <-t.done:
 		case <-ctx.Done():
 		}
+		return r.Job(context.WithoutCancel(ctx), id)
 	}
-	return r.Job(context.WithoutCancel(ctx), id)
+	// Another server's job, when several share the store: its row tells.
+	for {
+		j, err := r.Job(context.WithoutCancel(ctx), id)
+		if err != nil || j.Status.Final() || !r.cfg.Shared {
+			return j, err
+		}
+		select {
+		case <-time.After(remotePoll):
+		case <-ctx.Done():
+			return j, nil
+		}
+	}
 }
+
+// remotePoll is how often the row of a job that another server runs is
+// read again while a caller waits for it.
+const remotePoll = 200 * time.Millisecond
 
 // Watch returns a job, the number of its changes so far, and a channel
 // closed at its next change; nil when it will not change any more.
@@ -519,7 +535,13 @@ func (r *Runner) Watch(ctx context.Context, id string) (*roster.Job, int64, <-ch
 	}
 	r.mu.Unlock()
 	j, err := r.Job(ctx, id)
-	return j, 0, nil, err
+	if err != nil || j.Status.Final() || !r.cfg.Shared {
+		return j, 0, nil, err
+	}
+	// Another server runs it: its row changes at most every ProgressEvery.
+	next := make(chan struct{})
+	time.AfterFunc(ProgressEvery, func() { close(next) })
+	return j, time.Now().UnixMilli(), next, nil
 }
 
 // Cancel stops a queued or running job (an atomic one writes nothing) and
@@ -532,6 +554,14 @@ func (r *Runner) Cancel(ctx context.Context, id string) (*roster.Job, error) {
 		j, err := r.Job(ctx, id)
 		if err != nil {
 			return nil, err
+		}
+		if c, ok := r.cfg.Store.(Canceller); ok && r.cfg.Shared && !j.Status.Final() {
+			// Another server runs it: it sees the request within
+			// ProgressEvery, and stops the job.
+			if err := c.RequestCancel(ctx, id); err != nil {
+				return nil, err
+			}
+			return r.Wait(ctx, id)
 		}
 		return nil, roster.Errorf(roster.ECONFLICT, "the job has ended (%s): there is nothing to cancel", j.Status)
 	}

@@ -228,3 +228,20 @@ func (db *DB) FinishedBefore(ctx context.Context, t time.Time) ([]string, error)
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
+
+// RequestCancel asks the server that runs a job to cancel it (see
+// jobs.Canceller): it takes no lock, as the job's import holds the
+// directory's.
+func (db *DB) RequestCancel(ctx context.Context, id string) error {
+	_, err := db.pool.Exec(ctx, `UPDATE jobs SET cancel_requested = true WHERE id = $1 AND status IN ('queued', 'running')`, id)
+	return err
+}
+
+// CancelRequests returns which of the jobs were asked to be cancelled.
+func (db *DB) CancelRequests(ctx context.Context, ids []string) ([]string, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id FROM jobs WHERE id = ANY($1) AND cancel_requested`, ids)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

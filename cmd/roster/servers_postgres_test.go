@@ -207,3 +207,47 @@ func TestAServerKilledMidJobOnPostgreSQL(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestAJobIsCancelledThroughAnotherServer: a large atomic import that one
+// server of a PostgreSQL directory runs is cancelled through the other,
+// which answers once it has stopped: cancelled, and nothing written.
+func TestAJobIsCancelledThroughAnotherServer(t *testing.T) {
+	dir := t.TempDir()
+	usePostgreSQL(t, dir)
+	if _, errOut, code := run(t, dir, "sample", "--rows", "100000", "-o", "big.csv"); code != 0 {
+		t.Fatal(errOut)
+	}
+	api, servers := serversOfOneDirectory(t, dir, 2)
+	before := snapshot(t, dir)
+	big, err := os.Open(filepath.Join(dir, "big.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer big.Close()
+	j := api.submit(servers[0].base, "big.csv", big)
+	for {
+		cur := api.job(servers[1].base, j.ID)
+		if cur.Status.Final() {
+			t.Fatalf("the job ended (%s) before it could be cancelled", cur.Status)
+		}
+		if cur.Status == roster.JobRunning {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	req, _ := http.NewRequest(http.MethodPost, servers[1].base+"/api/v1/jobs/"+j.ID+"/cancel", nil)
+	req.Header.Set("Authorization", "Bearer "+api.tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got roster.Job
+	json.NewDecoder(res.Body).Decode(&got)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || got.Status != roster.JobCancelled {
+		t.Fatalf("cancel through the other server: %d, %s", res.StatusCode, got.Status)
+	}
+	if after := snapshot(t, dir); after != before {
+		t.Error("the directory changed: a cancelled atomic job wrote users")
+	}
+}
