@@ -107,8 +107,16 @@ func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, roster.Errorf(roster.EINVALID, "%s is not a PostgreSQL URL: %v", Redact(dbURL), err)
 	}
-	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
-		cfg.ConnConfig.RuntimeParams["application_name"] = "roster"
+	params := map[string]string{"application_name": "roster",
+		// PostgreSQL ends the connections of a machine that vanished (and
+		// releases its locks, rolls back its import) when TCP keepalives
+		// go unanswered: after about a minute, not the system's two hours,
+		// so that the other servers go on writing and mark its jobs.
+		"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"}
+	for k, v := range params {
+		if _, ok := cfg.ConnConfig.RuntimeParams[k]; !ok {
+			cfg.ConnConfig.RuntimeParams[k] = v
+		}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
