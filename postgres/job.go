@@ -141,33 +141,7 @@ func (db *DB) Job(ctx context.Context, id string) (*roster.Job, error) {
 
 // Jobs lists jobs, newest first.
 func (db *DB) Jobs(ctx context.Context, f roster.JobFilter) ([]*roster.Job, error) {
-	var where []string
-	var args []any
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		where = append(where, cond+" $"+strconv.Itoa(len(args)))
-	}
-	if f.Tenant != "" {
-		add("tenant =", f.Tenant)
-	}
-	if f.Status != "" {
-		add("status =", string(f.Status))
-	}
-	if f.Command != "" {
-		add("command =", f.Command)
-	}
-	if f.Before != "" {
-		add("id <", f.Before)
-	}
-	q := `SELECT ` + jobColumns + ` FROM jobs`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY id DESC`
-	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		q += ` LIMIT $` + strconv.Itoa(len(args))
-	}
+	q, args := dirrow.JobsQuery(jobColumns, f, func(n int) string { return "$" + strconv.Itoa(n) })
 	return db.queryJobs(ctx, db.pool, q, args...)
 }
 

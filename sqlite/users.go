@@ -52,34 +52,20 @@ func (db *DB) ListUsers(ctx context.Context, q roster.UserQuery) (*roster.UserPa
 		return nil, err
 	}
 	defer t.Rollback()
-	page := &roster.UserPage{Users: []*roster.User{}}
 	limit := max(q.Limit, 1)
 	query, args, err := t.pageQuery(ctx, q, limit+1)
 	if err != nil || query == "" {
-		return page, err
+		return &roster.UserPage{Users: []*roster.User{}}, err
 	}
 	rows, err := t.tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var last int64
-	for rows.Next() {
-		s, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		if len(page.Users) == limit {
-			page.Next = roster.CursorOf(last, page.Users[limit-1])
-			break
-		}
+	return dirrow.Page(rows, limit, scan, func(s *scanned) (*roster.User, int64, error) {
 		u, err := t.user(s)
-		if err != nil {
-			return nil, err
-		}
-		page.Users, last = append(page.Users, u), s.tenant
-	}
-	return page, rows.Err()
+		return u, s.tenant, err
+	})
 }
 
 // pageQuery builds the query of a page of n users, or "" when nobody can

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,17 +43,7 @@ func serversOfOneDirectory(t *testing.T, dir string, n int) (*apiClient, []*serv
 		cmd, base := startServe(t, dir, "--data-dir", shared, "--max-queued", "100")
 		servers = append(servers, &serverProc{cmd: cmd, base: base})
 	}
-	res, err := http.PostForm(servers[0].base+"/oauth2/token", url.Values{"grant_type": {"client_credentials"},
-		"client_id": {cl.ClientID}, "client_secret": {cl.ClientSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	json.NewDecoder(res.Body).Decode(&tok)
-	return &apiClient{t: t, tok: tok.AccessToken}, servers
+	return &apiClient{t: t, tok: clientToken(t, servers[0].base, cl)}, servers
 }
 
 type serverProc struct {

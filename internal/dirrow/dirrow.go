@@ -527,3 +527,60 @@ func FindUser(ctx context.Context, tx roster.Tx, x *Index, tenant, key, ref stri
 	return nil, roster.Errorf(roster.ECONFLICT, "%.64q names %d users: it is %s; say which key it is (key=uuid, username or email)",
 		ref, len(found), strings.Join(parts, ", and "))
 }
+
+// Page reads a page of users from rows that hold, in export order, at most
+// limit users and one more when a next page starts there; scan reads a
+// row, and user finishes it, with its tenant's ID for the cursor.
+func Page[S any](rows Rows, limit int, scan func(Rows) (S, error), user func(S) (*roster.User, int64, error)) (*roster.UserPage, error) {
+	page := &roster.UserPage{Users: []*roster.User{}}
+	var last int64
+	for rows.Next() {
+		s, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		if len(page.Users) == limit {
+			page.Next = roster.CursorOf(last, page.Users[limit-1])
+			break
+		}
+		u, tenant, err := user(s)
+		if err != nil {
+			return nil, err
+		}
+		page.Users, last = append(page.Users, u), tenant
+	}
+	return page, rows.Err()
+}
+
+// JobsQuery is the query of the jobs a filter selects, newest first, with
+// its arguments; placeholder writes the nth argument's placeholder (from 1).
+func JobsQuery(columns string, f roster.JobFilter, placeholder func(n int) string) (string, []any) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		where = append(where, cond+" "+placeholder(len(args)))
+	}
+	if f.Tenant != "" {
+		add("tenant =", f.Tenant)
+	}
+	if f.Status != "" {
+		add("status =", string(f.Status))
+	}
+	if f.Command != "" {
+		add("command =", f.Command)
+	}
+	if f.Before != "" {
+		add("id <", f.Before)
+	}
+	q := `SELECT ` + columns + ` FROM jobs`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY id DESC`
+	if f.Limit > 0 {
+		args = append(args, f.Limit)
+		q += ` LIMIT ` + placeholder(len(args))
+	}
+	return q, args
+}
