@@ -386,3 +386,60 @@ func jobsAreSavedListedAndInterrupted(t *testing.T, s Store) {
 		t.Errorf("after deletion: %v", got)
 	}
 }
+
+// BenchListUsers measures a page of 100 users of a directory (a
+// PagingDirectory, say): the first, one in the middle of the order, and
+// with each kind of filter; and a user found by username.
+func BenchListUsers(b *testing.B, db roster.Directory) {
+	first, err := db.ListUsers(b.Context(), roster.UserQuery{Limit: 1})
+	if err != nil || len(first.Users) == 0 {
+		b.Fatal("an empty directory", err)
+	}
+	u := first.Users[0]
+	var middle *roster.Cursor
+	if err := db.Export(b.Context(), "", false, func(x *roster.User) error {
+		if middle == nil && x.Lastname > "M" {
+			middle = roster.CursorOf(1, x)
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	sets, err := db.Sets(b.Context(), "group", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	groups := []string{"nobody"}
+	for _, s := range sets {
+		groups = append(groups, s.Name)
+	}
+	for _, c := range []struct {
+		name string
+		q    roster.UserQuery
+	}{
+		{"first page", roster.UserQuery{}},
+		{"middle page", roster.UserQuery{After: middle}},
+		{"q=a", roster.UserQuery{Prefix: "a"}},
+		{"q=lastname", roster.UserQuery{Prefix: u.Lastname}},
+		{"q=username", roster.UserQuery{Prefix: u.Username}},
+		{"q=rare", roster.UserQuery{Prefix: "zzzq"}},
+		{"group=" + groups[len(groups)-1], roster.UserQuery{Group: groups[len(groups)-1]}},
+		{"group=" + groups[0], roster.UserQuery{Group: groups[0]}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			c.q.Limit = 100
+			for b.Loop() {
+				if _, err := db.ListUsers(b.Context(), c.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("find by username", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := db.FindUser(b.Context(), "", "", u.Username, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -288,3 +288,11 @@ func TestOnlyTheJobsOfServersThatDiedAreInterrupted(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// BenchmarkListUsers measures pages of a directory of 100,000 users (see
+// directorytest.BenchListUsers).
+func BenchmarkListUsers(b *testing.B) {
+	db, _ := postgrestest.New(b)
+	directorytest.PagingDirectory(b, db, 100_000)
+	directorytest.BenchListUsers(b, db)
+}
