@@ -21,3 +21,7 @@ func CheckForeignKeysAfter(ctx context.Context, db *DB, statements ...string) er
 	}
 	return checkForeignKeys(ctx, tx, db.schema)
 }
+
+// LivenessLock is the key of the liveness lock of a handle that became a
+// server (see servers.go).
+func LivenessLock(db *DB) (class, key uint32) { return liveClass, uint32(db.server.key) }

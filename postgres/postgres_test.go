@@ -296,3 +296,43 @@ func BenchmarkListUsers(b *testing.B) {
 	directorytest.PagingDirectory(b, db, 100_000)
 	directorytest.BenchListUsers(b, db)
 }
+
+// TestAServerTakenForDeadCommitsNothing: a server whose liveness
+// connection alone ends (the others take it for dead, and mark its jobs
+// interrupted) cannot commit the import it was running.
+func TestAServerTakenForDeadCommitsNothing(t *testing.T) {
+	ctx := t.Context()
+	db, name := postgrestest.New(t)
+	if _, err := db.InterruptJobs(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := tx.Create(ctx, []*roster.User{directorytest.User("00000000-0000-4000-8000-000000000001", "ann", "")}); err != nil {
+		t.Fatal(err)
+	}
+	class, key := postgres.LivenessLock(db)
+	conn, err := pgx.Connect(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2`, class, key); err != nil {
+		t.Fatal(err)
+	}
+	for held := true; held; {
+		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2)`, class, key).Scan(&held); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); roster.ErrorCode(err) != roster.ECONFLICT {
+		t.Fatalf("the commit of a server taken for dead: %v, want a conflict", err)
+	}
+	n := 0
+	if err := db.Export(ctx, "", false, func(*roster.User) error { n++; return nil }); err != nil || n != 0 {
+		t.Fatalf("%d users written (%v)", n, err)
+	}
+}

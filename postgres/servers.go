@@ -90,6 +90,9 @@ func (db *DB) watch(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		if err := db.server.conn.Ping(ctx); err != nil && ctx.Err() == nil {
+			slog.Error("this server lost the connection that tells the other servers it runs: they take its jobs for interrupted, and its imports cannot commit; restart it", "err", err)
+		}
 		jobs, err := db.interruptOrphans(ctx, time.Now())
 		if err != nil && ctx.Err() == nil {
 			slog.Warn("looking for the jobs of servers that died", "err", err)
@@ -110,6 +113,24 @@ func (db *DB) stopServing() {
 	s.stop()
 	<-s.done
 	s.conn.Close(context.Background())
+}
+
+// stillServing refuses the commit of a server that lost its liveness
+// lock: the other servers take it for dead, and may have marked the job
+// that this transaction runs interrupted, which it must then not have
+// written.
+func (db *DB) stillServing(ctx context.Context, tx pgx.Tx) error {
+	if db.server.conn == nil {
+		return nil
+	}
+	var held bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2
+		AND objsubid = 2 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))`,
+		uint32(liveClass), uint32(db.server.key)).Scan(&held)
+	if err == nil && !held {
+		err = roster.Errorf(roster.ECONFLICT, "this server lost its connection to %s that tells the other servers it runs: they take its jobs for interrupted, so this run was rolled back; restart the server", db.name)
+	}
+	return err
 }
 
 // interruptOrphans marks as interrupted the jobs left queued or running by

@@ -106,6 +106,10 @@ func (t *Tx) Commit() error {
 			return err
 		}
 	}
+	if err := t.db.stillServing(ctx, t.tx); err != nil {
+		t.tx.Rollback(ctx)
+		return err
+	}
 	return constraint(t.tx.Commit(ctx))
 }
 
