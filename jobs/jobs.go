@@ -281,12 +281,27 @@ func (r *Runner) janitor() {
 // Sweep removes the jobs that ended longer ago than the retention, with
 // their files.
 func (r *Runner) Sweep(ctx context.Context) error {
-	ids, err := r.cfg.Store.FinishedBefore(ctx, r.cfg.Now().Add(-r.cfg.Retention))
+	cutoff := r.cfg.Now().Add(-r.cfg.Retention)
+	ids, err := r.cfg.Store.FinishedBefore(ctx, cutoff)
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
 		r.data.remove(id)
+	}
+	if r.cfg.Shared {
+		// The folders that no row names and that nothing touched for as
+		// long as the retention: a server killed between a job's folder
+		// and its row left them (a start does not remove them, see
+		// recover).
+		for _, id := range r.data.ids() {
+			if !r.data.untouchedSince(id, cutoff) {
+				continue
+			}
+			if _, err := r.cfg.Store.Job(ctx, id); roster.ErrorCode(err) == roster.ENOTFOUND {
+				r.data.remove(id)
+			}
+		}
 	}
 	return r.cfg.Store.DeleteJobs(ctx, ids)
 }
