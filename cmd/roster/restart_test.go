@@ -72,14 +72,7 @@ func interruptJob(t *testing.T, sig syscall.Signal) {
 	if _, errOut, code := run(t, dir, "sample", "--rows", "200000", "--with", "groups,rooms", "-o", "big.csv"); code != 0 {
 		t.Fatal(errOut)
 	}
-	out, errOut, code := run(t, dir, "clients", "create", "hr", "--all-tenants", "--scope", "users:read users:write", "--json")
-	if code != 0 {
-		t.Fatal(errOut)
-	}
-	var cl clientInfo
-	if err := json.Unmarshal([]byte(out), &cl); err != nil {
-		t.Fatal(err)
-	}
+	cl := importClient(t, dir)
 	before := snapshot(t, dir)
 
 	cmd, base := startServe(t, dir)
@@ -205,4 +198,18 @@ func clientToken(t *testing.T, base string, cl clientInfo) string {
 	}
 	json.NewDecoder(res.Body).Decode(&tok)
 	return tok.AccessToken
+}
+
+// importClient makes a client of all tenants that reads and imports users.
+func importClient(t *testing.T, dir string) clientInfo {
+	t.Helper()
+	out, errOut, code := run(t, dir, "clients", "create", "hr", "--all-tenants", "--scope", "users:read users:write", "--json")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	var cl clientInfo
+	if err := json.Unmarshal([]byte(out), &cl); err != nil {
+		t.Fatal(err)
+	}
+	return cl
 }

@@ -29,14 +29,7 @@ type apiClient struct {
 // test and starts n real `roster serve` on it, sharing one data folder.
 func serversOfOneDirectory(t *testing.T, dir string, n int) (*apiClient, []*serverProc) {
 	t.Helper()
-	out, errOut, code := run(t, dir, "clients", "create", "hr", "--all-tenants", "--scope", "users:read users:write", "--json")
-	if code != 0 {
-		t.Fatal(errOut)
-	}
-	var cl clientInfo
-	if err := json.Unmarshal([]byte(out), &cl); err != nil {
-		t.Fatal(err)
-	}
+	cl := importClient(t, dir)
 	shared := filepath.Join(dir, "shared")
 	var servers []*serverProc
 	for range n {
