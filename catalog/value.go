@@ -249,29 +249,26 @@ func foldKey(s string) string {
 }
 
 // phoneDigits removes the spaces, dashes, dots and brackets people write
-// in phone numbers.
+// in phone numbers. The digits are gathered on the stack: a number with
+// spaces costs one allocation, its string.
 func phoneDigits(v string) string {
-	var b []byte
+	var buf [32]byte
+	b := buf[:0]
+	cut := false
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; c {
 		case ' ', '-', '.', '(', ')':
-			if b == nil {
-				b = append(make([]byte, 0, len(v)), v[:i]...)
-			}
+			cut = true
 		default:
 			if c == 0xC2 && i+1 < len(v) && v[i+1] == 0xA0 { // no-break space
-				if b == nil {
-					b = append(make([]byte, 0, len(v)), v[:i]...)
-				}
+				cut = true
 				i++
 				continue
 			}
-			if b != nil {
-				b = append(b, c)
-			}
+			b = append(b, c)
 		}
 	}
-	if b == nil {
+	if !cut {
 		return v
 	}
 	return string(b)

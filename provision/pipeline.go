@@ -19,6 +19,7 @@ type batch struct {
 	failed []bool
 	cells  []string // the rows' raw cells, back to back
 	ready  chan struct{}
+	ids    uuids // of the users its rows create
 	hashes sync.WaitGroup
 	run    uint64 // the run that last used it
 }
@@ -31,6 +32,7 @@ func (r *run) newBatch() *batch {
 		return nil
 	}
 	b.ready = make(chan struct{})
+	b.ids.reset()
 	if b.run != r.id {
 		// Another run's: its file had other columns, whose values and
 		// failed cells this run's rows would not overwrite. A run's own
@@ -203,10 +205,10 @@ func (r *run) normalize(b *batch) {
 		case r.plansOnly:
 			it.uuid = it.values[identityColumns[0].Index]
 			if it.uuid == "" {
-				it.uuid = newUUID()
+				it.uuid = b.ids.make()
 			}
 		default:
-			it.user = r.newUser(it)
+			it.user = r.newUser(it, &b.ids)
 		}
 	}
 }
