@@ -348,8 +348,8 @@ func kindName(kind string) string { return strings.ReplaceAll(kind, "_", " ") }
 // checks a row's values; update checks the values of the merged user.
 func Required(values []string, failed []bool, add func(c *Column, value, message string)) {
 	has := func(c *Column) bool { return values[c.Index] != "" || failed != nil && failed[c.Index] }
-	for _, res := range Resources[1:] {
-		cols := byResource[res]
+	for i, res := range Resources[1:] {
+		cols := byResource[i+1]
 		if !slices.ContainsFunc(cols, has) {
 			continue
 		}

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -74,6 +75,16 @@ var runeNames = map[rune]string{
 	0x2066: "left-to-right isolate", 0x2067: "right-to-left isolate", 0x2068: "first strong isolate",
 	0x2069: "pop directional isolate", 0xfeff: "zero-width no-break space (byte-order mark)",
 	0x0085: "next line", 0x2028: "line separator", 0x2029: "paragraph separator",
+}
+
+// trim is strings.TrimSpace, answered at once for a value that starts and
+// ends with a visible ASCII character, as nearly every cell does: a check
+// trims every cell, and TrimSpace is a call that looks at both ends anyway.
+func trim(s string) string {
+	if s != "" && s[0]-0x21 < 0x5f && s[len(s)-1]-0x21 < 0x5f {
+		return s
+	}
+	return strings.TrimSpace(s)
 }
 
 // cleanText checks that a value holds only text a person can see, and
