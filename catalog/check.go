@@ -66,6 +66,7 @@ const (
 type Checker struct {
 	h    *Header
 	opt  CheckOptions
+	keys []Key // the keys whose columns the file gives: the others are empty
 	seen [numKeys]*keySet
 	rec  *Record
 	sink int32 // what Prefetch read, kept so that the reads are not dropped
@@ -112,6 +113,9 @@ func NewChecker(h *Header, opt CheckOptions) *Checker {
 	k := &Checker{h: h, opt: opt, rec: NewRecord()}
 	for i := range k.seen {
 		k.seen[i] = newKeySet()
+		if h.Has(keyColumns[i]) {
+			k.keys = append(k.keys, Key(i))
+		}
 	}
 	return k
 }
@@ -195,8 +199,9 @@ func (k *Checker) Normalize(cells []string, row int, rec *Record) []roster.Probl
 		r.Avatar = pic
 	}
 	k.leftOut(cells, p)
-	for key := range r.keys {
-		r.keys[key] = k.seen[key].hash(keyValue(Key(key), r.Values))
+	r.keys = [numKeys]hashed{} // a record may have served another file
+	for _, key := range k.keys {
+		r.keys[key] = k.seen[key].hash(keyValue(key, r.Values))
 	}
 	return p.list
 }
