@@ -162,8 +162,12 @@ func (k *Checker) Normalize(cells []string, row int, rec *Record) []roster.Probl
 	r := rec
 	r.Row, r.Avatar = row, nil
 	for _, c := range k.h.present {
-		r.Values[c.Index], r.Failed[c.Index] = "", false
+		r.Values[c.Index] = ""
 	}
+	// Every column's mark, not only those of the file: the rules below
+	// mark the columns a row lacks (firstname, a line's required ones),
+	// and a mark left from the record's last row would count as a value.
+	clear(r.Failed)
 	p := &problems{row: row, rec: r}
 	for _, c := range k.h.present {
 		raw := k.h.Cell(cells, c)
