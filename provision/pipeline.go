@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
 )
 
@@ -15,7 +16,9 @@ import (
 type batch struct {
 	items  []*item
 	store  []item
-	values []string // len(catalog.Columns) per row
+	recs   []catalog.Record // per row, reused: an item is cleared for each row,
+	users  []roster.User    // and these are large (a user is 500 bytes)
+	values []string         // len(catalog.Columns) per row
 	failed []bool
 	cells  []string // the rows' raw cells, back to back
 	ready  chan struct{}
@@ -49,7 +52,7 @@ func (b *batch) add(num int, cells []string) *item {
 	i := len(b.items)
 	n := len(catalog.Columns)
 	it := &b.store[i]
-	*it = item{row: num, values: b.values[i*n : (i+1)*n], failed: b.failed[i*n : (i+1)*n]}
+	*it = item{row: num, values: b.values[i*n : (i+1)*n], failed: b.failed[i*n : (i+1)*n], rec: &b.recs[i], stored: &b.users[i]}
 	start := len(b.cells)
 	b.cells = append(b.cells, cells...)
 	it.cells = b.cells[start:len(b.cells):len(b.cells)]
@@ -62,7 +65,7 @@ func (b *batch) add(num int, cells []string) *item {
 func (it *item) record() *catalog.Record {
 	// Set field by field: the record keeps what Normalize found for Unique.
 	it.rec.Row, it.rec.Values, it.rec.Failed, it.rec.Avatar = it.row, it.values, it.failed, it.avatar
-	return &it.rec
+	return it.rec
 }
 
 // pipeline runs the stages of a run, each in its own goroutine, so that

@@ -91,7 +91,7 @@ type item struct {
 	cells    []string
 	values   []string
 	failed   []bool
-	rec      catalog.Record
+	rec      *catalog.Record // the batch's, for this row
 	avatar   *roster.Picture
 	problems []roster.Problem
 	action   roster.Action
@@ -101,7 +101,7 @@ type item struct {
 	password string          // a generated password, for success.csv
 	samePass bool            // the row's password is the one the user it updates has
 	uuid     string          // the uuid of a planned create, when no user is built
-	stored   roster.User     // the memory of user, reused with the batch
+	stored   *roster.User    // the memory of user, the batch's for this row
 	skipped  bool            // after MaxErrors: neither checked nor applied
 	found    *catalog.Column // the key that found an existing user
 }
@@ -520,7 +520,7 @@ var existingHint = &roster.Hint{Option: "on_existing", Values: []string{string(O
 // newUser builds the user a row creates, with the catalogue's defaults,
 // and a uuid from ids unless the row gives one.
 func (r *run) newUser(it *item, ids *uuids) *roster.User {
-	u := &it.stored
+	u := it.stored
 	u.Reset()
 	for _, c := range r.header.Present() {
 		if v := it.values[c.Index]; v != "" {
