@@ -231,3 +231,24 @@ func TestClaimLookupsSearchAnIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexBuildsPutTheTemporaryStoreBack: the indexes a bulk load builds
+// at commit are sorted with a temporary store in files; the writer's
+// connection is in memory again afterwards, whether the build succeeded or
+// failed on a repeated username.
+func TestIndexBuildsPutTheTemporaryStoreBack(t *testing.T) {
+	for _, users := range [][]*roster.User{
+		{directorytest.User("00000000-0000-4000-8000-000000000001", "ann", "")},
+		{directorytest.User("00000000-0000-4000-8000-000000000001", "bob", ""), directorytest.User("00000000-0000-4000-8000-000000000002", "BOB", "")},
+	} {
+		db := openTest(t, filepath.Join(t.TempDir(), "roster.db"))
+		err := createUsers(t, db, true, users...)
+		if len(users) == 1 && err != nil || len(users) == 2 && roster.ErrorCode(err) != roster.ECONFLICT {
+			t.Fatalf("%d users: %v", len(users), err)
+		}
+		var store int
+		if err := db.db.QueryRowContext(t.Context(), `PRAGMA temp_store`).Scan(&store); err != nil || store != 2 {
+			t.Errorf("%d users: temp_store %d after the commit, want 2 (memory): %v", len(users), store, err)
+		}
+	}
+}

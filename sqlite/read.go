@@ -95,7 +95,7 @@ func userFrom(hint string) string {
 // reader's connection. Without secrets, the sealed ones are left empty and
 // the key is not read. Readers keep SQLite's default temporary store, a
 // file, so that the export's sort may be larger than memory should hold
-// (the writer keeps its index builds in memory).
+// (the writer's is in memory, but for the index builds of a bulk load).
 func (db *DB) Export(ctx context.Context, tenant string, secrets bool, fn func(*roster.User) error) error {
 	t, err := db.snapshot(ctx, db.readSealer(secrets))
 	if err != nil {

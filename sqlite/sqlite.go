@@ -172,23 +172,34 @@ func dsn(path string, params ...string) string {
 // resolve returns the real path of the database file, its links followed,
 // so that its key, journal and log are found beside the real file wherever
 // it is opened from, and whether it exists.
+//
+// The name itself is looked at first, without following it: another run
+// may create the file at any moment (ten first imports at once), and only
+// a link, seen as one, may be called a link. Asked the other way round
+// (follow first, then look), a file created in between looked like a link
+// to nothing, and a first import was refused.
 func resolve(path string) (string, bool, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", false, err
 	}
-	real, err := filepath.EvalSymlinks(abs)
+	st, err := os.Lstat(abs)
 	if err == nil {
-		if st, err := os.Stat(real); err == nil && st.IsDir() {
-			return "", false, roster.Errorf(roster.EINVALID, "%s is a folder: name the directory's file (such as %s)", path, filepath.Join(path, "roster.db"))
+		real, err := filepath.EvalSymlinks(abs)
+		switch {
+		case err == nil:
+			if st, err := os.Stat(real); err == nil && st.IsDir() {
+				return "", false, roster.Errorf(roster.EINVALID, "%s is a folder: name the directory's file (such as %s)", path, filepath.Join(path, "roster.db"))
+			}
+			return real, true, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return "", false, roster.Errorf(roster.EINVALID, "the directory %s cannot be opened: %v", path, err)
+		case st.Mode()&fs.ModeSymlink != 0:
+			return "", false, roster.Errorf(roster.EINVALID, "%s is a link to a file that does not exist; roster does not create a directory through a link", path)
 		}
-		return real, true, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
+		// A plain file removed since: as if it had never been there.
+	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", false, roster.Errorf(roster.EINVALID, "the directory %s cannot be opened: %v", path, err)
-	}
-	if _, err := os.Lstat(abs); err == nil {
-		return "", false, roster.Errorf(roster.EINVALID, "%s is a link to a file that does not exist; roster does not create a directory through a link", path)
 	}
 	folder, err := filepath.EvalSymlinks(filepath.Dir(abs))
 	if err != nil {
