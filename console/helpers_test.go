@@ -19,6 +19,7 @@ import (
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/console"
 	rhttp "github.com/roster-dev/roster/http"
+	"github.com/roster-dev/roster/jobs"
 	"github.com/roster-dev/roster/password"
 	"github.com/roster-dev/roster/sqlite"
 	"github.com/roster-dev/roster/sqlite/sqlitetest"
@@ -102,8 +103,17 @@ func serve(t *testing.T, db *sqlite.DB, clock *clock, change func(*console.Confi
 	cfg := console.Config{Directory: db, Clients: db, Operators: db, Keys: keys, Limiter: limiter, Logger: log, Now: e.clock.Now}
 	change(&cfg)
 	con := console.New(cfg)
-	srv := rhttp.New(rhttp.Config{Directory: db, Clients: db, Keys: keys, Logger: log, Limiter: limiter, Console: con, Now: e.clock.Now})
+	runner, err := jobs.New(jobs.Config{Directory: db, Store: db, Dir: filepath.Join(t.TempDir(), "data"), Log: log, Now: e.clock.Now,
+		Words: rhttp.APIWords, Problem: rhttp.JobProblem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := rhttp.New(rhttp.Config{Directory: db, Clients: db, Keys: keys, Logger: log, Limiter: limiter, Console: con, Now: e.clock.Now,
+		Jobs: runner})
 	if err := srv.Open("127.0.0.1:0", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := runner.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	e.url = srv.BaseURL()

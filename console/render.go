@@ -3,11 +3,18 @@ package console
 import (
 	"bytes"
 	"embed"
+	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
+	"reflect"
 	"strings"
+	"time"
+
+	"github.com/dustin/go-humanize"
 
 	"github.com/roster-dev/roster"
 )
@@ -18,7 +25,41 @@ var templateFiles embed.FS
 // views are the pages' templates by name, each parsed with the layout.
 type views map[string]*template.Template
 
-var funcs = template.FuncMap{"join": strings.Join}
+var funcs = template.FuncMap{
+	"join":         strings.Join,
+	"bytes":        func(n int64) string { return humanize.IBytes(uint64(max(n, 0))) },
+	"deref":        deref,
+	"add":          func(a int, b ...int) int { return a + sum(b) },
+	"last":         func(s any) int { return reflect.ValueOf(s).Len() - 1 },
+	"name":         displayName,
+	"pathEscape":   url.PathEscape,
+	"progressText": progressText,
+}
+
+func sum(ns []int) int {
+	t := 0
+	for _, n := range ns {
+		t += n
+	}
+	return t
+}
+
+// progressText words how far a job is: its stage, its rows, and when it
+// can be told, its percent and the time left.
+func progressText(p *roster.JobProgress) string {
+	s := p.Stage
+	if s != "" {
+		s = strings.ToUpper(s[:1]) + s[1:]
+	}
+	s += ": " + humanize.Comma(int64(p.Rows)) + " rows"
+	if p.Percent != nil {
+		s += fmt.Sprintf(", %d %%", *p.Percent)
+	}
+	if p.ETASeconds != nil {
+		s += ", about " + (time.Duration(*p.ETASeconds) * time.Second).String() + " left"
+	}
+	return s + "."
+}
 
 // parseViews parses every view with the common layout. The templates are
 // embedded, so a mistake in one is a bug caught by any test.
@@ -86,6 +127,13 @@ func (h *handler) deny(w http.ResponseWriter, r *http.Request, status int, msg s
 // fail answers an error: an application error's message with its status
 // (as the API maps them), anything else "Internal error.", logged in full.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		// The API answered: its status and its words, which it logged
+		// already when the fault was its own.
+		h.render(w, r, ae.Status, "message", http.StatusText(ae.Status), ae.Detail)
+		return
+	}
 	code := roster.ErrorCode(err)
 	status := http.StatusInternalServerError
 	switch code {
