@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/csv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,4 +131,158 @@ func TestBrowserImportCommPeakMappedByHand(t *testing.T) {
 	if u.Role != "agent" || u.Line == nil || u.Line.Protocol != "webrtc" || u.Line.Exten == "" || u.PasswordHash == "" {
 		t.Errorf("sup.one: role %q, line %+v", u.Role, u.Line)
 	}
+}
+
+// The TrueConf ZIP: its sheet and pictures in one file, checked then
+// imported; a user of it edited and another deleted; a room made and
+// given members from a typed list, as Symphony's userIDs.csv lists them.
+func TestBrowserZIPThenUsersAndRooms(t *testing.T) {
+	e := newEnv(t)
+	tb := e.browser()
+	tb.signIn("ana", e.operator("ana", roster.RoleOperator, "default"))
+
+	tb.upload(filepath.Join(fixtures, "trueconf-bundle.zip"))
+	tb.says("login_name", "avatars/01.png")
+	tb.submit(`form.mapping button[type=submit]`)
+	tb.waitFor("What the import would do")
+	tb.says("Every row passes.", "To create\n5")
+	tb.submit(`a[href$="/apply"]`)
+	tb.submit(`form[action$="/apply"] button[type=submit]`)
+	tb.waitFor("What was done")
+	tb.says("Created\n5", "Groups created: IT, Sales, Support.")
+
+	tb.open("/users?q=tay")
+	tb.says("Ian Taylor", "taylor@company.name")
+	tb.shot("users")
+	tb.submit(`main table a`)
+	tb.says("display_name", "Ian Taylor", "IT")
+	if ok := tb.eval(`String(document.querySelector("img.avatar").naturalWidth > 0)`); ok != "true" {
+		t.Error("the user's picture does not show")
+	}
+	tb.shot("user")
+	tb.submit(`a[href$="/edit"]`)
+	tb.fill("#col-lastname", "Taylor-Brown")
+	tb.fill("#col-email", "not an email")
+	tb.submit(`main form button[type=submit]`)
+	tb.says("Nothing was saved.", "not a valid email")
+	if v := tb.eval(`document.getElementById("col-email").getAttribute("aria-invalid")`); v != "true" {
+		t.Error("the bad field is not marked")
+	}
+	tb.shot("user-edit-mistake")
+	tb.fill("#col-email", "ian.taylor@company.name")
+	tb.submit(`main form button[type=submit]`)
+	tb.says("Saved.", "Taylor-Brown", "ian.taylor@company.name")
+	u, err := e.db.FindUser(context.Background(), "", "username", "taylor", false)
+	if err != nil || u.Lastname != "Taylor-Brown" || len(u.Groups) != 1 {
+		t.Fatalf("taylor: %+v, %v", u, err)
+	}
+
+	tb.open("/users?q=soren")
+	tb.submit(`main table a`)
+	tb.submit(`form[action$="/delete"] button`)
+	tb.says("The user was deleted")
+	if _, err := e.db.FindUser(context.Background(), "", "username", "soren", false); roster.ErrorCode(err) != roster.ENOTFOUND {
+		t.Errorf("soren after the delete: %v", err)
+	}
+
+	tb.open("/rooms")
+	tb.says("No room yet.")
+	tb.fill("#set-name", "Project Atlas")
+	tb.submit(`main form button[type=submit]`)
+	tb.says("No member yet.")
+	tb.fill("#refs", "smith\nkoval\nolena.koval@company.name\nnobody\n")
+	tb.submit(`form[action$="/add"] button[type=submit]`)
+	tb.says("2 added", "1 already as asked", "Not found: nobody (line 4)", "James Smith", "Олена Коваль")
+	tb.shot("room-members-added")
+	tb.do(chromedp.Click(chromedp.CSS(`input[name=user]`)))
+	tb.submit(`form[action$="/remove"] button[type=submit]`)
+	tb.says("1 removed")
+	tb.open("/rooms")
+	tb.says("Project Atlas\t1")
+	tb.shot("rooms")
+}
+
+// The mistakes file: its errors shown in place, every bad cell marked;
+// imported in the mode that writes the rows that pass, its error file
+// downloaded, fixed, and dropped again.
+func TestBrowserMistakesFixedThroughTheErrorFile(t *testing.T) {
+	e := newEnv(t)
+	tb := e.browser()
+	dir := tb.downloads()
+	tb.signIn("ana", e.operator("ana", roster.RoleOperator, "default"))
+	tb.upload(filepath.Join(fixtures, "mistakes.csv"))
+	tb.submit(`form.mapping button[type=submit]`)
+	tb.waitFor("What the import would do")
+	tb.says("14 rows fail.", "To create\n2", "Failed\n14", "The failed rows, as in the file", "bob@", "klingon")
+	bad := tb.eval(`Array.from(document.querySelectorAll("td.bad mark")).map(m => m.textContent).join("|")`)
+	for _, cell := range []string{"bob@", "maybe", "7", "21", "klingon", "alice", "5000", "nowhere", "skype", "1200", "intl;premium", "call-me-maybe"} {
+		if !strings.Contains("|"+bad+"|", "|"+cell+"|") {
+			t.Errorf("the cell %q is not marked: %s", cell, bad)
+		}
+	}
+	tb.shot("import-check-mistakes")
+
+	tb.submit(`a[href$="/map"]`)
+	tb.do(chromedp.Click(chromedp.CSS("#mode-partial")))
+	tb.submit(`form.mapping button[type=submit]`)
+	tb.waitFor("What the import would do")
+	tb.submit(`a[href$="/apply"]`)
+	tb.says("leave out the 14 failed rows")
+	tb.submit(`form[action$="/apply"] button[type=submit]`)
+	tb.waitFor("What was done")
+	tb.says("Created\n2", "14 rows failed")
+	errs := string(tb.download(dir, `a[href$="/errors"]`, "errors.csv"))
+	if strings.Count(errs, "\n") != 15 {
+		t.Fatalf("errors.csv:\n%s", errs)
+	}
+	fixed := filepath.Join(t.TempDir(), "errors.csv")
+	if err := os.WriteFile(fixed, []byte(fix(t, errs)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tb.upload(fixed)
+	tb.submit(`form.mapping button[type=submit]`)
+	tb.waitFor("What the import would do")
+	tb.says("Every row passes.", "To create\n14")
+	tb.submit(`a[href$="/apply"]`)
+	tb.submit(`form[action$="/apply"] button[type=submit]`)
+	tb.waitFor("What was done")
+	tb.says("Created\n14")
+	n := 0
+	e.db.Export(context.Background(), "", false, func(*roster.User) error { n++; return nil })
+	if n != 16 {
+		t.Errorf("%d users in the directory, want 16", n)
+	}
+}
+
+// fix corrects the rows of mistakes.csv's error file, as a person would:
+// each by its lastname, the column at fault.
+func fix(t *testing.T, errs string) string {
+	t.Helper()
+	fixes := map[string][2]string{
+		"NoFirstName": {"firstname", "Nora"}, "BadEmail": {"email", "bob@example.com"}, "BadBool": {"enabled", "1"},
+		"BadRing": {"ring_seconds", "10"}, "TooManyCalls": {"simultaneous_calls", "20"}, "BadLang": {"language", "fr_FR"},
+		"DupUser": {"username", "grace"}, "OutOfRange": {"exten", "1300"}, "NoContext": {"context", "default"},
+		"UnknownContext": {"context", "default"}, "BadProtocol": {"line_protocol", "sip"}, "DupExten": {"exten", "1204"},
+		"UnknownPermission": {"call_permissions", ""}, "BadPhone": {"mobile_phone_number", ""},
+	}
+	r := csv.NewReader(strings.NewReader(errs))
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := map[string]int{}
+	for i, h := range rows[0] {
+		at[h] = i
+	}
+	for _, row := range rows[1:] {
+		f, ok := fixes[row[at["lastname"]]]
+		if !ok {
+			t.Fatalf("no fix for %q", row)
+		}
+		row[at[f[0]]] = f[1]
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.WriteAll(rows)
+	return b.String()
 }

@@ -32,7 +32,7 @@ type previewOutput struct {
 
 type rowsInput struct {
 	ID  string `path:"id" doc:"the job's ID"`
-	Row []int  `query:"row" minItems:"1" maxItems:"1000" doc:"a row's number, as problems name it (repeatable)"`
+	Row []int  `query:"row,explode" minItems:"1" maxItems:"1000" doc:"a row's number, as problems name it (repeatable)"`
 }
 
 // fileRow is a row of a job's file as it was read.

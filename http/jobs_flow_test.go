@@ -174,6 +174,18 @@ func TestPlanByActionAndPage(t *testing.T) {
 		t.Errorf("from the 16th row: %q", l)
 	}
 	e.problem(e.get("/api/v1/jobs/"+j.ID+"/plan?action=explode", tok), http.StatusUnprocessableEntity)
+
+	// Its failed rows, as the file has them, several at once.
+	var rows struct {
+		Rows []struct {
+			Row   int      `json:"row"`
+			Cells []string `json:"cells"`
+		} `json:"rows"`
+	}
+	e.decode(e.get("/api/v1/jobs/"+j.ID+"/rows?row=9&row=4&row=99", tok), http.StatusOK, &rows)
+	if len(rows.Rows) != 2 || rows.Rows[0].Row != 4 || rows.Rows[0].Cells[3] != "bob@" || rows.Rows[1].Cells[2] != "alice" {
+		t.Errorf("rows 4 and 9: %+v", rows)
+	}
 }
 
 // The console calls the API in the process, on behalf of an operator: no
