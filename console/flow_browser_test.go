@@ -286,3 +286,61 @@ func fix(t *testing.T, errs string) string {
 	w.WriteAll(rows)
 	return b.String()
 }
+
+// A viewer looks and downloads: no import, no edit, no delete. An
+// operator of one tenant sees its users and jobs only; another tenant's
+// are not found.
+func TestBrowserViewerAndTenants(t *testing.T) {
+	e := newEnv(t)
+	e.seed("firstname,username,tenant\nDana,dana,default\nAce,ace,acme\n")
+	ana := e.signIn("ana", e.operator("ana", roster.RoleOperator, "default"))
+	ana.get("/import")
+	res, _ := ana.send("/import", nil, "commpeak-users.csv", readFixture(t, "commpeak-users.csv"))
+	job := strings.TrimSuffix(res.Header.Get("Location"), "/map")
+	if !strings.HasPrefix(job, "/jobs/") {
+		t.Fatalf("the upload answered %d, %s", res.StatusCode, res.Header.Get("Location"))
+	}
+
+	tb := e.browser()
+	tb.signIn("vera", e.operator("vera", roster.RoleViewer, "default"))
+	if nav := tb.eval(`document.querySelector("nav").innerText`); strings.Contains(nav, "Import") || !strings.Contains(nav, "Users") {
+		t.Errorf("a viewer's navigation: %s", nav)
+	}
+	tb.open("/import")
+	tb.says("Your role is viewer: you can look at users and jobs and download them, not change them.")
+	tb.shot("viewer-cannot-import")
+	tb.open(job)
+	tb.waitFor("What the import would do")
+	if n := tb.eval(`String(document.querySelectorAll('a[href$="/apply"], a[href$="/map"]').length)`); n != "0" {
+		t.Errorf("a viewer is offered %s ways to import", n)
+	}
+	tb.open("/users/" + e.uuidOf("dana"))
+	tb.says("Dana")
+	if n := tb.eval(`String(document.querySelectorAll('a[href$="/edit"], form[action$="/delete"]').length)`); n != "0" {
+		t.Errorf("a viewer is offered %s ways to change a user", n)
+	}
+	tb.submit(`form[action="/logout"] button`)
+
+	tb.signIn("otto", e.operator("otto", roster.RoleOperator, "acme"))
+	tb.open("/users")
+	tb.says("Ace")
+	if text := tb.text(); strings.Contains(text, "Dana") {
+		t.Errorf("an operator of acme sees default's users:\n%s", text)
+	}
+	tb.open("/users/" + e.uuidOf("dana"))
+	tb.says("Not Found", "no user")
+	tb.shot("tenant-other-refused")
+	tb.open(job)
+	tb.says("Not Found", "no job")
+	tb.open("/jobs")
+	tb.says("No job yet.")
+}
+
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(fixtures, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

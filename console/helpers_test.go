@@ -1,14 +1,18 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"maps"
+	"mime/multipart"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +25,8 @@ import (
 	rhttp "github.com/roster-dev/roster/http"
 	"github.com/roster-dev/roster/jobs"
 	"github.com/roster-dev/roster/password"
+	"github.com/roster-dev/roster/provision"
+	"github.com/roster-dev/roster/sheet"
 	"github.com/roster-dev/roster/sqlite"
 	"github.com/roster-dev/roster/sqlite/sqlitetest"
 	"github.com/roster-dev/roster/throttle"
@@ -230,4 +236,51 @@ func expect(t *testing.T, res *http.Response, body string, status int, says ...s
 			t.Errorf("%s %s: the page does not say %q: %s", res.Request.Method, res.Request.URL.Path, s, body)
 		}
 	}
+}
+
+// send posts a form that sends a file, as a browser does: the token
+// first, then the fields, then the file part (named file) when name is not
+// empty.
+func (a *agent) send(path string, fields url.Values, name string, body []byte) (*http.Response, string) {
+	a.e.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	if _, ok := fields["csrf"]; !ok {
+		mw.WriteField("csrf", a.csrf)
+	}
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		for _, v := range fields[k] {
+			mw.WriteField(k, v)
+		}
+	}
+	if name != "" {
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write(body)
+	}
+	mw.Close()
+	res, err := a.c.Post(a.e.url+path, mw.FormDataContentType(), &b)
+	if err != nil {
+		a.e.t.Fatal(err)
+	}
+	return a.read(res)
+}
+
+// seed imports users into the directory, as a file would.
+func (e *env) seed(csv string) {
+	e.t.Helper()
+	src := sheet.NewSource("seed.csv", strings.NewReader(csv), int64(len(csv)), nil)
+	res, err := provision.Import(context.Background(), e.db, src, provision.Options{})
+	if err != nil || res.Failed > 0 {
+		e.t.Fatalf("seeding: %+v, %v", res, err)
+	}
+}
+
+// uuidOf finds a user's uuid by username.
+func (e *env) uuidOf(username string) string {
+	e.t.Helper()
+	u, err := e.db.FindUser(context.Background(), "", "username", username, false)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u.UUID
 }

@@ -2,7 +2,6 @@ package form
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -98,18 +97,24 @@ func (m *Mapping) Validate(header []string, base provision.Settings) (provision.
 	if s.PasswordDigits && !slices.Contains(s.Generate, "password") {
 		return s, roster.Errorf(roster.EINVALID, "Digits only is for generated passwords: tick Generate passwords too.")
 	}
-	readAs := map[string]string{}
-	positions := slices.Sorted(maps.Keys(m.Columns))
-	for _, i := range positions {
-		choice := m.Columns[i]
+	for i := range m.Columns {
 		if i >= len(header) {
 			return s, roster.Errorf(roster.EINVALID, "The file has no column %s; reload the page.", catalog.ColumnLetter(i))
 		}
-		name := strings.TrimSpace(strings.TrimPrefix(header[i], "\uFEFF"))
-		var c *catalog.Column
-		if choice != "" {
-			if c = catalog.Lookup(choice); c == nil || c.Name != choice {
-				return s, roster.Errorf(roster.EINVALID, "There is no column %q.", choice)
+	}
+	// Every header is read as chosen, or, when the form leaves it out, as
+	// its name says.
+	readAs := map[string]string{}
+	for i, cell := range header {
+		name := strings.TrimSpace(strings.TrimPrefix(cell, "\uFEFF"))
+		byName := catalog.Lookup(name)
+		c := byName
+		if choice, ok := m.Columns[i]; ok {
+			c = nil
+			if choice != "" {
+				if c = catalog.Lookup(choice); c == nil || c.Name != choice {
+					return s, roster.Errorf(roster.EINVALID, "There is no column %q.", choice)
+				}
 			}
 		}
 		if name == "" {
@@ -124,7 +129,7 @@ func (m *Mapping) Validate(header []string, base provision.Settings) (provision.
 			}
 			readAs[c.Name] = name
 		}
-		if byName := catalog.Lookup(name); byName != c {
+		if c != byName {
 			s.Map = append(s.Map, name+"="+columnName(c))
 		}
 	}
