@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/roster-dev/roster"
@@ -343,4 +345,53 @@ func readFixture(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// An import's progress is live, is the same after a reload (the job is in
+// the address), and the import can be cancelled: all or nothing, it
+// writes nothing. Its passwords make it long enough to watch: each is
+// hashed with argon2id.
+func TestBrowserImportProgressSurvivesAReloadAndIsCancelled(t *testing.T) {
+	e := newEnv(t)
+	var b strings.Builder
+	b.WriteString("username,password\n")
+	for i := range 3000 {
+		fmt.Fprintf(&b, "user%04d,password of user %d\n", i, i)
+	}
+	path := filepath.Join(t.TempDir(), "passwords.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tb := e.browser()
+	tb.signIn("ana", e.operator("ana", roster.RoleOperator, "default"))
+	tb.upload(path)
+	tb.submit(`form.mapping button[type=submit]`)
+	tb.waitFor("Every row passes.")
+	tb.submit(`a[href$="/apply"]`)
+	// The page's script gets the job's events as they come.
+	events := chromedp.Events(tb.ctx, network.EventSourceMessageReceived)
+	tb.submit(`form[action$="/apply"] button[type=submit]`)
+	tb.waitFor("Running")
+	for ev, err := range events {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.EventName == "progress" && strings.Contains(ev.Data, `"stage"`) {
+			break
+		}
+	}
+	tb.shot("import-progress")
+
+	tb.open(tb.eval(`location.pathname`))
+	tb.says("Running", "3,000 rows")
+	if tb.eval(`String(document.getElementById("job-bar") !== null)`) != "true" {
+		t.Error("no progress bar after a reload")
+	}
+	tb.submit(`form[action$="/cancel"] button`)
+	tb.waitFor("The job was cancelled. Nothing was written.")
+	n := 0
+	e.db.Export(context.Background(), "", false, func(*roster.User) error { n++; return nil })
+	if n != 0 {
+		t.Errorf("a cancelled import wrote %d users", n)
+	}
 }

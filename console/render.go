@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"errors"
 	"fmt"
@@ -34,6 +35,7 @@ var funcs = template.FuncMap{
 	"name":         displayName,
 	"pathEscape":   url.PathEscape,
 	"progressText": progressText,
+	"reading":      reading,
 }
 
 func sum(ns []int) int {
@@ -44,22 +46,27 @@ func sum(ns []int) int {
 	return t
 }
 
-// progressText words how far a job is: its stage, its rows, and when it
-// can be told, its percent and the time left.
+// stageWords name the stages of a job for a person.
+var stageWords = map[string]string{"queued": "Waiting for its turn", "reading": "Reading the file", "checking": "Checking the rows",
+	"hashing": "Hashing the passwords", "writing": "Writing", "done": "Done"}
+
+// progressText words how far a job is: its stage and its rows; while the
+// file is read, its percent and the time left (they tell how much of the
+// file was read, which says nothing of the hashing and writing after).
 func progressText(p *roster.JobProgress) string {
-	s := p.Stage
-	if s != "" {
-		s = strings.ToUpper(s[:1]) + s[1:]
-	}
-	s += ": " + humanize.Comma(int64(p.Rows)) + " rows"
-	if p.Percent != nil {
+	s := cmp.Or(stageWords[p.Stage], p.Stage) + ": " + humanize.Comma(int64(p.Rows)) + " rows"
+	if reading(p) && p.Percent != nil {
 		s += fmt.Sprintf(", %d %%", *p.Percent)
-	}
-	if p.ETASeconds != nil {
-		s += ", about " + (time.Duration(*p.ETASeconds) * time.Second).String() + " left"
+		if p.ETASeconds != nil {
+			s += ", about " + (time.Duration(*p.ETASeconds) * time.Second).String() + " left"
+		}
 	}
 	return s + "."
 }
+
+// reading tells a job that is still reading its file: its percent means
+// something.
+func reading(p *roster.JobProgress) bool { return p.Stage == "reading" || p.Stage == "checking" }
 
 // parseViews parses every view with the common layout. The templates are
 // embedded, so a mistake in one is a bug caught by any test.

@@ -117,12 +117,23 @@ document.addEventListener("DOMContentLoaded", () => {
     const bar = job.querySelector("[data-job-bar]");
     const status = job.querySelector("[data-job-status]");
     const events = new EventSource("/jobs/" + encodeURIComponent(job.dataset.job) + "/events");
+    const stages = {
+      queued: "Waiting for its turn", reading: "Reading the file", checking: "Checking the rows",
+      hashing: "Hashing the passwords", writing: "Writing", done: "Done",
+    };
     events.addEventListener("progress", (e) => {
       const p = JSON.parse(e.data);
-      if (p.percent !== null) bar.value = p.percent;
-      let words = p.stage.charAt(0).toUpperCase() + p.stage.slice(1) + ": " + p.rows.toLocaleString("en") + " rows";
-      if (p.percent !== null) words += ", " + p.percent + " %";
-      if (p.eta_seconds !== null) words += ", about " + p.eta_seconds + "s left";
+      // The percent is of the file read: it says nothing of the hashing
+      // and writing after.
+      const reading = p.stage === "reading" || p.stage === "checking";
+      let words = (stages[p.stage] || p.stage) + ": " + p.rows.toLocaleString("en") + " rows";
+      if (reading && p.percent !== null) {
+        bar.value = p.percent;
+        words += ", " + p.percent + " %";
+        if (p.eta_seconds !== null) words += ", about " + p.eta_seconds + "s left";
+      } else {
+        bar.removeAttribute("value");
+      }
       status.textContent = words + ".";
     });
     events.addEventListener("done", () => {
