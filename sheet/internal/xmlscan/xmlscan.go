@@ -449,7 +449,14 @@ func (s *Scanner) bang() (Kind, error) {
 		return 0, s.syntax(0, "a declaration (<!...>) inside an element")
 	}
 	// A declaration such as <!DOCTYPE ...>, whose internal subset in
-	// brackets may hold quoted '>' and declarations of its own.
+	// brackets may hold quoted '>' and declarations of its own. It starts
+	// with a keyword: '<!>' or '<!"' is no declaration, and readers
+	// disagree on where such a thing ends.
+	if c, err := s.at(2); err != nil {
+		return 0, err
+	} else if (c|0x20) < 'a' || (c|0x20) > 'z' {
+		return 0, s.syntax(0, "a declaration (<!...>) without a keyword")
+	}
 	depth := 0
 	var quote byte
 	for off := 2; ; off++ {
