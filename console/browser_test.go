@@ -24,7 +24,7 @@ var screenshots = flag.Bool("screenshots", false, "write the browser tests' scre
 // chromium finds Debian's Chromium. scripts/test.sh installs it when it is
 // missing (scripts/install-chromium.sh); there, and in CI, its absence
 // fails the tests instead of skipping them.
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -41,7 +41,7 @@ func chromium(t *testing.T) string {
 // tab is a page of a headless Chromium of its own (its own profile, so
 // its own cookies), on the test's server.
 type tab struct {
-	t   *testing.T
+	t   testing.TB
 	e   *env
 	ctx context.Context
 }

@@ -338,7 +338,7 @@ func TestBrowserViewerAndTenants(t *testing.T) {
 	tb.says("No job yet.")
 }
 
-func readFixture(t *testing.T, name string) []byte {
+func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(fixtures, name))
 	if err != nil {

@@ -53,7 +53,7 @@ func (c *clock) Add(d time.Duration) {
 // env is a real `roster serve` handler, the API and the console, on a
 // loopback port over a real SQLite directory.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *sqlite.DB
 	url   string
 	clock *clock
@@ -63,13 +63,13 @@ type env struct {
 // in the tests.
 const maxFailures = 5
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	return newEnvWith(t, func(*console.Config) {})
 }
 
 // newEnvWith is newEnv with a change to the console's configuration.
-func newEnvWith(t *testing.T, change func(*console.Config)) *env {
+func newEnvWith(t testing.TB, change func(*console.Config)) *env {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "roster.db"))
 	if err != nil {
@@ -97,7 +97,7 @@ func (e *env) another() *env {
 
 // serve starts `roster serve`'s handler over an open directory, with its
 // keys read as the command reads them when it starts.
-func serve(t *testing.T, db *sqlite.DB, clock *clock, change func(*console.Config)) *env {
+func serve(t testing.TB, db *sqlite.DB, clock *clock, change func(*console.Config)) *env {
 	t.Helper()
 	e := &env{t: t, db: db, clock: clock}
 	log := slog.New(slog.NewJSONHandler(testWriter{t}, nil))
@@ -136,7 +136,7 @@ func serve(t *testing.T, db *sqlite.DB, clock *clock, change func(*console.Confi
 }
 
 // testWriter sends the server's log to the test's.
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
@@ -225,7 +225,7 @@ func (e *env) signIn(name, pw string) *agent {
 }
 
 // expect checks a status and that the page says something.
-func expect(t *testing.T, res *http.Response, body string, status int, says ...string) {
+func expect(t testing.TB, res *http.Response, body string, status int, says ...string) {
 	t.Helper()
 	if res.StatusCode != status {
 		t.Errorf("%s %s: status %d, want %d: %s", res.Request.Method, res.Request.URL.Path, res.StatusCode, status, body)
