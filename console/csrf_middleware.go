@@ -42,10 +42,9 @@ func (h *handler) csrf(next http.HandlerFunc) http.HandlerFunc {
 			got = ""
 			mr, err := r.MultipartReader()
 			if err == nil {
-				var part *multipart.Part
-				if part, err = mr.NextPart(); err == nil && part.FormName() == csrfField {
-					var b []byte
-					b, err = io.ReadAll(io.LimitReader(part, 256))
+				// A part cut short reads as a wrong token, refused below.
+				if part, err := mr.NextPart(); err == nil && part.FormName() == csrfField {
+					b, _ := io.ReadAll(io.LimitReader(part, 256))
 					got = string(b)
 				}
 				r = r.WithContext(context.WithValue(r.Context(), partsKey{}, mr))

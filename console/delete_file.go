@@ -12,13 +12,13 @@ import (
 type deleteView struct {
 	Error string
 	// Plan: the users found, to confirm; Done: the result once deleted.
-	Plan   *roster.Result
-	Done   *roster.Result
+	Plan *roster.Result
+	Done *roster.Result
 	// NotFound are the references of the file that name nobody.
 	NotFound []roster.NotFound
-	Users  []userObject
-	UUIDs  []string
-	Hidden int
+	Users    []userObject
+	UUIDs    []string
+	Hidden   int
 }
 
 // Bounds of the confirmation: the users shown by name, and all of them,

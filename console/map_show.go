@@ -46,7 +46,7 @@ type headerLine struct {
 
 type listChoice struct {
 	Column, Label, Value string
-	Options             []string
+	Options              []string
 }
 
 type otherSlot struct {

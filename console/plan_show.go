@@ -2,8 +2,8 @@ package console
 
 import (
 	"bufio"
-	"cmp"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"net/url"

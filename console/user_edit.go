@@ -114,4 +114,3 @@ func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) {
 	h.log.Info("user deleted", "operator", visitOf(r).op.Name, "uuid", uuid)
 	http.Redirect(w, r, "/users?done=deleted", http.StatusSeeOther)
 }
-
