@@ -178,3 +178,67 @@ func TestFlowFormsRefuseBadInput(t *testing.T) {
 		t.Errorf("dana after bad forms: %+v", u)
 	}
 }
+
+// The upload's script reads JSON: a session ended while the page was open,
+// a viewer, or a form without its token is told in words it can show,
+// not with a sign-in or message page it cannot read. A browser without the
+// script still gets the pages. A session ended mid-flow sends the next page
+// to the sign-in form, and back.
+func TestFlowAfterTheSessionEnds(t *testing.T) {
+	e := newEnv(t)
+	a := e.signIn("ana", e.operator("ana", roster.RoleOperator, "default"))
+	job := a.upload("commpeak-users.csv", readFixture(t, "commpeak-users.csv"))
+	a.checked(job)
+	script := func(a *agent, csrf string) (*http.Response, string) {
+		t.Helper()
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		mw.WriteField("csrf", csrf)
+		fw, _ := mw.CreateFormFile("file", "users.csv")
+		fw.Write([]byte("username\nmallory\n"))
+		mw.Close()
+		req, _ := http.NewRequest(http.MethodPost, e.url+"/import", &b)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Accept", "application/json")
+		res, err := a.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.read(res)
+	}
+	wantJSON := func(res *http.Response, body string, status int, says string) {
+		t.Helper()
+		if res.StatusCode != status || res.Header.Get("Content-Type") != "application/json" || !strings.Contains(body, `"error":"`+says) {
+			t.Errorf("the script is answered %d %s: %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+		}
+	}
+	res, body := script(a, "wrong")
+	wantJSON(res, body, http.StatusForbidden, "This form has expired")
+	v := e.signIn("vera", e.operator("vera", roster.RoleViewer, "default"))
+	res, body = script(v, v.csrf)
+	wantJSON(res, body, http.StatusForbidden, "Your role is viewer")
+
+	// The first request after 8 idle hours is told the session ended, and
+	// its cookie is dropped; the next ones come without a session.
+	e.clock.Add(8*time.Hour + time.Minute)
+	res, _ = a.post(job+"/apply", url.Values{})
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/login?expired=1" {
+		t.Errorf("an apply sent after 8 idle hours: %d to %q", res.StatusCode, loc)
+	}
+	res, body = script(a, a.csrf)
+	wantJSON(res, body, http.StatusUnauthorized, "You are signed out")
+	res, _ = a.send("/import", nil, "users.csv", []byte("username\nmallory\n"))
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/login" {
+		t.Errorf("a file sent without a session: %d to %q", res.StatusCode, loc)
+	}
+	res, _ = a.get(job + "/plan?action=create")
+	if loc := res.Header.Get("Location"); loc != "/login?next="+url.QueryEscape(job+"/plan?action=create") {
+		t.Errorf("the plan without a session: %d to %q", res.StatusCode, loc)
+	}
+	if _, err := e.db.FindUser(context.Background(), "", "username", "mallory", false); roster.ErrorCode(err) != roster.ENOTFOUND {
+		t.Errorf("mallory: %v", err)
+	}
+	if _, err := e.db.FindUser(context.Background(), "", "username", "sup.one", false); roster.ErrorCode(err) != roster.ENOTFOUND {
+		t.Errorf("the import was applied after the session ended: %v", err)
+	}
+}

@@ -1,12 +1,10 @@
 package console
 
 import (
-	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/roster-dev/roster"
 )
@@ -21,12 +19,10 @@ import (
 // The page's script sends the form itself, to show the upload's progress,
 // and asks for JSON: it is told where to go, or what went wrong.
 func (h *handler) uploadImport(w http.ResponseWriter, r *http.Request) {
-	script := strings.Contains(r.Header.Get("Accept"), "application/json")
+	script := scripted(r)
 	failed := func(status int, msg string) {
 		if script {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(status)
-			json.NewEncoder(w).Encode(map[string]string{"error": msg})
+			answerScript(w, status, "error", msg)
 			return
 		}
 		h.render(w, r, status, "import", "Import users", importView{Error: msg})
@@ -49,8 +45,7 @@ func (h *handler) uploadImport(w http.ResponseWriter, r *http.Request) {
 	}
 	next := "/jobs/" + j.ID + "/map"
 	if script {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]string{"next": next})
+		answerScript(w, http.StatusOK, "next", next)
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -99,6 +100,10 @@ type page struct {
 
 // render draws a view in the layout with a status.
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, view, title string, data any) {
+	if msg, ok := data.(string); ok && view == "message" && scripted(r) {
+		answerScript(w, status, "error", msg)
+		return
+	}
 	v := visitOf(r)
 	p := page{Title: title, View: view, Operator: v.op, CSRF: v.csrfToken(), Data: data}
 	if v.op != nil {
@@ -156,4 +161,19 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.log.ErrorContext(r.Context(), "internal error", "err", err, "path", r.URL.Path)
 	}
 	h.render(w, r, status, "message", http.StatusText(status), roster.ErrorMessage(err))
+}
+
+// scripted tells a request of the page's own script (the upload, which
+// shows its progress), which reads JSON, from a browser's navigation: an
+// HTML page in answer would leave the script nothing to show.
+func scripted(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// answerScript answers the page's script: "next" with the page to go to,
+// or "error" with what went wrong, which it shows in place.
+func answerScript(w http.ResponseWriter, status int, key, value string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{key: value})
 }

@@ -124,8 +124,12 @@ func (h *handler) changer(next http.HandlerFunc) http.HandlerFunc {
 
 // toLogin sends a visitor without a session to the sign-in form. A page
 // asked with GET is remembered, to come back to; a form posted without a
-// session is not replayed.
+// session is not replayed. The upload's script is told in words instead.
 func (h *handler) toLogin(w http.ResponseWriter, r *http.Request, expired bool) {
+	if scripted(r) {
+		answerScript(w, http.StatusUnauthorized, "error", "You are signed out: sign in again, then send the file again.")
+		return
+	}
 	q := url.Values{}
 	if r.Method == http.MethodGet && r.URL.Path != "/" {
 		q.Set("next", r.URL.RequestURI())
