@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,5 +91,62 @@ func TestBrowserSheetJobsExportGroupsAndDelete(t *testing.T) {
 	}
 	if _, err := e.db.FindUser(context.Background(), "", "username", "dana", false); err != nil {
 		t.Errorf("dana after the delete: %v", err)
+	}
+}
+
+// A file that updates existing users: checked with "updates the user",
+// its plan filtered to the updates shows each change old → new, and the
+// creates come a page of 50 at a time; then applied.
+func TestBrowserUpdatePlanFilteredAndPaged(t *testing.T) {
+	e := newEnv(t)
+	var seed, file strings.Builder
+	seed.WriteString("username,lastname\n")
+	file.WriteString("username,lastname\n")
+	for i := range 55 {
+		fmt.Fprintf(&seed, "u%02d,Old\n", i)
+		last := "Old"
+		if i < 10 {
+			last = "New"
+		}
+		fmt.Fprintf(&file, "u%02d,%s\n", i, last)
+	}
+	for i := range 60 {
+		fmt.Fprintf(&file, "n%02d,Newcomer\n", i)
+	}
+	e.seed(seed.String())
+	path := filepath.Join(t.TempDir(), "changes.csv")
+	if err := os.WriteFile(path, []byte(file.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tb := e.browser()
+	tb.signIn("ana", e.operator("ana", roster.RoleOperator, "default"))
+	tb.upload(path)
+	tb.do(chromedp.Click(chromedp.CSS("#existing-update")))
+	tb.submit(`form.mapping button[type=submit]`)
+	tb.waitFor("What the import would do")
+	tb.says("Every row passes.", "To create\n60", "To update\n10", "Unchanged\n45")
+
+	tb.submit(`dl a[href$="plan?action=update"]`)
+	tb.says("rows 1 to 10 of the plan that update", "lastname: Old → New")
+	if n := tb.eval(`String(document.querySelectorAll("main tbody tr").length)`); n != "10" {
+		t.Errorf("%s updates listed", n)
+	}
+	tb.shot("import-plan-update")
+	tb.submit(`a[href$="action=create"]`)
+	tb.says("rows 1 to 50 of the plan that create")
+	tb.submit(`a[href*="page=2"]`)
+	tb.says("Page 2: rows 51 to 60 of the plan that create", "Previous page")
+	if n := tb.eval(`String(document.querySelectorAll('a[href*="page=3"]').length)`); n != "0" {
+		t.Error("a third page of 10 creates is offered")
+	}
+
+	tb.open(strings.TrimSuffix(tb.eval(`location.pathname`), "/plan"))
+	tb.submit(`a[href$="/apply"]`)
+	tb.says("create 60 users", "update 10, leave 45 unchanged")
+	tb.submit(`form[action$="/apply"] button[type=submit]`)
+	tb.waitFor("What was done")
+	u, err := e.db.FindUser(context.Background(), "", "username", "u03", false)
+	if err != nil || u.Lastname != "New" {
+		t.Errorf("u03 after the import: %+v, %v", u, err)
 	}
 }
