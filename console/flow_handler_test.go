@@ -3,9 +3,13 @@ package console_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -240,5 +244,66 @@ func TestFlowAfterTheSessionEnds(t *testing.T) {
 	}
 	if _, err := e.db.FindUser(context.Background(), "", "username", "sup.one", false); roster.ErrorCode(err) != roster.ENOTFOUND {
 		t.Errorf("the import was applied after the session ended: %v", err)
+	}
+}
+
+// A header that names no column is ignored, with the nearest column's name
+// as a hint; the one its name gives is chosen; the required columns that
+// nothing gives are listed at the top.
+func TestMappingPagePreselectsAndHints(t *testing.T) {
+	e := newEnv(t)
+	a := e.signIn("ana", e.operator("ana", roster.RoleOperator, "default"))
+	job := a.upload("users.csv", []byte("Emial,First Name,exten\nann@example.com,Ann,1001\n"))
+	res, page := a.get(job + "/map")
+	expect(t, res, page, http.StatusOK, "Required columns that nothing gives yet", "<code>context</code>",
+		`<span class="hint" id="hint-0">Nearest column: <code>email</code></span>`, "<code>ann@example.com</code>")
+	for i, want := range []string{"", "firstname", "exten"} {
+		sel := regexp.MustCompile(`(?s)<select id="column-` + strconv.Itoa(i) + `".*?</select>`).FindString(page)
+		if chosen := regexp.MustCompile(`<option(?: value="")? selected>([^<]*)<`).FindStringSubmatch(sel); chosen == nil ||
+			(want == "" && chosen[1] != "ignore") || (want != "" && chosen[1] != want) {
+			t.Errorf("header %d is read as %q, want %q", i, chosen, want)
+		}
+	}
+}
+
+// The users are listed 50 to a page, with their groups, and searched; a
+// viewer exports them in each format, an operator of one tenant only its
+// own.
+func TestUsersPagedSearchedAndExported(t *testing.T) {
+	e := newEnv(t)
+	var b strings.Builder
+	b.WriteString("username,email,groups,tenant\nzed,zed@example.com,Night,acme\n")
+	for i := range 55 {
+		fmt.Fprintf(&b, "user%02d,user%02d@example.com,Day,default\n", i, i)
+	}
+	e.seed(b.String())
+	v := e.signIn("vera", e.operator("vera", roster.RoleViewer, "default"))
+	res, page := v.get("/users")
+	expect(t, res, page, http.StatusOK, "user00@example.com", "<td>Day</td>", "Next page")
+	if n := strings.Count(page, `<tr>`) - 1; n != 50 {
+		t.Errorf("the first page lists %d users", n)
+	}
+	next := regexp.MustCompile(`href="(/users\?cursor=[^"]+)"`).FindStringSubmatch(page)
+	if next == nil {
+		t.Fatal("no link to the next page")
+	}
+	res, page = v.get(html.UnescapeString(next[1]))
+	expect(t, res, page, http.StatusOK, "user54@example.com")
+	if strings.Contains(page, "user00@") || strings.Contains(page, "Next page") {
+		t.Errorf("the last page:\n%s", page)
+	}
+	res, page = v.get("/users?q=user1")
+	expect(t, res, page, http.StatusOK, "user10", "user19")
+	if n := strings.Count(page, `<tr>`) - 1; n != 10 {
+		t.Errorf("%d users match user1", n)
+	}
+	for _, format := range []string{"csv", "xlsx", "ods", "zip"} {
+		res, body := v.get("/export?format=" + format)
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Disposition"), "users-") || len(body) < 100 {
+			t.Errorf("the %s export: %d %s", format, res.StatusCode, res.Header.Get("Content-Disposition"))
+		}
+		if format == "csv" && (strings.Count(body, "\n") != 56 || strings.Contains(body, "zed")) {
+			t.Errorf("the CSV export of default:\n%s", body)
+		}
 	}
 }
