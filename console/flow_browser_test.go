@@ -25,7 +25,8 @@ func (tb *tab) downloads() string {
 	tb.t.Helper()
 	dir := tb.t.TempDir()
 	_, err := chromedp.CallBrowser(tb.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir})
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir,
+		BrowserContextID: chromedp.FromContext(tb.ctx).BrowserContextID})
 	if err != nil {
 		tb.t.Fatal(err)
 	}
