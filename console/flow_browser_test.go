@@ -76,6 +76,22 @@ func (tb *tab) upload(path string) {
 	tb.waitFor("Columns of the file")
 }
 
+// check sends the mapping as the page has it, and waits for the check.
+func (tb *tab) check() {
+	tb.t.Helper()
+	tb.submit(`form.mapping button[type=submit]`)
+	tb.waitFor("What the import would do")
+}
+
+// importChecked confirms the import of the check shown, and waits for its
+// result.
+func (tb *tab) importChecked() {
+	tb.t.Helper()
+	tb.submit(`a[href$="/apply"]`)
+	tb.submit(`form[action$="/apply"] button[type=submit]`)
+	tb.waitFor("What was done")
+}
+
 // The CommPeak file, mapped by hand: its Role header ignored and one role
 // given to everyone, a line for each with the next free extension, and
 // generated passwords; checked, planned, imported, and its success file
@@ -100,8 +116,7 @@ func TestBrowserImportCommPeakMappedByHand(t *testing.T) {
 	tb.set("#same-context", "default")
 	tb.do(chromedp.Click(chromedp.CSS("#gen-password")), chromedp.Click(chromedp.CSS("#gen-exten")))
 	tb.shot("import-map")
-	tb.submit(`form.mapping button[type=submit]`)
-	tb.waitFor("What the import would do")
+	tb.check()
 	tb.says("Every row passes.", "To create\n4")
 	tb.shot("import-check")
 	check := tb.eval(`location.pathname`)
@@ -146,12 +161,9 @@ func TestBrowserZIPThenUsersAndRooms(t *testing.T) {
 
 	tb.upload(filepath.Join(fixtures, "trueconf-bundle.zip"))
 	tb.says("login_name", "avatars/01.png")
-	tb.submit(`form.mapping button[type=submit]`)
-	tb.waitFor("What the import would do")
+	tb.check()
 	tb.says("Every row passes.", "To create\n5")
-	tb.submit(`a[href$="/apply"]`)
-	tb.submit(`form[action$="/apply"] button[type=submit]`)
-	tb.waitFor("What was done")
+	tb.importChecked()
 	tb.says("Created\n5", "Groups created: IT, Sales, Support.")
 
 	tb.open("/users?q=tay")
@@ -214,8 +226,7 @@ func TestBrowserMistakesFixedThroughTheErrorFile(t *testing.T) {
 	dir := tb.downloads()
 	tb.signIn("ana", e.operator("ana", roster.RoleOperator, "default"))
 	tb.upload(filepath.Join(fixtures, "mistakes.csv"))
-	tb.submit(`form.mapping button[type=submit]`)
-	tb.waitFor("What the import would do")
+	tb.check()
 	tb.says("14 rows fail.", "To create\n2", "Failed\n14", "The failed rows, as in the file", "bob@", "klingon")
 	bad := tb.eval(`Array.from(document.querySelectorAll("td.bad mark")).map(m => m.textContent).join("|")`)
 	for _, cell := range []string{"bob@", "maybe", "7", "21", "klingon", "alice", "5000", "nowhere", "skype", "1200", "intl;premium", "call-me-maybe"} {
@@ -227,8 +238,7 @@ func TestBrowserMistakesFixedThroughTheErrorFile(t *testing.T) {
 
 	tb.submit(`a[href$="/map"]`)
 	tb.do(chromedp.Click(chromedp.CSS("#mode-partial")))
-	tb.submit(`form.mapping button[type=submit]`)
-	tb.waitFor("What the import would do")
+	tb.check()
 	tb.submit(`a[href$="/apply"]`)
 	tb.says("leave out the 14 failed rows")
 	tb.submit(`form[action$="/apply"] button[type=submit]`)
@@ -243,12 +253,9 @@ func TestBrowserMistakesFixedThroughTheErrorFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb.upload(fixed)
-	tb.submit(`form.mapping button[type=submit]`)
-	tb.waitFor("What the import would do")
+	tb.check()
 	tb.says("Every row passes.", "To create\n14")
-	tb.submit(`a[href$="/apply"]`)
-	tb.submit(`form[action$="/apply"] button[type=submit]`)
-	tb.waitFor("What was done")
+	tb.importChecked()
 	tb.says("Created\n14")
 	n := 0
 	e.db.Export(context.Background(), "", false, func(*roster.User) error { n++; return nil })
