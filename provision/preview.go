@@ -83,7 +83,7 @@ func ReadPreview(src *sheet.Source, s Settings, tempDir string, n int) (*Preview
 	if err != nil {
 		return nil, err
 	}
-	opt.Sheet.TempDir = tempDir
+	opt.Sheet.TempDir, opt.Sheet.Head = tempDir, true
 	f, err := src.Open(opt.Sheet)
 	if err != nil {
 		return nil, Unreadable(err)
