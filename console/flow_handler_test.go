@@ -307,3 +307,39 @@ func TestUsersPagedSearchedAndExported(t *testing.T) {
 		}
 	}
 }
+
+// A user's edit with a value the catalogue refuses says which and changes
+// nothing; an import applied is not applied again, nor is a check that
+// failed to read its file.
+func TestFlowEditAndApplyRefuseBadInput(t *testing.T) {
+	e := newEnv(t)
+	e.seed("firstname,username\nDana,dana\n")
+	a := e.signIn("ana", e.operator("ana", roster.RoleOperator, "default"))
+	dana := e.uuidOf("dana")
+	_, page := a.get("/users/" + dana + "/edit")
+	version := regexp.MustCompile(`name="version" value="([^"]*)"`).FindStringSubmatch(page)
+	if version == nil {
+		t.Fatalf("the edit form has no version:\n%s", page)
+	}
+	res, body := a.post("/users/"+dana, url.Values{"col.email": {"not an email"}, "col.exten": {"12ab"}, "version": {html.UnescapeString(version[1])}})
+	expect(t, res, body, http.StatusUnprocessableEntity, "Nothing was saved.", "not a valid email", `aria-invalid="true"`)
+	if u, _ := e.db.FindUser(context.Background(), "", "uuid", dana, false); u == nil || u.Email != "" {
+		t.Errorf("dana after a refused edit: %+v", u)
+	}
+
+	job := a.upload("users.csv", []byte("username\nzoe\n"))
+	a.checked(job)
+	res, _ = a.post(job+"/apply", url.Values{})
+	imported := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(imported, "/jobs/") {
+		t.Fatalf("apply: %d to %q", res.StatusCode, imported)
+	}
+	a.checked(imported)
+	res, body = a.post(imported+"/apply", url.Values{})
+	expect(t, res, body, http.StatusConflict, "only a dry run")
+
+	bad := a.upload("users.xlsx", []byte("not a workbook"))
+	a.checked(bad)
+	res, body = a.post(bad+"/apply", url.Values{})
+	expect(t, res, body, http.StatusConflict, "only a dry run")
+}
