@@ -235,13 +235,19 @@ const accessibilityCheck = `(() => {
   return problems.join("\n");
 })()`
 
-// shot checks the page's accessibility and takes its screenshot, written
-// into docs/screenshots with -screenshots.
-func (tb *tab) shot(name string) {
+// accessible checks the page's accessibility.
+func (tb *tab) accessible(name string) {
 	tb.t.Helper()
 	if problems := tb.eval(accessibilityCheck); problems != "" {
 		tb.t.Errorf("%s: accessibility:\n%s", name, problems)
 	}
+}
+
+// shot checks the page's accessibility and takes its screenshot, written
+// into docs/screenshots with -screenshots.
+func (tb *tab) shot(name string) {
+	tb.t.Helper()
+	tb.accessible(name)
 	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		tb.t.Fatal(err)

@@ -397,6 +397,7 @@ func TestBrowserImportProgressSurvivesAReloadAndIsCancelled(t *testing.T) {
 	}
 	tb.submit(`form[action$="/cancel"] button`)
 	tb.waitFor("The job was cancelled. Nothing was written.")
+	tb.accessible("import-cancelled")
 	n := 0
 	e.db.Export(context.Background(), "", false, func(*roster.User) error { n++; return nil })
 	if n != 0 {

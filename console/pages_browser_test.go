@@ -81,6 +81,7 @@ func TestBrowserSheetJobsExportGroupsAndDelete(t *testing.T) {
 	tb.shot("delete-confirm")
 	tb.submit(`form[action="/delete/confirm"] button[type=submit]`)
 	tb.says("2 users were deleted")
+	tb.accessible("delete-done")
 	for _, name := range []string{"fox", "walter"} {
 		if _, err := e.db.FindUser(context.Background(), "", "username", name, false); roster.ErrorCode(err) != roster.ENOTFOUND {
 			t.Errorf("%s after the delete: %v", name, err)
@@ -141,6 +142,7 @@ func TestBrowserUpdatePlanFilteredAndPaged(t *testing.T) {
 	tb.says("create 60 users", "update 10, leave 45 unchanged")
 	tb.submit(`form[action$="/apply"] button[type=submit]`)
 	tb.waitFor("What was done")
+	tb.accessible("import-result-update")
 	u, err := e.db.FindUser(context.Background(), "", "username", "u03", false)
 	if err != nil || u.Lastname != "New" {
 		t.Errorf("u03 after the import: %+v, %v", u, err)
