@@ -2,6 +2,10 @@ package roster_test
 
 import (
 	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/roster-dev/roster"
 )
@@ -37,4 +41,19 @@ func BenchmarkFoldIdentityASCII(b *testing.B) {
 	for b.Loop() {
 		roster.FoldIdentity("jane.doe@example.com")
 	}
+}
+
+// FuzzFoldIdentity holds FoldIdentity, which reads ASCII eight bytes at a
+// time, to its definition: NFKC and full case folding, twice over.
+func FuzzFoldIdentity(f *testing.F) {
+	for _, s := range []string{"", "a", "Bob@Example.com", "jane.doe@example.com", "ABCDEFGHIJKLMNOPQRSTUVWXYZ@[]^_`{|}~",
+		"@@@@@@@@[[[[[[[[", "abcdefgZ", "abcdefghZ", "abcdefgh\u00e9", "\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f", "ΣΟΦΙΑΣ", "ｂｏｂ12345678"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := norm.NFKC.String(cases.Fold().String(norm.NFKC.String(s)))
+		if got := roster.FoldIdentity(s); got != want && utf8.ValidString(s) {
+			t.Fatalf("FoldIdentity(%q) = %q, want %q", s, got, want)
+		}
+	})
 }

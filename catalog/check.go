@@ -66,6 +66,7 @@ const (
 type Checker struct {
 	h    *Header
 	opt  CheckOptions
+	keys []Key // the keys whose columns the file gives: the others are empty
 	seen [numKeys]*keySet
 	rec  *Record
 	sink int32 // what Prefetch read, kept so that the reads are not dropped
@@ -112,6 +113,9 @@ func NewChecker(h *Header, opt CheckOptions) *Checker {
 	k := &Checker{h: h, opt: opt, rec: NewRecord()}
 	for i := range k.seen {
 		k.seen[i] = newKeySet()
+		if h.Has(keyColumns[i]) {
+			k.keys = append(k.keys, Key(i))
+		}
 	}
 	return k
 }
@@ -158,8 +162,12 @@ func (k *Checker) Normalize(cells []string, row int, rec *Record) []roster.Probl
 	r := rec
 	r.Row, r.Avatar = row, nil
 	for _, c := range k.h.present {
-		r.Values[c.Index], r.Failed[c.Index] = "", false
+		r.Values[c.Index] = ""
 	}
+	// Every column's mark, not only those of the file: the rules below
+	// mark the columns a row lacks (firstname, a line's required ones),
+	// and a mark left from the record's last row would count as a value.
+	clear(r.Failed)
 	p := &problems{row: row, rec: r}
 	for _, c := range k.h.present {
 		raw := k.h.Cell(cells, c)
@@ -195,8 +203,9 @@ func (k *Checker) Normalize(cells []string, row int, rec *Record) []roster.Probl
 		r.Avatar = pic
 	}
 	k.leftOut(cells, p)
-	for key := range r.keys {
-		r.keys[key] = k.seen[key].hash(keyValue(Key(key), r.Values))
+	r.keys = [numKeys]hashed{} // a record may have served another file
+	for _, key := range k.keys {
+		r.keys[key] = k.seen[key].hash(keyValue(key, r.Values))
 	}
 	return p.list
 }
@@ -348,8 +357,8 @@ func kindName(kind string) string { return strings.ReplaceAll(kind, "_", " ") }
 // checks a row's values; update checks the values of the merged user.
 func Required(values []string, failed []bool, add func(c *Column, value, message string)) {
 	has := func(c *Column) bool { return values[c.Index] != "" || failed != nil && failed[c.Index] }
-	for _, res := range Resources[1:] {
-		cols := byResource[res]
+	for i, res := range Resources[1:] {
+		cols := byResource[i+1]
 		if !slices.ContainsFunc(cols, has) {
 			continue
 		}

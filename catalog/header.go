@@ -205,7 +205,7 @@ func (h *Header) Position(c *Column) int { return h.index[c.Index] }
 // Cell returns the raw cell of a column in a row, or its --set value when
 // the cell is empty or absent.
 func (h *Header) Cell(cells []string, c *Column) string {
-	if i := h.index[c.Index]; i >= 0 && i < len(cells) && strings.TrimSpace(cells[i]) != "" {
+	if i := h.index[c.Index]; i >= 0 && i < len(cells) && trim(cells[i]) != "" {
 		return cells[i]
 	}
 	if t := h.tmpl[c.Index]; t != nil {

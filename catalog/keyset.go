@@ -1,23 +1,35 @@
 package catalog
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"math/bits"
+)
 
 // keySet remembers the unique values of a file and the first row of each.
 // A million usernames kept as Go strings would cost the garbage collector a
 // scan of a million pointers at every cycle, and a Go map a second probe
 // for every insertion. So values are kept as 96-bit hashes (64 + 32 bits,
-// under two independent seeds) in an open-addressing table of its own,
-// which holds no pointers and claims a value with one probe. Two different
-// values share a hash with a probability of about n²/2⁹⁷: for a million
-// rows, 10⁻¹⁷, far below the odds of a memory error.
+// under two independent seeds) in tables of their own, which hold no
+// pointers. Two different values share a hash with a probability of about
+// n²/2⁹⁷: for a million rows, 10⁻¹⁷, far below the odds of a memory error.
+//
+// The planner claims every row's values in row order, so each claim waits
+// on memory: a table of a million 16-byte entries is far larger than the
+// processor's caches, and a lookup anywhere in it misses them. So the
+// entries are appended in the order they are claimed (written one after
+// the other), and the table searched is of 4-byte slots, each the place
+// of an entry and a few more bits of its hash (the tag): for a million
+// values it is 8 MiB, which the caches hold, and an entry is read only
+// when its tag matches, for a duplicate or one value in two thousand.
 type keySet struct {
-	seeds [2]maphash.Seed
-	slots []slot
-	n     int
+	seeds   [2]maphash.Seed
+	slots   []uint32 // 0, or the entry's index + 1 above the tag
+	entries []entry  // the values, in the order they were claimed
+	tagBits uint     // the bits of a slot below the entry's index
 }
 
-// slot is one entry; row 0 marks an empty slot (data rows start at 2).
-type slot struct {
+// entry is a value's hashes and the first row that has it.
+type entry struct {
 	h1  uint64
 	h2  uint32
 	row int32
@@ -27,14 +39,22 @@ func newKeySet() *keySet {
 	return &keySet{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 }
 
-// find returns the slot of a value's hashes: its own, or the empty one
-// where it would go.
-func (s *keySet) find(h1 uint64, h2 uint32) *slot {
+// find returns the entry of a value's hashes, or -1 and the empty slot
+// where it would go. Slots are found from the low bits of h1 and tagged
+// with the high bits of h2.
+func (s *keySet) find(h1 uint64, h2 uint32) (int, *uint32) {
 	mask := uint64(len(s.slots) - 1)
+	tagMask := uint32(1)<<s.tagBits - 1
+	tag := h2 >> (32 - s.tagBits)
 	for i := h1 & mask; ; i = (i + 1) & mask {
 		sl := &s.slots[i]
-		if sl.row == 0 || sl.h1 == h1 && sl.h2 == h2 {
-			return sl
+		switch {
+		case *sl == 0:
+			return -1, sl
+		case *sl&tagMask == tag:
+			if j := int(*sl>>s.tagBits) - 1; s.entries[j].h1 == h1 && s.entries[j].h2 == h2 {
+				return j, sl
+			}
 		}
 	}
 }
@@ -63,16 +83,21 @@ func (s *keySet) claimHashed(h hashed, row int) int {
 	if !h.ok {
 		return row
 	}
-	if 2*(s.n+1) > len(s.slots) {
+	if 2*(len(s.entries)+1) > len(s.slots) {
 		s.grow()
 	}
-	sl := s.find(h.h1, h.h2)
-	if sl.row != 0 {
-		return int(sl.row)
+	j, sl := s.find(h.h1, h.h2)
+	if j >= 0 {
+		return int(s.entries[j].row)
 	}
-	*sl = slot{h1: h.h1, h2: h.h2, row: int32(row)}
-	s.n++
+	s.entries = append(s.entries, entry{h1: h.h1, h2: h.h2, row: int32(row)})
+	*sl = s.slot(len(s.entries)-1, h.h2)
 	return row
+}
+
+// slot is what the slot of entry j holds.
+func (s *keySet) slot(j int, h2 uint32) uint32 {
+	return uint32(j+1)<<s.tagBits | h2>>(32-s.tagBits)
 }
 
 // touch reads the slot where the search for a value starts, so that it is
@@ -81,15 +106,16 @@ func (s *keySet) touch(h hashed) int32 {
 	if len(s.slots) == 0 {
 		return 0
 	}
-	return s.slots[h.h1&uint64(len(s.slots)-1)].row
+	return int32(s.slots[h.h1&uint64(len(s.slots)-1)])
 }
 
 func (s *keySet) has(v string) bool {
-	if s.n == 0 || v == "" {
+	if len(s.entries) == 0 || v == "" {
 		return false
 	}
 	h := s.hash(v)
-	return s.find(h.h1, h.h2).row != 0
+	j, _ := s.find(h.h1, h.h2)
+	return j >= 0
 }
 
 // grow doubles the table, keeping it at most half full.
@@ -105,11 +131,16 @@ func (s *keySet) reserve(n int) {
 	if size <= len(s.slots) {
 		return
 	}
-	old := s.slots
-	s.slots = make([]slot, size)
-	for _, sl := range old {
-		if sl.row != 0 {
-			*s.find(sl.h1, sl.h2) = sl
-		}
+	// An entry's index + 1 is at most size/2, which takes the bits of
+	// size - 1; the rest of the slot is the tag.
+	s.slots, s.tagBits = make([]uint32, size), uint(32-bits.Len(uint(size-1)))
+	if n > cap(s.entries) {
+		grown := make([]entry, len(s.entries), n)
+		copy(grown, s.entries)
+		s.entries = grown
+	}
+	for j, e := range s.entries {
+		_, sl := s.find(e.h1, e.h2)
+		*sl = s.slot(j, e.h2)
 	}
 }

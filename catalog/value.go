@@ -29,7 +29,7 @@ const maxEmail = 254
 func (c *Column) Normalize(cell string) (string, string) {
 	v := cell
 	if !c.Raw {
-		v = strings.TrimSpace(v)
+		v = trim(v)
 	}
 	if v == "" {
 		return "", ""
@@ -46,9 +46,13 @@ func (c *Column) Normalize(cell string) (string, string) {
 	}
 	switch c.Type {
 	case Text:
-		n := utf8.RuneCountInString(v)
-		if c.Min > 0 && n < c.Min || c.Max > 0 && n > c.Max {
-			return "", lengthMessage(c.Min, c.Max, "characters")
+		// A value has at least a quarter as many characters as bytes and
+		// at most as many: they are counted only when that is not enough
+		// to tell.
+		if c.Min > 0 && len(v) < 4*c.Min || c.Max > 0 && len(v) > c.Max {
+			if n := utf8.RuneCountInString(v); c.Min > 0 && n < c.Min || c.Max > 0 && n > c.Max {
+				return "", lengthMessage(c.Min, c.Max, "characters")
+			}
 		}
 		// Usernames are checked by hand: a regular expression for every
 		// row of a million-row file is measurably slower.
@@ -111,7 +115,7 @@ func (c *Column) Normalize(cell string) (string, string) {
 		if len(v) > MaxCell && utf16Len(v) > MaxCell {
 			return "", fmt.Sprintf("is longer than a spreadsheet cell can hold (%d characters)", MaxCell)
 		}
-		if normalList(v, c.Sep) {
+		if !strings.Contains(v, c.Sep) || normalList(v, c.Sep) {
 			return v, ""
 		}
 		return strings.Join(splitList(v, c.Sep), c.Sep), ""
@@ -249,29 +253,26 @@ func foldKey(s string) string {
 }
 
 // phoneDigits removes the spaces, dashes, dots and brackets people write
-// in phone numbers.
+// in phone numbers. The digits are gathered on the stack: a number with
+// spaces costs one allocation, its string.
 func phoneDigits(v string) string {
-	var b []byte
+	var buf [32]byte
+	b := buf[:0]
+	cut := false
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; c {
 		case ' ', '-', '.', '(', ')':
-			if b == nil {
-				b = append(make([]byte, 0, len(v)), v[:i]...)
-			}
+			cut = true
 		default:
 			if c == 0xC2 && i+1 < len(v) && v[i+1] == 0xA0 { // no-break space
-				if b == nil {
-					b = append(make([]byte, 0, len(v)), v[:i]...)
-				}
+				cut = true
 				i++
 				continue
 			}
-			if b != nil {
-				b = append(b, c)
-			}
+			b = append(b, c)
 		}
 	}
-	if b == nil {
+	if !cut {
 		return v
 	}
 	return string(b)
@@ -308,6 +309,18 @@ func usernameChars(v string) bool {
 // email accepts a bare RFC 5322 addr-spec, local@domain, and lower-cases the
 // domain, which is case-insensitive (the local part, in principle, is not).
 func email(v string) (string, bool) {
+	if at, upper, ok := plainEmail(v); ok {
+		if upper {
+			return v[:at+1] + strings.ToLower(v[at+1:]), true
+		}
+		return v, true
+	}
+	return emailRules(v)
+}
+
+// emailRules is email for any string: the rules of RFC 5322, through
+// net/mail for what a dot-atom does not cover.
+func emailRules(v string) (string, bool) {
 	at := strings.LastIndexByte(v, '@')
 	if at <= 0 || at == len(v)-1 || strings.ContainsAny(v, " <>,\t") {
 		return "", false
@@ -329,6 +342,50 @@ func email(v string) (string, bool) {
 	}
 	return v, true
 }
+
+// plainEmail reads, in one pass, the address that nearly everyone has: a
+// dot-atom of ASCII, an @, and a dot-atom of ASCII. It returns where the @
+// is and whether the domain has capitals; ok is false for any other
+// string, which emailRules then reads (the answer for a plain address is
+// the same either way).
+func plainEmail(v string) (at int, upper, ok bool) {
+	at = -1
+	prev := byte('.') // a dot-atom may not start with a dot
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '@':
+			if at >= 0 || prev == '.' {
+				return 0, false, false
+			}
+			at, c = i, '.' // the domain may not start with a dot either
+		case c == '.':
+			if prev == '.' {
+				return 0, false, false
+			}
+		case !atext[c]:
+			return 0, false, false
+		case at >= 0 && 'A' <= c && c <= 'Z':
+			upper = true
+		}
+		prev = c
+	}
+	return at, upper, at > 0 && prev != '.'
+}
+
+// atext marks the characters of RFC 5322's atoms.
+var atext = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "!#$%&'*+-/=?^_`{|}~" {
+		t[c] = true
+	}
+	return t
+}()
 
 // dotAtom says whether s is atoms of RFC 5322 atext joined by single dots.
 func dotAtom(s string) bool {

@@ -61,6 +61,7 @@ func New(cfg Config) *Console {
 	if cfg.Limiter == nil {
 		cfg.Limiter = throttle.New(10, time.Minute)
 	}
+	unknownHash() // before the first sign-in, which it would otherwise slow
 	return &Console{h: &handler{cfg: cfg, log: cfg.Logger, views: parseViews()}}
 }
 

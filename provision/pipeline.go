@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
 )
 
@@ -15,10 +16,13 @@ import (
 type batch struct {
 	items  []*item
 	store  []item
-	values []string // len(catalog.Columns) per row
+	recs   []catalog.Record // per row, reused: an item is cleared for each row,
+	users  []roster.User    // and these are large (a user is 500 bytes)
+	values []string         // len(catalog.Columns) per row
 	failed []bool
 	cells  []string // the rows' raw cells, back to back
 	ready  chan struct{}
+	ids    uuids // of the users its rows create
 	hashes sync.WaitGroup
 	run    uint64 // the run that last used it
 }
@@ -31,6 +35,7 @@ func (r *run) newBatch() *batch {
 		return nil
 	}
 	b.ready = make(chan struct{})
+	b.ids.reset()
 	if b.run != r.id {
 		// Another run's: its file had other columns, whose values and
 		// failed cells this run's rows would not overwrite. A run's own
@@ -47,7 +52,7 @@ func (b *batch) add(num int, cells []string) *item {
 	i := len(b.items)
 	n := len(catalog.Columns)
 	it := &b.store[i]
-	*it = item{row: num, values: b.values[i*n : (i+1)*n], failed: b.failed[i*n : (i+1)*n]}
+	*it = item{row: num, values: b.values[i*n : (i+1)*n], failed: b.failed[i*n : (i+1)*n], rec: &b.recs[i], stored: &b.users[i]}
 	start := len(b.cells)
 	b.cells = append(b.cells, cells...)
 	it.cells = b.cells[start:len(b.cells):len(b.cells)]
@@ -60,7 +65,7 @@ func (b *batch) add(num int, cells []string) *item {
 func (it *item) record() *catalog.Record {
 	// Set field by field: the record keeps what Normalize found for Unique.
 	it.rec.Row, it.rec.Values, it.rec.Failed, it.rec.Avatar = it.row, it.values, it.failed, it.avatar
-	return &it.rec
+	return it.rec
 }
 
 // pipeline runs the stages of a run, each in its own goroutine, so that
@@ -203,10 +208,10 @@ func (r *run) normalize(b *batch) {
 		case r.plansOnly:
 			it.uuid = it.values[identityColumns[0].Index]
 			if it.uuid == "" {
-				it.uuid = newUUID()
+				it.uuid = b.ids.make()
 			}
 		default:
-			it.user = r.newUser(it)
+			it.user = r.newUser(it, &b.ids)
 		}
 	}
 }

@@ -13,8 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/google/uuid"
-
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
 	"github.com/roster-dev/roster/sheet"
@@ -93,7 +91,7 @@ type item struct {
 	cells    []string
 	values   []string
 	failed   []bool
-	rec      catalog.Record
+	rec      *catalog.Record // the batch's, for this row
 	avatar   *roster.Picture
 	problems []roster.Problem
 	action   roster.Action
@@ -103,7 +101,7 @@ type item struct {
 	password string          // a generated password, for success.csv
 	samePass bool            // the row's password is the one the user it updates has
 	uuid     string          // the uuid of a planned create, when no user is built
-	stored   roster.User     // the memory of user, reused with the batch
+	stored   *roster.User    // the memory of user, the batch's for this row
 	skipped  bool            // after MaxErrors: neither checked nor applied
 	found    *catalog.Column // the key that found an existing user
 }
@@ -321,7 +319,7 @@ func (r *run) plan(b *batch) error {
 				}
 			}
 			if it.user == nil && !r.plansOnly {
-				it.user = r.newUser(it)
+				it.user = r.newUser(it, &b.ids)
 			}
 		case roster.Update:
 			r.merge(it)
@@ -519,9 +517,10 @@ func (r *run) outsiders(b *batch) error {
 // existingHint is the option that lets rows name existing users.
 var existingHint = &roster.Hint{Option: "on_existing", Values: []string{string(OnExistingSkip), string(OnExistingUpdate)}}
 
-// newUser builds the user a row creates, with the catalogue's defaults.
-func (r *run) newUser(it *item) *roster.User {
-	u := &it.stored
+// newUser builds the user a row creates, with the catalogue's defaults,
+// and a uuid from ids unless the row gives one.
+func (r *run) newUser(it *item, ids *uuids) *roster.User {
+	u := it.stored
 	u.Reset()
 	for _, c := range r.header.Present() {
 		if v := it.values[c.Index]; v != "" {
@@ -538,7 +537,7 @@ func (r *run) newUser(it *item) *roster.User {
 		u.DisplayName = catalog.DisplayName(u.Firstname, u.Lastname, u.Username)
 	}
 	if u.UUID == "" {
-		u.UUID = newUUID()
+		u.UUID = ids.make()
 	}
 	return u
 }
@@ -585,15 +584,4 @@ func (r *run) finish() (*roster.Result, error) {
 		}
 	}
 	return res, nil
-}
-
-// newUUID returns a version 7 UUID (RFC 9562): random, but ordered by
-// time, so that a directory's uuid index grows at its end, as new ids do,
-// instead of being rewritten all over by every import.
-func newUUID() string {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.NewString()
-	}
-	return id.String()
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
 )
 
@@ -82,6 +83,8 @@ func (w *Workers) batch(ctx context.Context) *batch {
 		n := len(catalog.Columns)
 		return &batch{
 			store:  make([]item, batchSize),
+			recs:   make([]catalog.Record, batchSize),
+			users:  make([]roster.User, batchSize),
 			values: make([]string, batchSize*n),
 			failed: make([]bool, batchSize*n),
 		}

@@ -448,10 +448,11 @@ func (s *Scanner) bang() (Kind, error) {
 	if len(s.ends) > 0 {
 		return 0, s.syntax(0, "a declaration (<!...>) inside an element")
 	}
-	// A declaration such as <!DOCTYPE ...>, whose internal subset in
-	// brackets may hold quoted '>' and declarations of its own. It starts
-	// with a keyword: '<!>' or '<!"' is no declaration, and readers
-	// disagree on where such a thing ends.
+	// A declaration such as <!DOCTYPE ...>, whose internal subset may hold
+	// quoted '>' and declarations of its own, which nest. It starts with a
+	// keyword: '<!>' or '<!"' is no declaration, and readers disagree on
+	// where such a thing ends; so they do on a comment inside a
+	// declaration, which office files never have, and which is refused.
 	if c, err := s.at(2); err != nil {
 		return 0, err
 	} else if (c|0x20) < 'a' || (c|0x20) > 'z' {
@@ -459,7 +460,7 @@ func (s *Scanner) bang() (Kind, error) {
 	}
 	depth := 0
 	var quote byte
-	for off := 2; ; off++ {
+	for off := 3; ; off++ {
 		c, err := s.at(off)
 		if err != nil {
 			return 0, err
@@ -471,10 +472,14 @@ func (s *Scanner) bang() (Kind, error) {
 			}
 		case c == '"' || c == '\'':
 			quote = c
-		case c == '[' || c == '<':
+		case c == '<':
+			if ok, err := s.prefixed(off+1, "!--"); err != nil || ok {
+				if err != nil {
+					return 0, err
+				}
+				return 0, s.syntax(0, "a comment inside a declaration (<!...>)")
+			}
 			depth++
-		case c == ']':
-			depth--
 		case c == '>' && depth > 0:
 			depth--
 		case c == '>':
