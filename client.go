@@ -169,7 +169,8 @@ func ParsePublicKey(data string) (crypto.PublicKey, error) {
 // with the key, and each request reads its token's client, so that a
 // revocation is seen at once by every server sharing the directory.
 type ClientService interface {
-	// CreateClient stores a new client.
+	// CreateClient stores a new client; revoked already when RevokedAt
+	// is set (a client moved from another directory).
 	CreateClient(ctx context.Context, c *Client) error
 	// Client finds a client by ID, revoked or not; ENOTFOUND when there
 	// is none. It reads without waiting for a write in progress: every

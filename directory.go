@@ -2,8 +2,9 @@ package roster
 
 import "context"
 
-// Directory stores the users and the reference data. The sqlite package
-// implements it, and a postgres package will.
+// Directory stores the users and the reference data. The sqlite and
+// postgres packages implement it; package directorytest holds its contract
+// as one test suite that both run.
 //
 // One writer at a time: a directory runs one write transaction (Begin,
 // SetReference) at a time, across processes; a second one waits for it,
@@ -102,8 +103,10 @@ type Tx interface {
 	AddMembers(ctx context.Context, kind string, set int64, users []int64) error
 	RemoveMembers(ctx context.Context, kind string, set int64, users []int64) error
 	// Bulk tells the store that the transaction will create many users in
-	// a directory that has none, so that it may defer index maintenance to
-	// Commit. It does nothing when the directory has users.
+	// a directory that has none, so that it may defer index maintenance
+	// (and, outside Try, the writes themselves) to Commit; a write it
+	// refuses may then fail a later call or Commit. It does nothing when
+	// the directory has users.
 	Bulk(ctx context.Context) error
 	// Try runs fn so that its writes are undone, alone, when it fails.
 	Try(ctx context.Context, fn func() error) error

@@ -131,8 +131,9 @@ type Session struct {
 // disable, a new password or a sign-out is seen at once by every server
 // sharing the directory, and nothing waits for a write in progress.
 type OperatorService interface {
-	// CreateOperator stores a new operator; ECONFLICT when the name, as
-	// FoldIdentity compares it, is taken.
+	// CreateOperator stores a new operator, disabled already when
+	// DisabledAt is set (one moved from another directory); ECONFLICT
+	// when the name, as FoldIdentity compares it, is taken.
 	CreateOperator(ctx context.Context, o *Operator) error
 	// Operator finds an operator by name (compared by FoldIdentity),
 	// disabled or not; ENOTFOUND when there is none.

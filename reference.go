@@ -132,7 +132,11 @@ func (t *Tenant) Lookup(kind, ref string) (string, bool) {
 		}
 		return "", false
 	}
-	for _, o := range t.objects(kind) {
+	list := t.Objects(kind)
+	if list == nil {
+		return "", false
+	}
+	for _, o := range *list {
 		if matches(o.ID, o.Name, ref) {
 			return o.Name, true
 		}
@@ -150,18 +154,23 @@ func (t *Tenant) Context(ref string) *Context {
 	return nil
 }
 
-func (t *Tenant) objects(kind string) []Object {
+// ObjectKinds are the kinds of named reference object a tenant holds.
+var ObjectKinds = []string{KindRole, KindCTIProfile, KindCallPermission, KindSkillGroup, KindDesk}
+
+// Objects returns the tenant's list of objects of a kind, to read or to
+// append to; nil for a kind that is not an object kind.
+func (t *Tenant) Objects(kind string) *[]Object {
 	switch kind {
 	case KindRole:
-		return t.Roles
+		return &t.Roles
 	case KindCTIProfile:
-		return t.CTIProfiles
+		return &t.CTIProfiles
 	case KindCallPermission:
-		return t.CallPermissions
+		return &t.CallPermissions
 	case KindSkillGroup:
-		return t.SkillGroups
+		return &t.SkillGroups
 	case KindDesk:
-		return t.Desks
+		return &t.Desks
 	}
 	return nil
 }

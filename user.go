@@ -155,3 +155,10 @@ func (u *User) Clone() *User {
 	}
 	return &c
 }
+
+// HasSecret tells whether the user holds a secret that a directory keeps
+// sealed (a SIP secret, a voicemail or call-permission PIN), and so needs
+// the directory's key to be stored.
+func HasSecret(u *User) bool {
+	return u.CallPermissionPassword != "" || u.Line != nil && u.Line.SIPSecret != "" || u.Voicemail != nil && u.Voicemail.Password != ""
+}

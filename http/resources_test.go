@@ -23,7 +23,6 @@ import (
 	rhttp "github.com/roster-dev/roster/http"
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/sheet"
-	"github.com/roster-dev/roster/sqlite"
 )
 
 // call sends a request with a bearer token and a body (a string, or nil),
@@ -363,7 +362,7 @@ func TestAnAmbiguousReference(t *testing.T) {
 
 // seedUsers stores n users with names that repeat, in groups and rooms,
 // some with extensions.
-func seedUsers(t *testing.T, db *sqlite.DB, n int) {
+func seedUsers(t *testing.T, db roster.Directory, n int) {
 	t.Helper()
 	ctx := context.Background()
 	ref := roster.DefaultReference()
@@ -656,12 +655,8 @@ func TestReadsDoNotWaitForAWriter(t *testing.T) {
 	e := newEnv(t)
 	tok := e.editor()
 	e.user(e.call(http.MethodPost, "/api/v1/users", tok, `{"firstname": "Alice", "username": "alice", "groups": ["IT"]}`), http.StatusCreated)
-	other, err := sqlite.Open(context.Background(), e.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	for name, db := range map[string]*sqlite.DB{"another handle": other, "the server's own handle": e.db} {
+	other := openStore(t, e.path)
+	for name, db := range map[string]store{"another handle": other, "the server's own handle": e.db} {
 		tx, err := db.Begin(context.Background())
 		if err != nil {
 			t.Fatal(err)

@@ -78,11 +78,7 @@ func TestServeTLS(t *testing.T) {
 // and Serve says so.
 func TestServeCutsOffRequestsPastTheTimeout(t *testing.T) {
 	e := newEnv(t)
-	db2, err := sqlite.Open(context.Background(), e.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
+	db2 := openStore(t, e.path)
 	s := rhttp.New(rhttp.Config{Directory: db2, Clients: db2, Keys: keysOf(t, db2)})
 	if err := s.Open("127.0.0.1:0", "", ""); err != nil {
 		t.Fatal(err)

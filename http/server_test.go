@@ -21,7 +21,6 @@ import (
 	"github.com/roster-dev/roster"
 	rhttp "github.com/roster-dev/roster/http"
 	"github.com/roster-dev/roster/jobs"
-	"github.com/roster-dev/roster/sqlite"
 )
 
 // clock is a clock the tests move forward.
@@ -42,10 +41,11 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// env is a real server on a loopback port over a real SQLite directory.
+// env is a real server on a loopback port over a real directory (see
+// newStoreName).
 type env struct {
 	t     *testing.T
-	db    *sqlite.DB
+	db    store
 	path  string
 	srv   *rhttp.Server
 	url   string
@@ -62,18 +62,13 @@ func newEnv(t *testing.T) *env {
 // newEnvWith is newEnv with a configuration.
 func newEnvWith(t *testing.T, cfg rhttp.Config) *env {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "roster.db")
-	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return serve(t, db, path, cfg)
+	path := newStoreName(t)
+	return serve(t, openStore(t, path), path, cfg)
 }
 
 // serve starts a server over an open directory. Addresses may fail 1000
 // token requests a minute, but where cfg says otherwise.
-func serve(t *testing.T, db *sqlite.DB, path string, cfg rhttp.Config) *env {
+func serve(t *testing.T, db store, path string, cfg rhttp.Config) *env {
 	t.Helper()
 	e := &env{t: t, db: db, path: path, clock: &clock{now: time.Now()}}
 	cfg.Directory, cfg.Clients, cfg.Keys, cfg.Now = db, db, keysOf(t, db), e.clock.Now
@@ -116,7 +111,7 @@ func serve(t *testing.T, db *sqlite.DB, path string, cfg rhttp.Config) *env {
 
 // keysOf reads (or makes) the directory's keys, as roster serve does when
 // it starts.
-func keysOf(t testing.TB, db *sqlite.DB) *roster.Keys {
+func keysOf(t testing.TB, db roster.ClientService) *roster.Keys {
 	t.Helper()
 	keys, err := roster.LoadKeys(context.Background(), db)
 	if err != nil {

@@ -126,12 +126,7 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 	a := newEnv(t)
 	// A second server on the same directory file, as two servers on one
 	// PostgreSQL directory will be.
-	db2, err := sqlite.Open(context.Background(), a.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db2.Close() })
-	b := serve(t, db2, a.path, rhttp.Config{})
+	b := serve(t, openStore(t, a.path), a.path, rhttp.Config{})
 
 	id, secret := a.client("", roster.ScopeUsersRead)
 	tok := a.token(id, secret)
@@ -146,7 +141,7 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 	a.problem(res, http.StatusUnauthorized)
 
 	tok = b.token(id, secret)
-	if err := db2.RevokeClient(context.Background(), id, time.Now()); err != nil {
+	if err := b.db.RevokeClient(context.Background(), id, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	a.problem(a.get("/api/v1/columns", tok), http.StatusUnauthorized)
@@ -288,7 +283,7 @@ func TestTokensDoNotWaitForAWriter(t *testing.T) {
 			bot := e.keyClient(key.Public(), roster.ScopeUsersRead)
 			holder := e.db
 			if !own {
-				holder = sqlitetest.Another(t, e.db)
+				holder = openStore(t, e.path)
 			}
 			release := sqlitetest.HoldWrite(t, holder)
 
@@ -310,12 +305,7 @@ func TestTokensDoNotWaitForAWriter(t *testing.T) {
 			// Once the write is over, the assertion is recorded for the
 			// other servers too (Close writes what waited).
 			e.db.Close()
-			other, err := sqlite.OpenExisting(context.Background(), e.path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer other.Close()
-			b := serve(t, other, e.path, rhttp.Config{BaseURL: e.url}) // the audience of the assertion
+			b := serve(t, openStore(t, e.path), e.path, rhttp.Config{BaseURL: e.url}) // the audience of the assertion
 			b.url = "http://" + b.srv.Addr().String()
 			if d := b.oauthError(b.post("/oauth2/token", "application/x-www-form-urlencoded", jwtBearer), 401, "invalid_client"); !strings.Contains(d, "already used") {
 				t.Errorf("the replay on another server: %s", d)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -90,6 +91,12 @@ func (f *folder) ids() []string {
 		}
 	}
 	return out
+}
+
+// untouchedSince tells a job's folder that changed last before t.
+func (f *folder) untouchedSince(id string, t time.Time) bool {
+	fi, err := f.root.Stat(id)
+	return err == nil && fi.ModTime().Before(t)
 }
 
 // remove removes a job's folder and everything in it.

@@ -63,6 +63,27 @@ type Config struct {
 	Finished func(*roster.Job)
 	// Now is the clock; tests move it. Default time.Now.
 	Now func() time.Time
+	// Shared says that several servers share the store and the data
+	// folder (a PostgreSQL directory), whose store records a job's rows
+	// while an import runs: a job is recorded before Submit returns and
+	// its progress every ProgressEvery, so that every server shows them,
+	// and a start leaves the other servers' folders alone.
+	Shared bool
+}
+
+// ProgressEvery is how often a running job's progress is recorded when
+// several servers share the store, and how often a server looks for the
+// cancellations of its jobs that others were asked for.
+const ProgressEvery = time.Second
+
+// Canceller is a store that several servers share, through which one
+// server asks the server that runs a job to cancel it.
+type Canceller interface {
+	// RequestCancel asks for a job to be cancelled.
+	RequestCancel(ctx context.Context, id string) error
+	// CancelRequests returns which of the jobs were asked to be
+	// cancelled.
+	CancelRequests(ctx context.Context, ids []string) ([]string, error)
 }
 
 // Errors of the runner that its callers answer in their own way.
@@ -153,7 +174,45 @@ func (r *Runner) Start(ctx context.Context) error {
 	}
 	r.wg.Go(r.rec.loop)
 	r.wg.Go(r.janitor)
+	if c, ok := r.cfg.Store.(Canceller); ok && r.cfg.Shared {
+		r.wg.Go(func() { r.cancels(c) })
+	}
 	return nil
+}
+
+// cancels cancels, every ProgressEvery, the jobs of this server that
+// another server was asked to cancel.
+func (r *Runner) cancels(c Canceller) {
+	t := time.NewTicker(ProgressEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-t.C:
+		}
+		r.mu.Lock()
+		var ids []string
+		for id, t := range r.tasks {
+			if !t.job.Status.Final() {
+				ids = append(ids, id)
+			}
+		}
+		r.mu.Unlock()
+		if len(ids) == 0 {
+			continue
+		}
+		asked, err := c.CancelRequests(r.ctx, ids)
+		if err != nil {
+			if r.ctx.Err() == nil {
+				r.log.Warn("reading the cancellations asked of other servers", "err", err)
+			}
+			continue
+		}
+		for _, id := range asked {
+			go r.Cancel(r.ctx, id)
+		}
+	}
 }
 
 // recover marks the jobs of a server that died as interrupted: those its
@@ -168,6 +227,13 @@ func (r *Runner) recover(ctx context.Context) error {
 	for _, j := range left {
 		r.log.Warn("job interrupted by the end of its server", "job", j.ID, "command", j.Command)
 		r.cfg.finished(j)
+	}
+	if r.cfg.Shared {
+		// A folder without a row may be a job that a running server
+		// is describing. A shared store records a job before its
+		// client is told of it: a kill in between loses a job that no
+		// one knew of.
+		return nil
 	}
 	var lost []*roster.Job
 	for _, id := range r.data.ids() {
@@ -215,12 +281,27 @@ func (r *Runner) janitor() {
 // Sweep removes the jobs that ended longer ago than the retention, with
 // their files.
 func (r *Runner) Sweep(ctx context.Context) error {
-	ids, err := r.cfg.Store.FinishedBefore(ctx, r.cfg.Now().Add(-r.cfg.Retention))
+	cutoff := r.cfg.Now().Add(-r.cfg.Retention)
+	ids, err := r.cfg.Store.FinishedBefore(ctx, cutoff)
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
 		r.data.remove(id)
+	}
+	if r.cfg.Shared {
+		// The folders that no row names and that nothing touched for as
+		// long as the retention: a server killed between a job's folder
+		// and its row left them (a start does not remove them, see
+		// recover).
+		for _, id := range r.data.ids() {
+			if !r.data.untouchedSince(id, cutoff) {
+				continue
+			}
+			if _, err := r.cfg.Store.Job(ctx, id); roster.ErrorCode(err) == roster.ENOTFOUND {
+				r.data.remove(id)
+			}
+		}
 	}
 	return r.cfg.Store.DeleteJobs(ctx, ids)
 }

@@ -141,3 +141,42 @@ func TestADataFolderOthersCanReachIsRefused(t *testing.T) {
 		t.Errorf("error %v, want the link refused", err)
 	}
 }
+
+// TestASharedFolderKeepsOthersJobsAndSweepsOldOrphans: with a folder that
+// several servers share, a start leaves alone the folders it has no row
+// for (another server may be describing its job), and retention removes
+// those that no row names once they are older than it.
+func TestASharedFolderKeepsOthersJobsAndSweepsOldOrphans(t *testing.T) {
+	db, data := open(t)
+	if err := os.MkdirAll(filepath.Join(data, "jobs"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	young, old := "0190a000-0000-7000-8000-000000000001", "0190a000-0000-7000-8000-000000000002"
+	for _, id := range []string{young, old} {
+		if err := os.Mkdir(filepath.Join(data, "jobs", id), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(data, "jobs", id, "upload"), []byte("username\nann\n"), 0o600)
+	}
+	long := time.Now().Add(-2 * jobs.DefaultRetention)
+	if err := os.Chtimes(filepath.Join(data, "jobs", old), long, long); err != nil {
+		t.Fatal(err)
+	}
+	r, err := jobs.New(jobs.Config{Directory: db, Store: db, Dir: data, Shared: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Stop(context.Background())
+	if _, err := os.Stat(filepath.Join(data, "jobs", young)); err != nil {
+		t.Errorf("a folder another server may be filling was removed: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(data, "jobs", old)); !os.IsNotExist(err) {
+		t.Errorf("an orphan older than the retention is still there: %v", err)
+	}
+	if list, err := db.Jobs(context.Background(), roster.JobFilter{}); err != nil || len(list) != 0 {
+		t.Errorf("the start recorded %d jobs of other servers (%v)", len(list), err)
+	}
+}

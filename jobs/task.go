@@ -32,6 +32,8 @@ type task struct {
 	changed chan struct{} // closed and replaced at each change
 	done    chan struct{} // closed when the job ends
 	started time.Time
+	// recorded is when its progress was last recorded (Config.Shared).
+	recorded time.Time
 }
 
 // Submission is a job to run on an uploaded file.
@@ -121,6 +123,13 @@ func (r *Runner) Submit(ctx context.Context, up *Upload, s Submission) (*roster.
 	r.schedule()
 	r.mu.Unlock()
 	up.kept = true
+	if r.cfg.Shared {
+		// Recorded before the client is told, so that the next request,
+		// whichever server a load balancer sends it to, finds the job.
+		if err := r.rec.flush(ctx); err != nil {
+			return nil, false, err
+		}
+	}
 	return out, false, nil
 }
 
@@ -306,6 +315,10 @@ func (r *Runner) progress(t *task, p provision.Progress) {
 	}
 	t.job.Progress = pr
 	r.changed(t)
+	if now := time.Now(); r.cfg.Shared && now.Sub(t.recorded) >= ProgressEvery {
+		t.recorded = now
+		r.rec.add(t.job)
+	}
 }
 
 // changed tells the job's watchers that it changed. r.mu is held.
@@ -488,9 +501,25 @@ func (r *Runner) Wait(ctx context.Context, id string) (*roster.Job, error) {
 		case <-t.done:
 		case <-ctx.Done():
 		}
+		return r.Job(context.WithoutCancel(ctx), id)
 	}
-	return r.Job(context.WithoutCancel(ctx), id)
+	// Another server's job, when several share the store: its row tells.
+	for {
+		j, err := r.Job(context.WithoutCancel(ctx), id)
+		if err != nil || j.Status.Final() || !r.cfg.Shared {
+			return j, err
+		}
+		select {
+		case <-time.After(remotePoll):
+		case <-ctx.Done():
+			return j, nil
+		}
+	}
 }
+
+// remotePoll is how often the row of a job that another server runs is
+// read again while a caller waits for it.
+const remotePoll = 200 * time.Millisecond
 
 // Watch returns a job, the number of its changes so far, and a channel
 // closed at its next change; nil when it will not change any more.
@@ -506,7 +535,13 @@ func (r *Runner) Watch(ctx context.Context, id string) (*roster.Job, int64, <-ch
 	}
 	r.mu.Unlock()
 	j, err := r.Job(ctx, id)
-	return j, 0, nil, err
+	if err != nil || j.Status.Final() || !r.cfg.Shared {
+		return j, 0, nil, err
+	}
+	// Another server runs it: its row changes at most every ProgressEvery.
+	next := make(chan struct{})
+	time.AfterFunc(ProgressEvery, func() { close(next) })
+	return j, time.Now().UnixMilli(), next, nil
 }
 
 // Cancel stops a queued or running job (an atomic one writes nothing) and
@@ -519,6 +554,14 @@ func (r *Runner) Cancel(ctx context.Context, id string) (*roster.Job, error) {
 		j, err := r.Job(ctx, id)
 		if err != nil {
 			return nil, err
+		}
+		if c, ok := r.cfg.Store.(Canceller); ok && r.cfg.Shared && !j.Status.Final() {
+			// Another server runs it: it sees the request within
+			// ProgressEvery, and stops the job.
+			if err := c.RequestCancel(ctx, id); err != nil {
+				return nil, err
+			}
+			return r.Wait(ctx, id)
 		}
 		return nil, roster.Errorf(roster.ECONFLICT, "the job has ended (%s): there is nothing to cancel", j.Status)
 	}

@@ -14,9 +14,13 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/catalog"
+	"github.com/roster-dev/roster/directorytest"
+	"github.com/roster-dev/roster/postgres"
+	"github.com/roster-dev/roster/postgres/postgrestest"
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/reportdir"
 	"github.com/roster-dev/roster/sheet"
@@ -36,17 +40,39 @@ var fixturesDir = func() string {
 // fixture returns the path of a shared test file.
 func fixture(name string) string { return filepath.Join(fixturesDir, name) }
 
-// newDB opens a new directory in a temporary folder and returns it with the
-// path of its file.
-func newDB(t *testing.T) (*sqlite.DB, string) {
+// newDB opens a new directory and returns it with its name: an SQLite file
+// in a temporary folder or, with ROSTER_TEST_STORE=postgres, a schema of
+// its own in the server ROSTER_TEST_POSTGRES names (its URL), so that every
+// rule of the engine is proven on both stores.
+func newDB(t *testing.T) (roster.Directory, string) {
 	t.Helper()
+	if postgrestest.Chosen() {
+		return postgrestest.New(t)
+	}
 	path := filepath.Join(t.TempDir(), "roster.db")
-	db, err := sqlite.Open(t.Context(), path)
+	return reopenDB(t, path), path
+}
+
+// reopenDB opens a test directory by name, as another process would.
+func reopenDB(t *testing.T, name string) roster.Directory {
+	t.Helper()
+	if postgres.IsURL(name) {
+		return postgrestest.Open(t, name)
+	}
+	db, err := sqlite.Open(t.Context(), name)
 	if err != nil {
-		t.Fatalf("opening a new directory: %v", err)
+		t.Fatalf("opening a directory: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return db, path
+	return db
+}
+
+// lockWait makes the directories opened from now on wait at most d for
+// another writer, and returns a function that restores the wait.
+func lockWait(d time.Duration) func() {
+	busy, lock := sqlite.BusyTimeout, postgres.LockTimeout
+	sqlite.BusyTimeout, postgres.LockTimeout = d, d
+	return func() { sqlite.BusyTimeout, postgres.LockTimeout = busy, lock }
 }
 
 // source opens a file as a run's source, closed when the test ends.
@@ -457,6 +483,9 @@ func members(t *testing.T, db roster.Directory, kind, name string) []string {
 // a user. It returns a function that reads the count.
 func writeCounter(t *testing.T, path string) func() int {
 	t.Helper()
+	if postgres.IsURL(path) {
+		return postgrestest.UserWrites(t, path)
+	}
 	open := func() *sql.DB {
 		// The sqlite package uses the C library's driver when built with
 		// cgo, and the pure-Go one otherwise.
@@ -503,15 +532,7 @@ func writeCounter(t *testing.T, path string) func() int {
 // default tenant.
 func setTestReference(t *testing.T, db roster.Directory) {
 	t.Helper()
-	ref := &roster.Reference{Tenants: []roster.Tenant{{
-		Name:            "default",
-		CallPermissions: []roster.Object{{Name: "intl"}, {Name: "national"}},
-		SkillGroups:     []roster.Object{{Name: "support"}, {Name: "sales"}},
-		Desks:           []roster.Object{{Name: "D1"}},
-	}}}
-	if _, err := db.SetReference(t.Context(), ref, false); err != nil {
-		t.Fatalf("setting reference data: %v", err)
-	}
+	directorytest.SetTestReference(t, db)
 }
 
 // exists says whether a path exists.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/provision"
-	"github.com/roster-dev/roster/sqlite"
 )
 
 // TestAPendingChangeLocksNothingAndIsPlannedAgain: while a released change
@@ -22,13 +21,8 @@ func TestAPendingChangeLocksNothingAndIsPlannedAgain(t *testing.T) {
 		{"username", "firstname"}, {"alpha", "A"}, {"bravo", "B"}, {"charlie", "C"},
 	}), options(t)))
 	// A run that waits for the lock fails after this long instead of ten minutes.
-	defer func(d time.Duration) { sqlite.BusyTimeout = d }(sqlite.BusyTimeout)
-	sqlite.BusyTimeout = 200 * time.Millisecond
-	other, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	defer lockWait(200 * time.Millisecond)()
+	other := reopenDB(t, path)
 
 	waiting, err := provision.DeleteUsers(ctx, db, []provision.Ref{{Row: 1, Value: "alpha"}})
 	if err != nil {

@@ -7,6 +7,7 @@
 #   ./scripts/bench.sh            all measurements
 #   ./scripts/bench.sh check      one of: check import import-lines generate update update-passwords export read
 #                                 read1m refs import-full import-small rerun-skip api
+#                                 pg-import pg-import-more pg-export (PostgreSQL: scripts/postgres.sh starts a server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
@@ -228,6 +229,51 @@ if [[ $what == all || $what == rerun-skip ]]; then
 	db=again.db
 	alternate "import 300k into an empty directory" "rm -f $dir/work.db*" "$roster --db $dir/work.db import $dir/users300k-next.csv" \
 		"import --on-existing skip, 300k already there" "$copy" "$roster --db $dir/work.db import --on-existing skip $dir/users300k-next.csv"
+fi
+
+# PostgreSQL: a server of scripts/postgres.sh (started, or reused when one
+# runs); each directory is a schema of the database "roster".
+pg() {
+	pgurl=$(./scripts/postgres.sh start)
+	command -v psql >/dev/null || { echo "psql is missing" >&2; exit 1; }
+}
+
+if [[ $what == all || $what == pg-import ]]; then
+	pg
+	sample 1000000 groups users1m.csv
+	# The baseline of the issue: psql's \copy of the same CSV into one table
+	# with unique username and email indexes.
+	base="DROP TABLE IF EXISTS bench_base; CREATE TABLE bench_base (username text, firstname text, lastname text, email text, mobile_phone_number text, groups text);
+		CREATE UNIQUE INDEX ON bench_base (username); CREATE UNIQUE INDEX ON bench_base (email); CHECKPOINT"
+	measure "psql \\copy, unique username+email (1M)" "psql '$pgurl' -qc '$base'" psql "$pgurl" -qc "\\copy bench_base from $dir/users1m.csv csv header"
+	measure "roster import into PostgreSQL (1M)" "psql '$pgurl' -qc 'DROP SCHEMA IF EXISTS bench CASCADE; CREATE SCHEMA bench; CHECKPOINT' 2>/dev/null; rm -f $dir/pg.key" \
+		"$roster" --db "$pgurl&search_path=bench" --key-file "$dir/pg.key" import "$dir/users1m.csv"
+fi
+
+if [[ $what == all || $what == pg-import-more ]]; then
+	pg
+	sample 1000000 groups users1m.csv
+	sample 10000 groups users10k.csv
+	# 10,000 users the million does not have: the sample's names, prefixed.
+	awk -F, 'BEGIN {OFS=","} NR == 1 {print; next} {$1 = "new." $1; $4 = "new." $4; print}' "$dir/users10k.csv" >"$dir/new10k.csv"
+	psql "$pgurl" -qc 'DROP SCHEMA IF EXISTS full1m CASCADE; CREATE SCHEMA full1m' 2>/dev/null
+	"$roster" --db "$pgurl&search_path=full1m" --key-file "$dir/pg.key" import "$dir/users1m.csv" >/dev/null
+	measure "roster import 10k into an empty PostgreSQL" "psql '$pgurl' -qc 'DROP SCHEMA IF EXISTS empty CASCADE; CREATE SCHEMA empty' 2>/dev/null" \
+		"$roster" --db "$pgurl&search_path=empty" --key-file "$dir/pg.key" import "$dir/new10k.csv"
+	# Each run adds the 10,000 users to the million, and the next run's
+	# setup deletes them again.
+	measure "roster import 10k into PostgreSQL of 1M" "psql '$pgurl' -qc \"DELETE FROM full1m.users WHERE username LIKE 'new.%'\" -c 'VACUUM full1m.users'" \
+		"$roster" --db "$pgurl&search_path=full1m" --key-file "$dir/pg.key" import "$dir/new10k.csv"
+fi
+
+if [[ $what == all || $what == pg-export ]]; then
+	pg
+	sample 1000000 groups users1m.csv
+	if [ ! -f "$dir/exp.db" ]; then "$roster" --db "$dir/exp.db" import "$dir/users1m.csv" >/dev/null; fi
+	psql "$pgurl" -qc 'DROP SCHEMA IF EXISTS exp1m CASCADE; CREATE SCHEMA exp1m' 2>/dev/null
+	"$roster" --db "$pgurl&search_path=exp1m" --key-file "$dir/pg.key" import "$dir/users1m.csv" >/dev/null
+	measure "roster export, SQLite (1M users, CSV)" : "$roster" --db "$dir/exp.db" export -o "$dir/export.csv"
+	measure "roster export, PostgreSQL (1M users, CSV)" : "$roster" --db "$pgurl&search_path=exp1m" --key-file "$dir/pg.key" export -o "$dir/export-pg.csv"
 fi
 
 if [[ $what == all || $what == api ]]; then

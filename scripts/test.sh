@@ -13,6 +13,13 @@ fuzztime=${FUZZTIME:-4s}
 ./scripts/install-chromium.sh
 export ROSTER_TEST_BROWSER=required
 
+# The PostgreSQL directory is tested on a real server: a throwaway one,
+# installed when missing, started here and stopped at the end, whatever
+# ends the run.
+ROSTER_TEST_POSTGRES=$(./scripts/postgres.sh start)
+export ROSTER_TEST_POSTGRES
+trap './scripts/postgres.sh stop' EXIT
+
 echo "== go vet"
 go vet ./...
 
@@ -21,13 +28,17 @@ go test -count=1 ./...
 
 # The directory has two SQLite drivers: the C library with cgo (above, when
 # a C compiler is installed) and pure Go without. Test the other one too.
-# The engine runs its stages on several goroutines: run the packages that
-# share memory between them, and the server and its console whose requests
-# run side by side, under the race detector too (it needs cgo).
+# The engine runs its stages on several goroutines, and so does a
+# PostgreSQL bulk load: run the packages that share memory between them,
+# and the server and its console whose requests run side by side, under
+# the race detector too (it needs cgo).
 if [ "$(go env CGO_ENABLED)" = 1 ]; then
 	echo "== go test -race"
-	go test -race -count=1 ./provision/ ./sqlite/ ./catalog/ ./http/ ./jobs/ ./console/...
+	go test -race -count=1 ./provision/ ./sqlite/ ./postgres/ ./catalog/ ./http/ ./jobs/ ./console/...
 fi
+
+echo "== go test, the engine and the server on PostgreSQL"
+ROSTER_TEST_STORE=postgres go test -count=1 ./provision/ ./http/
 
 echo "== go test, pure-Go SQLite"
 CGO_ENABLED=0 go test -count=1 ./sqlite/ ./provision/ ./cmd/...

@@ -17,9 +17,9 @@ func (db *DB) CreateClient(ctx context.Context, c *roster.Client) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	_, err := db.db.ExecContext(ctx, `INSERT INTO clients (id, name, tenant, scopes, secret_hash, public_key, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.Name, nullString(c.Tenant), strings.Join(c.Scopes, " "), nullBytes(c.SecretHash), nullString(c.PublicKey), c.CreatedAt.Unix())
+	_, err := db.db.ExecContext(ctx, `INSERT INTO clients (id, name, tenant, scopes, secret_hash, public_key, created_at, revoked_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Name, nullString(c.Tenant), strings.Join(c.Scopes, " "), nullBytes(c.SecretHash), nullString(c.PublicKey), c.CreatedAt.Unix(), unixOrNull(c.RevokedAt))
 	return busy(err)
 }
 
@@ -130,11 +130,12 @@ func (db *DB) SigningKey(ctx context.Context) ([]byte, error) {
 	if key, err := db.signingKey(ctx, tx); key != nil || err != nil {
 		return key, err
 	}
-	if err := db.sealer.ready(ctx, tx); err != nil {
+	k, err := db.sealer.Ready(ctx, settings{tx})
+	if err != nil {
 		return nil, err
 	}
 	key := roster.NewSigningKey()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ('signing_key', ?)`, db.sealer.seal(string(key))); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ('signing_key', ?)`, k.Seal(string(key))); err != nil {
 		return nil, err
 	}
 	return key, tx.Commit()
@@ -162,11 +163,11 @@ func (db *DB) signingKey(ctx context.Context, q queryer) ([]byte, error) {
 	if err := rows.Err(); err != nil || sealed == "" {
 		return nil, err
 	}
-	k, err := db.sealer.checked(recorded)
+	k, err := db.sealer.Checked(recorded)
 	if err != nil {
 		return nil, err
 	}
-	plain, err := k.open(sealed)
+	plain, err := k.Open(sealed)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +175,14 @@ func (db *DB) signingKey(ctx context.Context, q queryer) ([]byte, error) {
 		return nil, roster.Errorf(roster.EINVALID, "the directory's signing key is damaged")
 	}
 	return []byte(plain), nil
+}
+
+// unixOrNull is a time in Unix seconds, NULL for the zero time.
+func unixOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

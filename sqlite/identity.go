@@ -119,11 +119,3 @@ func identityKey(c roster.Claim) string {
 	}
 	return c.Value
 }
-
-// keyOf is the folded key column of a username or email; NULL for none.
-func keyOf(v string) any {
-	if v == "" {
-		return nil
-	}
-	return roster.FoldIdentity(v)
-}

@@ -9,13 +9,9 @@ import (
 	"testing"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/directorytest"
+	"github.com/roster-dev/roster/internal/dirrow"
 )
-
-func newUser(uuid, username, email string) *roster.User {
-	u := roster.NewUser()
-	u.UUID, u.Username, u.Email, u.Firstname, u.Tenant, u.Role = uuid, username, email, "Test", "default", "user"
-	return u
-}
 
 func openTest(t testing.TB, path string) *DB {
 	t.Helper()
@@ -70,17 +66,17 @@ func TestUsernamesAndEmailsAreUniqueOnceFolded(t *testing.T) {
 	for _, bulk := range []bool{false, true} {
 		db := openTest(t, filepath.Join(t.TempDir(), "roster.db"))
 		first := []*roster.User{
-			newUser("00000000-0000-4000-8000-000000000001", "ｂｏｂ", "ΣΟΦΙΑ@example.com"),
-			newUser("00000000-0000-4000-8000-000000000002", "jose\u0301", "jose\u0301@example.com"),
+			directorytest.User("00000000-0000-4000-8000-000000000001", "ｂｏｂ", "ΣΟΦΙΑ@example.com"),
+			directorytest.User("00000000-0000-4000-8000-000000000002", "jose\u0301", "jose\u0301@example.com"),
 		}
 		if err := createUsers(t, db, bulk, first...); err != nil {
 			t.Fatal(err)
 		}
 		for _, u := range []*roster.User{
-			newUser("00000000-0000-4000-8000-000000000003", "BOB", ""),
-			newUser("00000000-0000-4000-8000-000000000004", "", "σοφια@example.com"),
-			newUser("00000000-0000-4000-8000-000000000005", "JOSÉ", ""),
-			newUser("00000000-0000-4000-8000-000000000006", "", "josé@EXAMPLE.COM"),
+			directorytest.User("00000000-0000-4000-8000-000000000003", "BOB", ""),
+			directorytest.User("00000000-0000-4000-8000-000000000004", "", "σοφια@example.com"),
+			directorytest.User("00000000-0000-4000-8000-000000000005", "JOSÉ", ""),
+			directorytest.User("00000000-0000-4000-8000-000000000006", "", "josé@EXAMPLE.COM"),
 		} {
 			if err := createUsers(t, db, false, u); roster.ErrorCode(err) != roster.ECONFLICT {
 				t.Errorf("bulk %v: %q/%q: got %v, want a conflict", bulk, u.Username, u.Email, err)
@@ -106,8 +102,8 @@ func TestUsernamesAndEmailsAreUniqueOnceFolded(t *testing.T) {
 	}
 	// A bulk load that holds two forms of one email fails at commit.
 	db := openTest(t, filepath.Join(t.TempDir(), "roster.db"))
-	err := createUsers(t, db, true, newUser("00000000-0000-4000-8000-000000000001", "", "ΣΟΦΙΑ@example.com"),
-		newUser("00000000-0000-4000-8000-000000000002", "", "σοφια@example.com"))
+	err := createUsers(t, db, true, directorytest.User("00000000-0000-4000-8000-000000000001", "", "ΣΟΦΙΑ@example.com"),
+		directorytest.User("00000000-0000-4000-8000-000000000002", "", "σοφια@example.com"))
 	if roster.ErrorCode(err) != roster.ECONFLICT {
 		t.Fatalf("a bulk load with one email twice: %v, want a conflict", err)
 	}
@@ -144,7 +140,7 @@ func versionOne(t *testing.T, identities ...[2]string) string {
 	}
 	for i, id := range identities {
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (uuid, tenant_id, username, email) VALUES (?, 1, ?, ?)`,
-			"00000000-0000-4000-8000-00000000000"+string(rune('1'+i)), nullable(id[0]), nullable(id[1]))
+			"00000000-0000-4000-8000-00000000000"+string(rune('1'+i)), dirrow.Nullable(id[0]), dirrow.Nullable(id[1]))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +170,7 @@ func TestMigrationFoldsStoredIdentities(t *testing.T) {
 			t.Errorf("owner of %s %q is %d, want %d", c.Key, c.Value, got[c], want)
 		}
 	}
-	if err := createUsers(t, db, false, newUser("00000000-0000-4000-8000-0000000000a1", "", "σοφια@EXAMPLE.com")); roster.ErrorCode(err) != roster.ECONFLICT {
+	if err := createUsers(t, db, false, directorytest.User("00000000-0000-4000-8000-0000000000a1", "", "σοφια@EXAMPLE.com")); roster.ErrorCode(err) != roster.ECONFLICT {
 		t.Fatalf("a second σοφια after the migration: %v, want a conflict", err)
 	}
 }

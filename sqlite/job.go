@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/dirrow"
 )
 
 var _ roster.JobService = (*DB)(nil)
@@ -124,33 +124,7 @@ func (db *DB) Job(ctx context.Context, id string) (*roster.Job, error) {
 
 // Jobs lists jobs, newest first.
 func (db *DB) Jobs(ctx context.Context, f roster.JobFilter) ([]*roster.Job, error) {
-	var where []string
-	var args []any
-	add := func(cond string, arg any) {
-		where = append(where, cond)
-		args = append(args, arg)
-	}
-	if f.Tenant != "" {
-		add("tenant = ?", f.Tenant)
-	}
-	if f.Status != "" {
-		add("status = ?", string(f.Status))
-	}
-	if f.Command != "" {
-		add("command = ?", f.Command)
-	}
-	if f.Before != "" {
-		add("id < ?", f.Before)
-	}
-	q := `SELECT ` + jobColumns + ` FROM jobs`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY id DESC`
-	if f.Limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, f.Limit)
-	}
+	q, args := dirrow.JobsQuery(jobColumns, f, func(int) string { return "?" })
 	return db.queryJobs(ctx, q, args...)
 }
 

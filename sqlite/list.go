@@ -15,7 +15,7 @@ func (db *DB) Sets(ctx context.Context, kind, tenant string) ([]roster.Set, erro
 	}
 	defer t.Rollback()
 	stx := t.tx
-	tid, err := t.tenantOf(tenant)
+	tid, err := t.TenantOf(tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (t *Tx) UserNames(ctx context.Context, ids []int64) (map[int64]*roster.User
 			if err := rows.Scan(&u.ID, &u.UUID, &u.Version, &tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email); err != nil {
 				return err
 			}
-			u.Tenant = t.tenant[tenant]
+			u.Tenant = t.Tenant[tenant]
 			out[u.ID] = u
 		}
 		return rows.Err()

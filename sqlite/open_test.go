@@ -3,8 +3,6 @@ package sqlite_test
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,8 +10,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster"
-	"github.com/roster-dev/roster/provision"
-	"github.com/roster-dev/roster/sheet"
+	"github.com/roster-dev/roster/directorytest"
 	"github.com/roster-dev/roster/sqlite"
 	"github.com/roster-dev/roster/sqlite/sqlitetest"
 )
@@ -46,85 +43,6 @@ func holdWrite(t *testing.T, path string) roster.Tx {
 		writer.Close()
 	})
 	return tx
-}
-
-// TestReadersDoNotWaitForAWriter holds a write transaction open on one
-// handle while another opens the directory, exports it, lists a room,
-// reads the reference data and plans a dry run: none of them waits, and
-// they see the directory as it was before the write.
-func TestReadersDoNotWaitForAWriter(t *testing.T) {
-	busyTimeout(t, 2*time.Second)
-	ctx := context.Background()
-	db, path := MustOpenDB(t)
-	var users []*roster.User
-	for i := range 100 {
-		u := user(fmt.Sprintf("00000000-0000-4000-8000-%012d", i), fmt.Sprintf("u%d", i), "")
-		u.Rooms = []string{"Atlas"}
-		users = append(users, u)
-	}
-	if err := create(t, db, users...); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	tx := holdWrite(t, path)
-	if err := tx.Delete(ctx, []int64{users[0].ID}); err != nil {
-		t.Fatal(err)
-	}
-
-	reader, err := sqlite.OpenExisting(ctx, path)
-	if err != nil {
-		t.Fatalf("opening while a write runs: %v", err)
-	}
-	defer reader.Close()
-	n := 0
-	if err := reader.Export(ctx, "", false, func(*roster.User) error { n++; return nil }); err != nil || n != 100 {
-		t.Fatalf("export while a write runs: %v, %d users, want 100", err, n)
-	}
-	members, err := provision.Members(ctx, reader, "room", "", "Atlas")
-	if err != nil || len(members) != 100 {
-		t.Fatalf("room list while a write runs: %v, %d members, want 100", err, len(members))
-	}
-	if _, err := reader.Reference(ctx); err != nil {
-		t.Fatalf("reference data while a write runs: %v", err)
-	}
-	file := filepath.Join(t.TempDir(), "new.csv")
-	os.WriteFile(file, []byte("username,firstname\nnew,New\nu1,Again\n"), 0o644)
-	src, err := sheet.OpenSource(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	res, err := provision.Import(ctx, reader, src, provision.Options{DryRun: true})
-	if err != nil || *res.Created != 1 || res.Failed != 1 {
-		t.Fatalf("dry run while a write runs: %v %+v", err, res)
-	}
-}
-
-// TestBeginStopsWaitingWhenItsContextEnds: a write that waits for another
-// one stops waiting when its caller cancels.
-func TestBeginStopsWaitingWhenItsContextEnds(t *testing.T) {
-	busyTimeout(t, 30*time.Second)
-	_, path := MustOpenDB(t)
-	tx := holdWrite(t, path)
-	other, err := sqlite.OpenExisting(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		cancel()
-	}()
-	if _, err := other.Begin(ctx); !errors.Is(err, context.Canceled) {
-		t.Fatalf("got %v, want the wait cancelled", err)
-	}
-	// The handle can write once the other run is done.
-	tx.Rollback()
-	if err := create(t, other, user("00000000-0000-4000-8000-000000000001", "a", "")); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestADirectoryFromANewerRosterIsRefused: a migration this roster does not
@@ -215,13 +133,13 @@ func TestAWriterSwitchesADirectoryWithUsersToWAL(t *testing.T) {
 	busyTimeout(t, 2*time.Second)
 	ctx := context.Background()
 	db, path := MustOpenDB(t)
-	if err := create(t, db, user("00000000-0000-4000-8000-000000000001", "a", "")); err != nil {
+	if err := directorytest.Create(t, db, directorytest.User("00000000-0000-4000-8000-000000000001", "a", "")); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
 	sqlitetest.Exec(t, path, `PRAGMA journal_mode = DELETE`)
 	tx := holdWrite(t, path)
-	if err := tx.Create(ctx, []*roster.User{user("00000000-0000-4000-8000-000000000002", "b", "")}); err != nil {
+	if err := tx.Create(ctx, []*roster.User{directorytest.User("00000000-0000-4000-8000-000000000002", "b", "")}); err != nil {
 		t.Fatal(err)
 	}
 	reader, err := sqlite.OpenExisting(ctx, path)

@@ -16,9 +16,9 @@ func (db *DB) CreateOperator(ctx context.Context, o *roster.Operator) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	res, err := db.db.ExecContext(ctx, `INSERT INTO operators (id, name, name_key, tenant, role, password_hash, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name_key) DO NOTHING`,
-		o.ID, o.Name, roster.FoldIdentity(o.Name), nullString(o.Tenant), o.Role, o.PasswordHash, o.CreatedAt.Unix())
+	res, err := db.db.ExecContext(ctx, `INSERT INTO operators (id, name, name_key, tenant, role, password_hash, created_at, disabled_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name_key) DO NOTHING`,
+		o.ID, o.Name, roster.FoldIdentity(o.Name), nullString(o.Tenant), o.Role, o.PasswordHash, o.CreatedAt.Unix(), unixOrNull(o.DisabledAt))
 	if err != nil {
 		return busy(err)
 	}

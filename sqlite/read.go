@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/dirrow"
 )
 
 // Users loads users by ID, with everything that hangs off them.
@@ -111,7 +112,7 @@ func (db *DB) Export(ctx context.Context, tenant string, secrets bool, fn func(*
 	query += userFrom("NOT INDEXED")
 	args := []any{}
 	if tenant != "" {
-		id, err := t.tenantOf(tenant)
+		id, err := t.TenantOf(tenant)
 		if err != nil {
 			return err
 		}
@@ -124,60 +125,8 @@ func (db *DB) Export(ctx context.Context, tenant string, secrets bool, fn func(*
 	}
 	defer rows.Close()
 	// SQLite steps through the rows on one goroutine while this one turns
-	// them into users and fn writes them: together they take two cores.
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	batches := make(chan []*scanned, 4)
-	scanErr := make(chan error, 1)
-	go func() {
-		defer close(batches)
-		scanErr <- scanBatches(ctx, rows, batches)
-	}()
-	for batch := range batches {
-		for _, s := range batch {
-			u, err := t.user(s)
-			if err == nil {
-				err = fn(u)
-			}
-			if err != nil {
-				stop()
-				for range batches { // let the scanner see the cancel and end
-				}
-				return err
-			}
-		}
-	}
-	return <-scanErr
-}
-
-// scanBatches reads the rows into batches until the rows or ctx end.
-func scanBatches(ctx context.Context, rows *sql.Rows, out chan<- []*scanned) error {
-	const size = 256
-	var batch []*scanned
-	send := func() error {
-		select {
-		case out <- batch:
-			batch = nil
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	for rows.Next() {
-		s, err := scan(rows)
-		if err != nil {
-			return err
-		}
-		if batch = append(batch, s); len(batch) == size {
-			if err := send(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := rows.Err(); err != nil || len(batch) == 0 {
-		return err
-	}
-	return send()
+	// them into users and fn writes them.
+	return dirrow.Stream(ctx, rows, scan, t.user, fn)
 }
 
 // A scanned user is one row of the userQuery as read, before it becomes a
@@ -194,7 +143,7 @@ type scanned struct {
 }
 
 // scan reads one row of the userQuery.
-func scan(rows *sql.Rows) (*scanned, error) {
+func scan(rows dirrow.Rows) (*scanned, error) {
 	s := &scanned{u: &roster.User{}}
 	u := s.u
 	err := rows.Scan(&u.ID, &u.UUID, &u.Version, &s.tenant, &u.Firstname, &u.Lastname, &u.DisplayName, &u.Username, &u.Email,
@@ -211,27 +160,27 @@ func scan(rows *sql.Rows) (*scanned, error) {
 func (t *Tx) user(s *scanned) (*roster.User, error) {
 	u := s.u
 	var err error
-	if u.CallPermissionPassword, err = t.sealer.open(u.CallPermissionPassword); err != nil {
+	if u.CallPermissionPassword, err = t.sealer.Open(u.CallPermissionPassword); err != nil {
 		return nil, err
 	}
-	u.Tenant, u.Role, u.Desk = t.tenant[s.tenant], t.object[s.role.Int64], t.object[s.desk.Int64]
+	u.Tenant, u.Role, u.Desk = t.Tenant[s.tenant], t.Object[s.role.Int64], t.Object[s.desk.Int64]
 	if s.ctiEnabled.Valid {
-		u.CTIProfile = &roster.CTIProfile{Enabled: s.ctiEnabled.Int64 == 1, Name: t.object[s.cti.Int64]}
+		u.CTIProfile = &roster.CTIProfile{Enabled: s.ctiEnabled.Int64 == 1, Name: t.Object[s.cti.Int64]}
 	}
 	if s.avatarType.Valid {
 		u.Avatar = &roster.Picture{Type: s.avatarType.String, Data: s.avatar}
 	}
 	if s.protocol.Valid {
-		u.Line = &roster.Line{Protocol: s.protocol.String, Context: t.context[s.lineCtx.Int64], Exten: s.exten.String,
+		u.Line = &roster.Line{Protocol: s.protocol.String, Context: t.Context[s.lineCtx.Int64], Exten: s.exten.String,
 			SIPUsername: s.sipUser.String, CustomInterface: s.custom.String, ProvisioningCode: s.provisioning.String}
-		if u.Line.SIPSecret, err = t.sealer.open(s.sipSecret.String); err != nil {
+		if u.Line.SIPSecret, err = t.sealer.Open(s.sipSecret.String); err != nil {
 			return nil, err
 		}
 	}
 	if s.vmNumber.Valid {
-		u.Voicemail = &roster.Voicemail{Number: s.vmNumber.String, Context: t.context[s.vmCtx.Int64], Name: s.vmName.String,
+		u.Voicemail = &roster.Voicemail{Number: s.vmNumber.String, Context: t.Context[s.vmCtx.Int64], Name: s.vmName.String,
 			Email: s.vmEmail.String, AttachAudio: s.vmAttach.Bool, DeleteMessages: s.vmDelete.Bool, AskPassword: s.vmAsk.Bool}
-		if u.Voicemail.Password, err = t.sealer.open(s.vmPassword.String); err != nil {
+		if u.Voicemail.Password, err = t.sealer.Open(s.vmPassword.String); err != nil {
 			return nil, err
 		}
 	}
@@ -250,7 +199,7 @@ func (t *Tx) user(s *scanned) (*roster.User, error) {
 	}
 	for _, i := range in {
 		c, _ := i[0].(float64)
-		inc := roster.Incall{Context: t.context[int64(c)], Exten: fmt.Sprint(i[1])}
+		inc := roster.Incall{Context: t.Context[int64(c)], Exten: fmt.Sprint(i[1])}
 		if r, ok := i[2].(float64); ok {
 			inc.RingSeconds = strconv.Itoa(int(r))
 		}
@@ -264,10 +213,10 @@ func (t *Tx) user(s *scanned) (*roster.User, error) {
 		}
 	}
 	for _, id := range objs {
-		if t.objectKind[id] == roster.KindSkillGroup {
-			u.SkillGroups = append(u.SkillGroups, t.object[id])
+		if t.ObjectKind[id] == roster.KindSkillGroup {
+			u.SkillGroups = append(u.SkillGroups, t.Object[id])
 		} else {
-			u.CallPermissions = append(u.CallPermissions, t.object[id])
+			u.CallPermissions = append(u.CallPermissions, t.Object[id])
 		}
 	}
 	return u, nil

@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/opentx"
+	"github.com/roster-dev/roster/seal"
 )
 
 //go:embed migration/*.sql
@@ -52,11 +54,12 @@ type DB struct {
 	db       *sql.DB // the writer: one connection, kept for the life of the DB
 	rd       *sql.DB // the readers: read-only connections
 	path     string  // the file's real path, links resolved
-	sealer   *sealer
+	sealer   *seal.Sealer
 	fresh    bool     // a first import runs with a rollback journal (see Begin)
 	created  bool     // this Open created the directory
 	migrated []string // the migrations this Open applied
 	marks    marks    // used assertions and ended sessions not written yet
+	open     opentx.Set
 }
 
 var _ roster.Directory = (*DB)(nil)
@@ -105,7 +108,7 @@ func open(ctx context.Context, path string, create bool) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	db := &DB{db: w, rd: r, path: real, sealer: &sealer{path: real + ".key"}}
+	db := &DB{db: w, rd: r, path: real, sealer: &seal.Sealer{Path: real + ".key"}}
 	if err := db.start(ctx, path, create); err != nil {
 		r.Close()
 		w.Close()
@@ -154,11 +157,9 @@ func (db *DB) start(ctx context.Context, path string, create bool) error {
 	case err != nil:
 		return explain(path, err)
 	}
-	db.sealer.recorded = check
-	if _, err := os.Lstat(db.sealer.path); errors.Is(err, fs.ErrNotExist) {
-		return roster.Errorf(roster.EINVALID, "the directory %s holds secrets sealed with the key file %s, which is missing: "+
-			"restore it from the backup of the directory (the key and the database go together); without it, "+
-			"the SIP secrets and PINs of the directory cannot be read", path, db.sealer.path)
+	db.sealer.Recorded = check
+	if _, err := os.Lstat(db.sealer.Path); errors.Is(err, fs.ErrNotExist) {
+		return db.sealer.Missing()
 	}
 	return nil
 }
@@ -460,6 +461,7 @@ func (db *DB) writeNow(ctx context.Context, patience time.Duration, fn func(*sql
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.open.RollbackAll()
 	db.stopMarks()
 	err := db.rd.Close()
 	if db.fresh {
@@ -487,12 +489,14 @@ func (db *DB) Begin(ctx context.Context) (roster.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Tx{tx: stx, stmts: map[string]*sql.Stmt{}, sealer: db.sealer}
-	if t.ref, err = loadReference(ctx, stx); err != nil {
+	t := &Tx{tx: stx, stmts: map[string]*sql.Stmt{}, sealer: db.sealer, open: &db.open}
+	ref, err := loadReference(ctx, stx)
+	if err != nil {
 		stx.Rollback()
 		return nil, err
 	}
-	t.index()
+	t.start(ref)
+	db.open.Add(t)
 	return t, nil
 }
 
@@ -556,17 +560,19 @@ func (db *DB) Snapshot(ctx context.Context) (roster.Tx, error) {
 	return db.snapshot(ctx, db.sealer)
 }
 
-func (db *DB) snapshot(ctx context.Context, s *sealer) (*Tx, error) {
+func (db *DB) snapshot(ctx context.Context, s *seal.Sealer) (*Tx, error) {
 	stx, err := db.rd.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, busy(err)
 	}
-	t := &Tx{tx: stx, stmts: map[string]*sql.Stmt{}, sealer: s}
-	if t.ref, err = loadReference(ctx, stx); err != nil {
+	t := &Tx{tx: stx, stmts: map[string]*sql.Stmt{}, sealer: s, open: &db.open}
+	ref, err := loadReference(ctx, stx)
+	if err != nil {
 		stx.Rollback()
 		return nil, busy(err)
 	}
-	t.index()
+	t.start(ref)
+	db.open.Add(t)
 	return t, nil
 }
 
@@ -577,7 +583,7 @@ func (db *DB) Reference(ctx context.Context) (*roster.Reference, error) {
 		return nil, err
 	}
 	defer t.Rollback()
-	return t.ref, nil
+	return t.Ref, nil
 }
 
 // SetReference applies declared reference data.

@@ -5,64 +5,46 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/dirrow"
+	"github.com/roster-dev/roster/internal/opentx"
+	"github.com/roster-dev/roster/seal"
 )
 
 // Tx is a write transaction. It caches the reference data and the groups
 // and rooms it has seen, and assigns new users their IDs itself (it holds
 // the write lock), which saves a round trip per user.
 type Tx struct {
+	*dirrow.Index
 	tx     *sql.Tx
-	ref    *roster.Reference
 	stmts  map[string]*sql.Stmt
-	sealer *sealer
-
-	tenantID   map[string]int64 // lower-case name → id
-	tenant     map[int64]string
-	contextID  map[[2]string]int64 // tenant, lower-case name
-	context    map[int64]string
-	objectID   map[[3]string]int64 // tenant, kind, lower-case name
-	object     map[int64]string
-	objectKind map[int64]string
-	sets       map[[3]string]int64 // tenant, kind, lower-case name
+	sealer *seal.Sealer
+	sets   dirrow.Sets // the groups and rooms seen
 
 	nextUser              int64
 	stamp                 int64 // the version of the users it creates (see Create)
 	groupsMade, roomsMade []string
-	deferred              []string // indexes to build at Commit (see Bulk)
+	deferred              []string    // indexes to build at Commit (see Bulk)
+	open                  *opentx.Set // the handle's open transactions, this one among them
 }
 
 var _ roster.Tx = (*Tx)(nil)
 
-func (t *Tx) index() {
-	t.tenantID, t.tenant = map[string]int64{}, map[int64]string{}
-	t.contextID, t.context = map[[2]string]int64{}, map[int64]string{}
-	t.objectID, t.object, t.objectKind = map[[3]string]int64{}, map[int64]string{}, map[int64]string{}
-	t.sets = map[[3]string]int64{}
-	for _, tn := range t.ref.Tenants {
-		low := strings.ToLower(tn.Name)
-		t.tenantID[low], t.tenant[tn.ID] = tn.ID, tn.Name
-		for _, c := range tn.Contexts {
-			t.contextID[[2]string{low, strings.ToLower(c.Name)}], t.context[c.ID] = c.ID, c.Name
-		}
-		for _, kind := range objectKinds {
-			for _, o := range *objectList(&tn, kind) {
-				t.objectID[[3]string{low, kind, strings.ToLower(o.Name)}], t.object[o.ID], t.objectKind[o.ID] = o.ID, o.Name, kind
-			}
-		}
-	}
+// start indexes the transaction's reference data, read as it begins.
+func (t *Tx) start(ref *roster.Reference) {
+	t.Index, t.sets = dirrow.NewIndex(ref), dirrow.Sets{}
 }
 
 // Reference returns the reference data as of the transaction's start.
-func (t *Tx) Reference() *roster.Reference { return t.ref }
+func (t *Tx) Reference() *roster.Reference { return t.Ref }
 
 // Commit makes the transaction's writes permanent, building first the
 // indexes that Bulk deferred.
 func (t *Tx) Commit() error {
+	defer t.open.Remove(t)
 	for _, ddl := range t.deferred {
 		if _, err := t.tx.Exec(ddl); err != nil {
 			t.tx.Rollback()
@@ -116,45 +98,13 @@ func (t *Tx) Bulk(ctx context.Context) error {
 }
 
 // Rollback discards the transaction's writes.
-func (t *Tx) Rollback() error { return t.tx.Rollback() }
+func (t *Tx) Rollback() error {
+	t.open.Remove(t)
+	return t.tx.Rollback()
+}
 
 // Created lists the groups and rooms the transaction created.
 func (t *Tx) Created() (groups, rooms []string) { return t.groupsMade, t.roomsMade }
-
-func (t *Tx) tenantOf(name string) (int64, error) {
-	if name == "" && len(t.ref.Tenants) > 0 {
-		return t.ref.Tenants[0].ID, nil
-	}
-	if id, ok := t.tenantID[strings.ToLower(name)]; ok {
-		return id, nil
-	}
-	return 0, roster.Errorf(roster.ENOTFOUND, "no tenant named %q", name)
-}
-
-func (t *Tx) contextOf(tenant, name string) (int64, error) {
-	low := strings.ToLower(tenant)
-	if tenant == "" && len(t.ref.Tenants) > 0 {
-		low = strings.ToLower(t.ref.Tenants[0].Name)
-	}
-	if id, ok := t.contextID[[2]string{low, strings.ToLower(name)}]; ok {
-		return id, nil
-	}
-	return 0, roster.Errorf(roster.ENOTFOUND, "no context named %q in tenant %s", name, tenant)
-}
-
-// objectOf returns the id of a reference object, or nil for an empty name.
-func (t *Tx) objectOf(tenant, kind, name string) (any, error) {
-	if name == "" {
-		return nil, nil
-	}
-	if tenant == "" && len(t.ref.Tenants) > 0 {
-		tenant = t.ref.Tenants[0].Name
-	}
-	if id, ok := t.objectID[[3]string{strings.ToLower(tenant), kind, strings.ToLower(name)}]; ok {
-		return id, nil
-	}
-	return nil, roster.Errorf(roster.ENOTFOUND, "no %s named %q in tenant %s", kind, name, tenant)
-}
 
 // stmt prepares a statement once per transaction.
 func (t *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -310,7 +260,7 @@ func (t *Tx) claimQuery(c roster.Claim) (string, error) {
 	case "provisioning_code":
 		return `SELECT provisioning_code, user_id FROM lines WHERE provisioning_code IN (%s)`, nil
 	case "exten", "incall_exten", "voicemail_number":
-		id, err := t.contextOf(c.Tenant, c.Context)
+		id, err := t.ContextOf(c.Tenant, c.Context)
 		if err != nil {
 			return "", nil
 		}
@@ -326,7 +276,7 @@ func (t *Tx) claimQuery(c roster.Claim) (string, error) {
 
 // Numbers returns the numbers used in a context.
 func (t *Tx) Numbers(ctx context.Context, key, tenant, context string) (map[string]bool, error) {
-	id, err := t.contextOf(tenant, context)
+	id, err := t.ContextOf(tenant, context)
 	if err != nil {
 		return nil, err
 	}
@@ -351,137 +301,16 @@ func (t *Tx) Numbers(ctx context.Context, key, tenant, context string) (map[stri
 	return out, rows.Err()
 }
 
-var userCols = []string{"id", "uuid", "tenant_id", "firstname", "lastname", "display_name", "username", "email",
-	"password_hash", "language", "mobile_phone_number", "outgoing_caller_id", "enabled", "supervision_enabled",
-	"call_transfer_enabled", "dtmf_hangup_enabled", "simultaneous_calls", "ring_seconds", "call_permission_password",
-	"role_id", "auth_type", "desk_id", "cti_profile_enabled", "cti_profile_id", "avatar_type", "avatar",
-	"username_key", "email_key", "firstname_key", "lastname_key", "version"}
-
-var lineCols = []string{"user_id", "protocol", "context_id", "exten", "sip_username", "sip_secret", "custom_interface", "provisioning_code"}
-
-var voicemailCols = []string{"user_id", "context_id", "number", "name", "password", "email", "attach_audio", "delete_messages", "ask_password"}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
+// builder turns users into rows: secrets are sealed with the key that
+// prepare made ready.
+func (t *Tx) builder() dirrow.Builder {
+	return dirrow.Builder{Index: t.Index, Set: t.ensureSet, Stamp: t.stamp,
+		Seal: func(_ context.Context, plain string) (string, error) { return t.sealer.Seal(plain), nil }}
 }
 
-func bit(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// userRow is the users row of a user.
-func (t *Tx) userRow(u *roster.User) ([]any, error) {
-	tenant, err := t.tenantOf(u.Tenant)
-	if err != nil {
-		return nil, err
-	}
-	role, err := t.objectOf(u.Tenant, roster.KindRole, u.Role)
-	if err != nil {
-		return nil, err
-	}
-	desk, err := t.objectOf(u.Tenant, roster.KindDesk, u.Desk)
-	if err != nil {
-		return nil, err
-	}
-	var ctiEnabled, cti any
-	if u.CTIProfile != nil {
-		ctiEnabled = bit(u.CTIProfile.Enabled)
-		if cti, err = t.objectOf(u.Tenant, roster.KindCTIProfile, u.CTIProfile.Name); err != nil {
-			return nil, err
-		}
-	}
-	var avatarType, avatar any
-	if u.Avatar != nil {
-		avatarType, avatar = u.Avatar.Type, u.Avatar.Data
-	}
-	return []any{u.ID, u.UUID, tenant, u.Firstname, u.Lastname, u.DisplayName, nullable(u.Username), nullable(u.Email),
-		nullable(u.PasswordHash), u.Language, u.MobilePhoneNumber, u.OutgoingCallerID, bit(u.Enabled), bit(u.SupervisionEnabled),
-		bit(u.CallTransferEnabled), bit(u.DTMFHangupEnabled), u.SimultaneousCalls, u.RingSeconds, t.sealer.seal(u.CallPermissionPassword),
-		role, u.AuthType, desk, ctiEnabled, cti, avatarType, avatar,
-		keyOf(u.Username), keyOf(u.Email), roster.FoldIdentity(u.Firstname), roster.FoldIdentity(u.Lastname), t.stamp}, nil
-}
-
-// rows of the tables that hang off users, gathered for one batch.
-type related struct {
-	lines, incalls, voicemails, members, objects, tags [][]any
-}
-
-func (t *Tx) relatedRows(ctx context.Context, u *roster.User, r *related) error {
-	if l := u.Line; l != nil {
-		c, err := t.contextOf(u.Tenant, l.Context)
-		if err != nil {
-			return err
-		}
-		r.lines = append(r.lines, []any{u.ID, l.Protocol, c, nullable(l.Exten), nullable(l.SIPUsername), t.sealer.seal(l.SIPSecret), l.CustomInterface, l.ProvisioningCode})
-	}
-	for _, in := range u.Incalls {
-		c, err := t.contextOf(u.Tenant, in.Context)
-		if err != nil {
-			return err
-		}
-		var ring any
-		if in.RingSeconds != "" {
-			ring, _ = strconv.Atoi(in.RingSeconds)
-		}
-		r.incalls = append(r.incalls, []any{u.ID, c, in.Exten, ring})
-	}
-	if v := u.Voicemail; v != nil {
-		c, err := t.contextOf(u.Tenant, v.Context)
-		if err != nil {
-			return err
-		}
-		r.voicemails = append(r.voicemails, []any{u.ID, c, v.Number, v.Name, t.sealer.seal(v.Password), v.Email, bit(v.AttachAudio), bit(v.DeleteMessages), bit(v.AskPassword)})
-	}
-	for _, set := range []struct {
-		kind  string
-		names []string
-	}{{"group", u.Groups}, {"room", u.Rooms}} {
-		for _, name := range set.names {
-			id, err := t.ensureSet(ctx, set.kind, u.Tenant, name)
-			if err != nil {
-				return err
-			}
-			r.members = append(r.members, []any{id, u.ID})
-		}
-	}
-	for _, o := range []struct {
-		kind  string
-		names []string
-	}{{roster.KindSkillGroup, u.SkillGroups}, {roster.KindCallPermission, u.CallPermissions}} {
-		for _, name := range o.names {
-			id, err := t.objectOf(u.Tenant, o.kind, name)
-			if err != nil {
-				return err
-			}
-			r.objects = append(r.objects, []any{u.ID, id})
-		}
-	}
-	for _, tag := range u.Tags {
-		r.tags = append(r.tags, []any{u.ID, tag})
-	}
-	return nil
-}
-
-func (t *Tx) writeRelated(ctx context.Context, r *related) error {
-	for _, w := range []struct {
-		table string
-		cols  []string
-		rows  [][]any
-	}{
-		{"lines", lineCols, r.lines},
-		{"incalls", []string{"user_id", "context_id", "exten", "ring_seconds"}, r.incalls},
-		{"voicemails", voicemailCols, r.voicemails},
-		{"members", []string{"set_id", "user_id"}, r.members},
-		{"user_objects", []string{"user_id", "object_id"}, r.objects},
-		{"tags", []string{"user_id", "tag"}, r.tags},
-	} {
-		if err := t.insert(ctx, w.table, w.cols, w.rows); err != nil {
+func (t *Tx) writeRelated(ctx context.Context, r *dirrow.Related) error {
+	for _, w := range r.Tables() {
+		if err := t.insert(ctx, w.Name, w.Cols, w.Rows); err != nil {
 			return err
 		}
 	}
@@ -490,7 +319,7 @@ func (t *Tx) writeRelated(ctx context.Context, r *related) error {
 
 // Create stores new users.
 func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
-	if err := t.sealer.prepare(ctx, t.tx, users); err != nil {
+	if err := prepare(ctx, t.sealer, t.tx, users); err != nil {
 		return err
 	}
 	if t.stamp == 0 {
@@ -504,33 +333,34 @@ func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
 		}
 	}
 	rows := make([][]any, 0, len(users))
-	var rel related
+	var rel dirrow.Related
+	b := t.builder()
 	for _, u := range users {
 		u.ID = t.nextUser
 		t.nextUser++
-		row, err := t.userRow(u)
+		row, err := b.User(ctx, u)
 		if err != nil {
 			return err
 		}
 		rows = append(rows, row)
-		if err := t.relatedRows(ctx, u, &rel); err != nil {
+		if err := b.Related(ctx, u, &rel); err != nil {
 			return err
 		}
 	}
-	cols, rows := withoutDefaults(userCols, userDefaults, rows)
+	cols, rows := withoutDefaults(dirrow.UserCols, userDefaults, rows)
 	if err := t.insert(ctx, "users", cols, rows); err != nil {
 		return err
 	}
 	return t.writeRelated(ctx, &rel)
 }
 
-// userDefaults are the schema's defaults of userCols; noDefault marks the
-// columns always written.
+// userDefaults are the schema's defaults of dirrow.UserCols; noDefault
+// marks the columns always written.
 var userDefaults = []any{noDefault, noDefault, noDefault, "", "", "", nil, nil,
-	nil, "", "", "", 1, 1,
-	0, 0, 5, 30, "",
-	nil, "default", nil, nil, nil, nil, nil,
-	nil, nil, "", "", noDefault}
+	nil, nil, nil, "", "", "", true,
+	true, false, false, 5, 30,
+	"", nil, "default", nil, nil, nil, nil, nil,
+	"", "", noDefault}
 
 type noDefaultType struct{}
 
@@ -573,20 +403,24 @@ func sameValue(v, d any) bool {
 	case int:
 		n, ok := d.(int)
 		return ok && v == n
+	case bool:
+		b, ok := d.(bool)
+		return ok && v == b
 	}
 	return false
 }
 
 // Update replaces what is stored of existing users.
 func (t *Tx) Update(ctx context.Context, users []*roster.User) error {
-	if err := t.sealer.prepare(ctx, t.tx, users); err != nil {
+	if err := prepare(ctx, t.sealer, t.tx, users); err != nil {
 		return err
 	}
 	// Every column but the id and the version, which the update moves on.
-	last := len(userCols) - 1
-	set := strings.Join(userCols[1:last], " = ?, ") + " = ?, version = version + 1"
+	last := len(dirrow.UserCols) - 1
+	set := strings.Join(dirrow.UserCols[1:last], " = ?, ") + " = ?, version = version + 1"
+	b := t.builder()
 	for _, u := range users {
-		row, err := t.userRow(u)
+		row, err := b.User(ctx, u)
 		if err != nil {
 			return err
 		}
@@ -610,31 +444,23 @@ func (t *Tx) Update(ctx context.Context, users []*roster.User) error {
 				return err
 			}
 		}
-		var rel related
-		if err := t.relatedRows(ctx, u, &rel); err != nil {
+		var rel dirrow.Related
+		if err := b.Related(ctx, u, &rel); err != nil {
 			return err
 		}
-		if len(rel.lines) == 1 {
-			upsert := `INSERT INTO lines (` + strings.Join(lineCols, ", ") + `) VALUES (` + placeholders(len(lineCols)) + `)
-				ON CONFLICT (user_id) DO UPDATE SET ` + excluded(lineCols[1:])
-			if _, err := t.tx.ExecContext(ctx, upsert, rel.lines[0]...); err != nil {
+		if len(rel.Lines) == 1 {
+			upsert := `INSERT INTO lines (` + strings.Join(dirrow.LineCols, ", ") + `) VALUES (` + placeholders(len(dirrow.LineCols)) + `)
+				ON CONFLICT (user_id) DO UPDATE SET ` + dirrow.Excluded(dirrow.LineCols[1:])
+			if _, err := t.tx.ExecContext(ctx, upsert, rel.Lines[0]...); err != nil {
 				return constraint(err)
 			}
-			rel.lines = nil
+			rel.Lines = nil
 		}
 		if err := t.writeRelated(ctx, &rel); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func excluded(cols []string) string {
-	parts := make([]string, len(cols))
-	for i, c := range cols {
-		parts[i] = c + " = excluded." + c
-	}
-	return strings.Join(parts, ", ")
 }
 
 // Delete removes users; their resources and memberships go with them.
@@ -651,26 +477,16 @@ func (t *Tx) Delete(ctx context.Context, ids []int64) error {
 
 // ensureSet returns the id of a group or room, creating it when missing.
 func (t *Tx) ensureSet(ctx context.Context, kind, tenant, name string) (int64, error) {
-	key := [3]string{strings.ToLower(tenant), kind, strings.ToLower(name)}
-	if id, ok := t.sets[key]; ok {
-		return id, nil
-	}
-	id, ok, err := t.FindSet(ctx, kind, tenant, name)
-	if err != nil {
-		return 0, err
-	}
-	if !ok {
-		if id, err = t.CreateSet(ctx, kind, tenant, name); err != nil {
-			return 0, err
-		}
-	}
-	t.sets[key] = id
-	return id, nil
+	return t.sets.Ensure(kind, tenant, name,
+		func() (int64, bool, error) {
+			return t.FindSet(ctx, kind, tenant, name)
+		},
+		func() (int64, error) { return t.CreateSet(ctx, kind, tenant, name) })
 }
 
 // FindSet finds a group or room by name.
 func (t *Tx) FindSet(ctx context.Context, kind, tenant, name string) (int64, bool, error) {
-	tid, err := t.tenantOf(tenant)
+	tid, err := t.TenantOf(tenant)
 	if err != nil {
 		return 0, false, err
 	}
@@ -684,7 +500,7 @@ func (t *Tx) FindSet(ctx context.Context, kind, tenant, name string) (int64, boo
 
 // CreateSet creates a group or room.
 func (t *Tx) CreateSet(ctx context.Context, kind, tenant, name string) (int64, error) {
-	tid, err := t.tenantOf(tenant)
+	tid, err := t.TenantOf(tenant)
 	if err != nil {
 		return 0, err
 	}
@@ -708,11 +524,7 @@ func (t *Tx) DeleteSet(ctx context.Context, kind string, id int64) error {
 	if err == nil {
 		_, err = t.tx.ExecContext(ctx, `DELETE FROM sets WHERE id = ? AND kind = ?`, id, kind)
 	}
-	for k, v := range t.sets {
-		if v == id {
-			delete(t.sets, k)
-		}
-	}
+	t.sets.Forget(id)
 	return err
 }
 
@@ -784,7 +596,7 @@ func (t *Tx) Try(ctx context.Context, fn func() error) error {
 	if err := fn(); err != nil {
 		// Forget the groups and rooms the savepoint made and unmade.
 		t.groupsMade, t.roomsMade = t.groupsMade[:groups], t.roomsMade[:rooms]
-		clear(t.sets)
+		t.sets.Clear()
 		if _, rerr := t.tx.ExecContext(ctx, `ROLLBACK TO try`); rerr != nil {
 			return rerr
 		}

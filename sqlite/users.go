@@ -7,13 +7,15 @@ import (
 	"strings"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/dirrow"
+	"github.com/roster-dev/roster/seal"
 )
 
 // readSealer opens the secrets a reader asked for: without, they are left
 // empty and the key is not read.
-func (db *DB) readSealer(secrets bool) *sealer {
+func (db *DB) readSealer(secrets bool) *seal.Sealer {
 	if !secrets {
-		return &sealer{withhold: true}
+		return &seal.Sealer{Withhold: true}
 	}
 	return db.sealer
 }
@@ -26,56 +28,7 @@ func (db *DB) FindUser(ctx context.Context, tenant, key, ref string, secrets boo
 		return nil, err
 	}
 	defer t.Rollback()
-	what := "uuid, username or email"
-	if key != "" {
-		what = key
-	}
-	missing := roster.Errorf(roster.ENOTFOUND, "no user has the %s %.64q", what, ref)
-	var tenantID int64
-	if tenant != "" {
-		if tenantID, err = t.tenantOf(tenant); err != nil {
-			return nil, missing
-		}
-	}
-	claims := roster.RefClaims(key, ref)
-	owners, err := t.Owners(ctx, claims)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	keys := map[int64][]string{}
-	for _, c := range claims {
-		if id, ok := owners[c]; ok {
-			if !slices.Contains(ids, id) {
-				ids = append(ids, id)
-			}
-			keys[id] = append(keys[id], c.Key)
-		}
-	}
-	users, err := t.Users(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	// Another tenant's users are not there at all: they make a reference
-	// neither found nor ambiguous.
-	var found []*roster.User
-	for _, id := range ids {
-		if u := users[id]; u != nil && (tenant == "" || u.Tenant == t.tenant[tenantID]) {
-			found = append(found, u)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return nil, missing
-	case 1:
-		return found[0], nil
-	}
-	parts := make([]string, len(found))
-	for i, u := range found {
-		parts[i] = fmt.Sprintf("the %s of %s", strings.Join(keys[u.ID], " and "), u.UUID)
-	}
-	return nil, roster.Errorf(roster.ECONFLICT, "%.64q names %d users: it is %s; say which key it is (key=uuid, username or email)",
-		ref, len(found), strings.Join(parts, ", and "))
+	return dirrow.FindUser(ctx, t, t.Index, tenant, key, ref)
 }
 
 // pageScan is how many members a group or room may have for a page to be
@@ -99,34 +52,20 @@ func (db *DB) ListUsers(ctx context.Context, q roster.UserQuery) (*roster.UserPa
 		return nil, err
 	}
 	defer t.Rollback()
-	page := &roster.UserPage{Users: []*roster.User{}}
 	limit := max(q.Limit, 1)
 	query, args, err := t.pageQuery(ctx, q, limit+1)
 	if err != nil || query == "" {
-		return page, err
+		return &roster.UserPage{Users: []*roster.User{}}, err
 	}
 	rows, err := t.tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var last int64
-	for rows.Next() {
-		s, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		if len(page.Users) == limit {
-			page.Next = roster.CursorOf(last, page.Users[limit-1])
-			break
-		}
+	return dirrow.Page(rows, limit, scan, func(s *scanned) (*roster.User, int64, error) {
 		u, err := t.user(s)
-		if err != nil {
-			return nil, err
-		}
-		page.Users, last = append(page.Users, u), s.tenant
-	}
-	return page, rows.Err()
+		return u, s.tenant, err
+	})
 }
 
 // pageQuery builds the query of a page of n users, or "" when nobody can
@@ -134,7 +73,7 @@ func (db *DB) ListUsers(ctx context.Context, q roster.UserQuery) (*roster.UserPa
 func (t *Tx) pageQuery(ctx context.Context, q roster.UserQuery, n int) (string, []any, error) {
 	var f filter
 	if q.Tenant != "" {
-		id, err := t.tenantOf(q.Tenant)
+		id, err := t.TenantOf(q.Tenant)
 		if err != nil {
 			return "", nil, nil
 		}
@@ -212,10 +151,10 @@ func (t *Tx) prefix(f *filter, p string) {
 		"SELECT id FROM users WHERE email_key >= ? AND email_key < ?" + below,
 	}
 	args := []any{folded, folded, folded, folded, folded, folded, folded, folded}
-	if digits(p) && len(t.context) > 0 {
+	if digits(p) && len(t.Context) > 0 {
 		// The index of extensions is by context, then number.
 		var ctxs []string
-		for id := range t.context {
+		for id := range t.Context {
 			ctxs = append(ctxs, fmt.Sprint(id))
 		}
 		slices.Sort(ctxs)
@@ -240,7 +179,7 @@ func digits(s string) bool {
 func (t *Tx) member(ctx context.Context, f *filter, kind, name, tenant string) (ok bool, err error) {
 	query, args := `SELECT id FROM sets WHERE kind = ? AND lower(name) = lower(?)`, []any{kind, name}
 	if tenant != "" {
-		id, err := t.tenantOf(tenant)
+		id, err := t.TenantOf(tenant)
 		if err != nil {
 			return false, nil
 		}

@@ -41,9 +41,9 @@ func (a *app) initCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "init",
 		Short: "Create or migrate the directory and its default reference data",
-		Long: `Create the directory (an SQLite file) with its default reference data, or bring an existing one
-to this version's schema. Besides init, only the commands that write create a missing directory:
-import, update, setup, and groups/rooms add --create.`,
+		Long: `Create the directory (an SQLite file, or a PostgreSQL schema for --db postgres://…) with its
+default reference data, or bring an existing one to this version's schema. Besides init, only the
+commands that write create a missing directory: import, update, setup, and groups/rooms add --create.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			db, err := a.openOrCreate(c.Context())
@@ -53,11 +53,11 @@ import, update, setup, and groups/rooms add --create.`,
 			defer db.Close()
 			switch m := db.Migrated(); {
 			case db.Created():
-				printf(a.stdout, "Created the directory %s.\n", a.db)
+				printf(a.stdout, "Created the directory %s.\n", a.dbName())
 			case len(m) > 0:
-				printf(a.stdout, "Migrated the directory %s (%s).\n", a.db, strings.Join(m, ", "))
+				printf(a.stdout, "Migrated the directory %s (%s).\n", a.dbName(), strings.Join(m, ", "))
 			default:
-				printf(a.stdout, "The directory %s is ready; it needed no change.\n", a.db)
+				printf(a.stdout, "The directory %s is ready; it needed no change.\n", a.dbName())
 			}
 			return nil
 		},

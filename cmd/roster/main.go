@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -22,7 +23,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/postgres"
 	"github.com/roster-dev/roster/sqlite"
+	"github.com/roster-dev/roster/transfer"
 )
 
 func main() {
@@ -53,6 +56,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	db             string
+	keyFile        string
 	cmd            *cobra.Command // the root, whose flags tell --db from ROSTER_DB
 	log            *slog.Logger
 }
@@ -134,9 +138,10 @@ the users with their groups, rooms, phone lines, incoming numbers and voicemail,
 at all.
 
 The directory is an SQLite file, roster.db in the current folder unless --db or ROSTER_DB says
-otherwise. The commands that write (init, import, update, setup, and groups/rooms add --create)
-create it when it does not exist; the others need it to exist. Its secrets are sealed with the key
-in the file beside it, <db>.key: back up and restore the two together.`,
+otherwise, or a PostgreSQL database (--db postgres://…). The commands that write (init, import,
+update, setup, and groups/rooms add --create) create it when it does not exist; the others need it
+to exist. Its secrets are sealed with a key kept in a file: <db>.key beside an SQLite file, the
+--key-file of a PostgreSQL directory. Back up and restore the two together.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version(),
@@ -147,11 +152,13 @@ in the file beside it, <db>.key: back up and restore the two together.`,
 	if !set {
 		def = "roster.db"
 	}
-	root.PersistentFlags().StringVar(&a.db, "db", def, "the directory: an SQLite file path (env ROSTER_DB)")
+	root.PersistentFlags().StringVar(&a.db, "db", def, "the directory: an SQLite file path or a postgres:// URL (env ROSTER_DB)")
+	root.PersistentFlags().StringVar(&a.keyFile, "key-file", os.Getenv("ROSTER_KEY_FILE"),
+		"for PostgreSQL: the file of the key that seals secrets (env ROSTER_KEY_FILE; default roster/roster.key in the user's config folder)")
 	a.cmd = root
 	root.AddCommand(a.readCmd(), a.checkCmd(), a.importCmd(), a.updateCmd(), a.exportCmd(), a.deleteCmd(),
 		a.setCmd("rooms", "room"), a.setCmd("groups", "group"), a.setupCmd(), a.sampleCmd(), a.templateCmd(),
-		a.columnsCmd(), a.initCmd(), a.clientsCmd(), a.operatorsCmd(), a.serveCmd())
+		a.columnsCmd(), a.initCmd(), a.clientsCmd(), a.operatorsCmd(), a.serveCmd(), a.migrateCmd())
 	return root
 }
 
@@ -165,22 +172,80 @@ func version() string {
 	return info.Main.Version
 }
 
+// directory is a directory as the commands use it, with the clients and
+// operators it keeps for the server: a PostgreSQL one or an SQLite one.
+type directory interface {
+	transfer.Directory
+	roster.JobService
+	// Created says whether opening created the directory.
+	Created() bool
+	// Migrated lists the migrations opening applied to an existing one.
+	Migrated() []string
+}
+
 // open opens the directory, which must exist: for the commands that only
 // read, and those that change only what exists (delete, memberships).
-func (a *app) open(ctx context.Context) (*sqlite.DB, error) {
+func (a *app) open(ctx context.Context) (directory, error) {
 	if err := a.dbNamed(); err != nil {
 		return nil, err
 	}
-	return sqlite.OpenExisting(ctx, a.db)
+	return a.openDB(ctx, a.db, false)
 }
 
 // openOrCreate opens the directory, creating it when it does not exist: for
 // the commands that write.
-func (a *app) openOrCreate(ctx context.Context) (*sqlite.DB, error) {
+func (a *app) openOrCreate(ctx context.Context) (directory, error) {
 	if err := a.dbNamed(); err != nil {
 		return nil, err
 	}
-	return sqlite.Open(ctx, a.db)
+	return a.openDB(ctx, a.db, true)
+}
+
+// openDB opens the directory name names: a PostgreSQL one for a
+// postgres:// URL, with the key of --key-file, else an SQLite file.
+func (a *app) openDB(ctx context.Context, name string, create bool) (directory, error) {
+	if postgres.IsURL(name) {
+		return postgres.Open(ctx, name, postgres.Options{KeyFile: a.pgKeyFile(), Create: create})
+	}
+	if create {
+		return sqlite.Open(ctx, name)
+	}
+	return sqlite.OpenExisting(ctx, name)
+}
+
+// pgKeyFile is the key file of a PostgreSQL directory: --key-file, else
+// roster/roster.key in the user's config folder.
+func (a *app) pgKeyFile() string {
+	if a.keyFile != "" {
+		return a.keyFile
+	}
+	if dir, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(dir, "roster", "roster.key")
+	}
+	return ""
+}
+
+// dataDir is the default folder of the jobs' files: beside an SQLite
+// directory's file (<db>.data), as its key is; for a PostgreSQL directory,
+// which has no file, beside its key file (roster.data). Several servers
+// of one PostgreSQL directory name one shared folder with --data-dir.
+func (a *app) dataDir() string {
+	if postgres.IsURL(a.db) {
+		return filepath.Join(filepath.Dir(a.pgKeyFile()), "roster.data")
+	}
+	return a.db + ".data"
+}
+
+// dbName names the directory for people: a PostgreSQL URL without its password.
+func (a *app) dbName() string { return nameOf(a.db) }
+
+// nameOf names a directory for people: a PostgreSQL URL without its
+// password.
+func nameOf(db string) string {
+	if postgres.IsURL(db) {
+		return postgres.Redact(db)
+	}
+	return db
 }
 
 // dbNamed checks that --db (or ROSTER_DB) names a directory roster can
@@ -188,20 +253,25 @@ func (a *app) openOrCreate(ctx context.Context) (*sqlite.DB, error) {
 func (a *app) dbNamed() error {
 	switch {
 	case a.db == "" && a.cmd.PersistentFlags().Changed("db"):
-		return roster.Errorf(roster.EINVALID, "--db is empty: give the path of the directory's file, or leave --db out for roster.db")
+		return roster.Errorf(roster.EINVALID, "--db is empty: give the path of the directory's file or a postgres:// URL, or leave --db out for roster.db")
 	case a.db == "":
-		return roster.Errorf(roster.EINVALID, "ROSTER_DB is empty: set it to the path of the directory's file, or unset it for roster.db")
-	case strings.HasPrefix(a.db, "postgres://") || strings.HasPrefix(a.db, "postgresql://"):
-		return roster.Errorf(roster.EINVALID, "PostgreSQL directories are not supported yet; use an SQLite file")
+		return roster.Errorf(roster.EINVALID, "ROSTER_DB is empty: set it to the path of the directory's file or a postgres:// URL, or unset it for roster.db")
 	}
 	return nil
 }
 
 // checkNoDB refuses a --db given to check that names no directory: check
 // reads none, so the mistyped path would otherwise go unnoticed.
-func (a *app) checkNoDB() error {
+func (a *app) checkNoDB(ctx context.Context) error {
 	if !a.cmd.PersistentFlags().Changed("db") {
 		return nil
+	}
+	if postgres.IsURL(a.db) {
+		db, err := a.open(ctx)
+		if err != nil {
+			return err
+		}
+		return db.Close()
 	}
 	if err := a.dbNamed(); err != nil {
 		return err

@@ -23,7 +23,11 @@ import (
 func runStdin(t *testing.T, dir, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	args = append([]string{"--db", filepath.Join(dir, "roster.db")}, args...)
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
 	code := Main(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
 	return out.String(), errOut.String(), code
 }

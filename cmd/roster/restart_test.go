@@ -72,31 +72,11 @@ func interruptJob(t *testing.T, sig syscall.Signal) {
 	if _, errOut, code := run(t, dir, "sample", "--rows", "200000", "--with", "groups,rooms", "-o", "big.csv"); code != 0 {
 		t.Fatal(errOut)
 	}
-	out, errOut, code := run(t, dir, "clients", "create", "hr", "--all-tenants", "--scope", "users:read users:write", "--json")
-	if code != 0 {
-		t.Fatal(errOut)
-	}
-	var cl clientInfo
-	if err := json.Unmarshal([]byte(out), &cl); err != nil {
-		t.Fatal(err)
-	}
+	cl := importClient(t, dir)
 	before := snapshot(t, dir)
 
 	cmd, base := startServe(t, dir)
-	token := func(base string) string {
-		res, err := http.PostForm(base+"/oauth2/token", url.Values{"grant_type": {"client_credentials"},
-			"client_id": {cl.ClientID}, "client_secret": {cl.ClientSecret}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var tok struct {
-			AccessToken string `json:"access_token"`
-		}
-		json.NewDecoder(res.Body).Decode(&tok)
-		return tok.AccessToken
-	}
-	tok := token(base)
+	tok := clientToken(t, base, cl)
 	getJob := func(base, id string) roster.Job {
 		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/jobs/"+id, nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -148,7 +128,7 @@ func interruptJob(t *testing.T, sig syscall.Signal) {
 	}
 
 	_, base = startServe(t, dir)
-	tok = token(base)
+	tok = clientToken(t, base, cl)
 	if after := getJob(base, j.ID); after.Status != roster.JobInterrupted || after.FinishedAt == nil {
 		t.Errorf("after the restart the job is %s, want interrupted", after.Status)
 	}
@@ -202,4 +182,34 @@ func TestServeKeepsJobsInItsDataFolder(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "roster.db.data")); !os.IsNotExist(err) {
 		t.Errorf("a data folder beside the directory: %v", err)
 	}
+}
+
+// clientToken gets a token from a server with a client's secret.
+func clientToken(t *testing.T, base string, cl clientInfo) string {
+	t.Helper()
+	res, err := http.PostForm(base+"/oauth2/token", url.Values{"grant_type": {"client_credentials"},
+		"client_id": {cl.ClientID}, "client_secret": {cl.ClientSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(res.Body).Decode(&tok)
+	return tok.AccessToken
+}
+
+// importClient makes a client of all tenants that reads and imports users.
+func importClient(t *testing.T, dir string) clientInfo {
+	t.Helper()
+	out, errOut, code := run(t, dir, "clients", "create", "hr", "--all-tenants", "--scope", "users:read users:write", "--json")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	var cl clientInfo
+	if err := json.Unmarshal([]byte(out), &cl); err != nil {
+		t.Fatal(err)
+	}
+	return cl
 }

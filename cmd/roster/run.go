@@ -25,7 +25,7 @@ Exit status: 0 when every row is fine, 1 when some row is not, 2 when the file c
   roster check --json hr-export.csv | jq '.errors'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := a.checkNoDB(); err != nil {
+			if err := a.checkNoDB(c.Context()); err != nil {
 				return err
 			}
 			return a.runFile(c.Context(), "check", args[0], &f, nil)

@@ -65,10 +65,14 @@ func snapshot(t *testing.T, dir string) string {
 	return out
 }
 
-// TestKilledImportLeavesDirectoryAsItWas kills an atomic import halfway
-// with SIGKILL: the directory must be exactly as before, and sound.
-func TestKilledImportLeavesDirectoryAsItWas(t *testing.T) {
-	dir := t.TempDir()
+// The tests of a run stopped or run twice at once, on whichever directory
+// the environment names (ROSTER_DB, ROSTER_KEY_FILE): an SQLite file here,
+// a PostgreSQL schema in postgres_test.go.
+
+// killedImportLeavesItAsItWas kills an atomic import halfway with SIGKILL:
+// the directory must be exactly as before.
+func killedImportLeavesItAsItWas(t *testing.T, dir string) {
+	t.Helper()
 	copyFixture(t, dir, "wazo-users.csv")
 	if _, errOut, code := run(t, dir, "import", "wazo-users.csv"); code != 0 {
 		t.Fatal(errOut)
@@ -89,20 +93,13 @@ func TestKilledImportLeavesDirectoryAsItWas(t *testing.T) {
 	if after := snapshot(t, dir); after != before {
 		t.Fatal("the directory changed after a killed import")
 	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "roster.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if res, err := db.IntegrityCheck(context.Background()); err != nil || res != "ok" {
-		t.Fatalf("integrity check: %q %v", res, err)
-	}
 }
 
-// TestInterruptedImportWritesNothing sends Ctrl-C (SIGINT) to an atomic
-// import: it stops, says so, exits 130, and the directory is as before.
-func TestInterruptedImportWritesNothing(t *testing.T) {
-	dir := t.TempDir()
+// interruptedImportWritesNothing sends Ctrl-C (SIGINT) to the first import
+// of an empty directory: it stops, says so, exits 130, the directory is as
+// before, and the next import finds it free.
+func interruptedImportWritesNothing(t *testing.T, dir string) {
+	t.Helper()
 	if _, errOut, code := run(t, dir, "sample", "--rows", "100000", "--with", "groups,voicemail", "-o", "big.csv"); code != 0 {
 		t.Fatal(errOut)
 	}
@@ -125,12 +122,17 @@ func TestInterruptedImportWritesNothing(t *testing.T) {
 	if after := snapshot(t, dir); after != before {
 		t.Fatal("the directory changed after an interrupted import")
 	}
+	copyFixture(t, dir, "wazo-users.csv")
+	if _, errOut, code := run(t, dir, "import", "wazo-users.csv"); code != 0 {
+		t.Fatalf("the next import: %s", errOut)
+	}
 }
 
-// TestConcurrentImportsBothLand runs two imports on one directory at once:
-// one waits for the other, and both land whole.
-func TestConcurrentImportsBothLand(t *testing.T) {
-	dir := t.TempDir()
+// concurrentImportsBothLand runs two imports into a new directory at once:
+// one waits for the other (which loads the empty directory in bulk), and
+// both land whole.
+func concurrentImportsBothLand(t *testing.T, dir string) {
+	t.Helper()
 	for _, name := range []string{"a", "b"} {
 		if _, errOut, code := run(t, dir, "sample", "--rows", "20000", "--with", "groups", "--seed", map[string]string{"a": "1", "b": "2"}[name], "-o", name+".csv"); code != 0 {
 			t.Fatal(errOut)
@@ -170,6 +172,29 @@ func TestConcurrentImportsBothLand(t *testing.T) {
 	if n := strings.Count(out, "\n") - 1; n != 40000 {
 		t.Fatalf("%d users in the directory, want 40000", n)
 	}
+}
+
+// TestKilledImportLeavesDirectoryAsItWas: the SQLite file is as before, and
+// sound.
+func TestKilledImportLeavesDirectoryAsItWas(t *testing.T) {
+	dir := t.TempDir()
+	killedImportLeavesItAsItWas(t, dir)
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "roster.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if res, err := db.IntegrityCheck(context.Background()); err != nil || res != "ok" {
+		t.Fatalf("integrity check: %q %v", res, err)
+	}
+}
+
+func TestInterruptedImportWritesNothing(t *testing.T) {
+	interruptedImportWritesNothing(t, t.TempDir())
+}
+
+func TestConcurrentImportsBothLand(t *testing.T) {
+	concurrentImportsBothLand(t, t.TempDir())
 }
 
 // TestNoPlaintextPasswordOnDisk imports users with passwords (given and

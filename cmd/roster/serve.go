@@ -15,6 +15,7 @@ import (
 	"github.com/roster-dev/roster/console"
 	"github.com/roster-dev/roster/http"
 	"github.com/roster-dev/roster/jobs"
+	"github.com/roster-dev/roster/postgres"
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/throttle"
 )
@@ -35,8 +36,9 @@ func (a *app) serveCmd() *cobra.Command {
 accepting requests, cancels the running jobs (an atomic one writes nothing; they are marked
 interrupted), lets the requests in flight finish (up to --shutdown-timeout) and exits 0.
 
-Import jobs keep their files (uploads, plans, reports) in <db>.data/ beside the directory, or in
---data-dir, for --job-retention after they end.
+Import jobs keep their files (uploads, plans, reports) in <db>.data/ beside the directory (for a
+PostgreSQL directory, roster.data/ beside its key file), or in --data-dir, for --job-retention after
+they end. Several servers of one PostgreSQL directory name one folder they share with --data-dir.
 
 The web console is at /: operators sign in with the names and passwords given to
 'roster operators create'.`,
@@ -61,14 +63,23 @@ The web console is at /: operators sign in with the names and passwords given to
 				return err
 			}
 			if dataDir == "" {
-				// Beside the directory's file, as its key is: the jobs'
-				// files belong with the directory that holds their rows.
-				dataDir = db.Path() + ".data"
+				// The jobs' files belong with the directory that holds
+				// their rows.
+				dataDir = a.dataDir()
 			}
+			pg, shared := db.(*postgres.DB)
 			runner, err := jobs.New(jobs.Config{Directory: db, Store: db, Dir: dataDir, Workers: provision.NewWorkers(0),
-				Log: log, Retention: retention, MaxQueued: maxQueued, Words: http.APIWords, Problem: http.JobProblem})
+				Log: log, Retention: retention, MaxQueued: maxQueued, Words: http.APIWords, Problem: http.JobProblem, Shared: shared})
 			if err != nil {
 				return err
+			}
+			if shared {
+				// Every server of a PostgreSQL directory must name the
+				// same folder: a job's files are read by whichever
+				// server is asked for them.
+				if err := pg.ShareFolder(c.Context(), dataDir); err != nil {
+					return err
+				}
 			}
 			// One limiter for the token endpoint and the console's sign-in:
 			// a guesser gets the same few tries whichever it knocks at.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/sqlite"
 )
 
@@ -32,7 +33,7 @@ func Another(t testing.TB, db *sqlite.DB) *sqlite.DB {
 // once the requests it makes meanwhile are done: should one of them wait
 // for the write instead, the write is ended after a minute and the test
 // fails, rather than hang. The test's cleanup ends it too.
-func HoldWrite(t testing.TB, db *sqlite.DB) (release func()) {
+func HoldWrite(t testing.TB, db roster.Directory) (release func()) {
 	t.Helper()
 	tx, err := db.Begin(context.Background())
 	if err != nil {

@@ -1,8 +1,8 @@
 //go:build !unix
 
-package sqlite
+package seal
 
-// noFollow is not a flag of this system: readKeyFile checks for a link
+// noFollow is not a flag of this system: ReadKeyFile checks for a link
 // itself, and O_EXCL never creates through one.
 const noFollow = 0
 
