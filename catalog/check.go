@@ -185,7 +185,7 @@ func (k *Checker) Normalize(cells []string, row int, rec *Record) []roster.Probl
 		if k.h.secrets {
 			v = "***"
 		}
-		p.list = append(p.list, roster.Problem{Row: row, Column: columnLetter(i), Value: v,
+		p.list = append(p.list, roster.Problem{Row: row, Column: ColumnLetter(i), Value: v,
 			Message: "no column header above it, so it would be lost: name the column or empty the cell (an unquoted separator earlier in the row shifts cells right)"})
 	})
 	if r.Values[colPassword.Index] != "" && r.Values[colHash.Index] != "" {

@@ -12,7 +12,10 @@ import (
 // HeaderOptions change how a header row is matched.
 type HeaderOptions struct {
 	// Map maps a header, as written in the file, to a column name, for
-	// headers that aliases do not catch (--map 'HEADER=column').
+	// headers that aliases do not catch (--map 'HEADER=column'). An empty
+	// column name ignores the header, even one that names a column
+	// (--map 'Role='): a person mapping a file by hand may leave a column
+	// out and say the same value for every row instead.
 	Map map[string]string
 	// Set gives a column a value for every row whose cell is empty or whose
 	// column is absent (--set column=value). A value may name other columns
@@ -95,7 +98,12 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 		h.index[i] = -1
 	}
 	mapped := map[string]*Column{}
+	ignored := map[string]bool{}
 	for from, to := range opt.Map {
+		if strings.TrimSpace(to) == "" {
+			ignored[normalize(from)] = true
+			continue
+		}
 		c := Lookup(to)
 		if c == nil {
 			return nil, roster.OptionErrorf("map", "%s=%s: there is no column %q%s", from, to, to, hintSuffix(to))
@@ -115,6 +123,11 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 			h.errorsAt = i // the column of an error report, ignored on re-import
 			continue
 		}
+		if ignored[normalize(name)] {
+			used[normalize(name)] = true
+			h.Ignored = append(h.Ignored, roster.IgnoredColumn{Column: name})
+			continue
+		}
 		c := mapped[normalize(name)]
 		if c != nil {
 			used[normalize(name)] = true
@@ -128,7 +141,7 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 		}
 		if j := h.index[c.Index]; j >= 0 {
 			return nil, roster.Errorf(roster.EINVALID, "the header names column %s twice: %q (column %s) and %q (column %s)",
-				c.Name, cells[j], columnLetter(j), cell, columnLetter(i))
+				c.Name, cells[j], ColumnLetter(j), cell, ColumnLetter(i))
 		}
 		h.index[c.Index] = i
 	}
@@ -163,6 +176,9 @@ func ParseHeader(cells []string, opt HeaderOptions) (*Header, error) {
 	if opt.Strict && len(unknown) > 0 {
 		var parts []string
 		for _, ig := range h.Ignored {
+			if ignored[normalize(ig.Column)] {
+				continue // left out on purpose
+			}
 			p := fmt.Sprintf("%q", ig.Column)
 			if ig.Hint != "" {
 				p += fmt.Sprintf(" (did you mean %s?)", ig.Hint)
@@ -290,8 +306,12 @@ func distance(a, b string) int {
 	return prev[len(rb)]
 }
 
-// columnLetter names a 0-based column as spreadsheets do: A, B, …, AA.
-func columnLetter(i int) string {
+// SameHeader tells whether two headers name the same thing, as header
+// matching compares them (case, spaces, "_", "-" and "." aside).
+func SameHeader(a, b string) bool { return normalize(a) == normalize(b) }
+
+// ColumnLetter names a 0-based column as spreadsheets do: A, B, …, AA.
+func ColumnLetter(i int) string {
 	s := ""
 	for i++; i > 0; i = (i - 1) / 26 {
 		s = string(rune('A'+(i-1)%26)) + s

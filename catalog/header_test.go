@@ -90,3 +90,24 @@ func TestDefaultDisplayNameFitsItsColumn(t *testing.T) {
 		}
 	}
 }
+
+// TestMapToNothingIgnoresAHeader: --map 'Role=' leaves a header out, even
+// one that names a column, so that a person mapping a file by hand can give
+// every row the same value instead; strict does not count it as unknown.
+func TestMapToNothingIgnoresAHeader(t *testing.T) {
+	h, err := catalog.ParseHeader([]string{"Username", "Role"}, catalog.HeaderOptions{Map: map[string]string{"role": ""}, Strict: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.InFile(catalog.Lookup("role")) || len(h.Ignored) != 1 || h.Ignored[0].Column != "Role" {
+		t.Errorf("role in the file: %v; ignored %+v", h.InFile(catalog.Lookup("role")), h.Ignored)
+	}
+	h, err = catalog.ParseHeader([]string{"Username", "Role"}, catalog.HeaderOptions{Map: map[string]string{"role": ""},
+		Set: map[string]string{"role": "agent"}})
+	if err != nil || h.Cell([]string{"ann", "supervisor"}, catalog.Lookup("role")) != "agent" {
+		t.Errorf("role with --set after --map Role=: %v", err)
+	}
+	if _, err := catalog.ParseHeader([]string{"Username"}, catalog.HeaderOptions{Map: map[string]string{"Role": ""}}); err == nil {
+		t.Error("ignoring a header the file does not have is accepted")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ var screenshots = flag.Bool("screenshots", false, "write the browser tests' scre
 // chromium finds Debian's Chromium. scripts/test.sh installs it when it is
 // missing (scripts/install-chromium.sh); there, and in CI, its absence
 // fails the tests instead of skipping them.
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -41,34 +42,69 @@ func chromium(t *testing.T) string {
 // tab is a page of a headless Chromium of its own (its own profile, so
 // its own cookies), on the test's server.
 type tab struct {
-	t   *testing.T
+	t   testing.TB
 	e   *env
 	ctx context.Context
 }
 
-// browser starts a headless Chromium with the flags this machine needs
-// (no sandbox as root, nothing fetched in the background) and a new empty
-// profile.
+// One headless Chromium serves every browser test of the package, since
+// starting one takes a second or two; TestMain stops it. It runs with the
+// flags this machine needs (no sandbox as root, nothing fetched in the
+// background) and an empty profile of its own.
+var chrome struct {
+	once sync.Once
+	ctx  context.Context
+	err  error
+	stop func()
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if chrome.stop != nil {
+		chrome.stop()
+	}
+	os.Exit(code)
+}
+
+// browser opens a tab in the shared Chromium, in a browser context of its
+// own: its own cookies and downloads, as a new profile would have.
 func (e *env) browser() *tab {
 	t := e.t
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium(t)),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
+	path := chromium(t)
+	chrome.once.Do(func() {
+		dir, err := os.MkdirTemp("", "roster-chromium-")
+		if err != nil {
+			chrome.err = err
+			return
+		}
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(path),
+			chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.UserDataDir(dir),
+			chromedp.WindowSize(1280, 900),
+		}
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelCtx := chromedp.NewContext(actx)
+		chrome.ctx, chrome.err = ctx, chromedp.Do(ctx)
+		chrome.stop = func() { cancelCtx(); cancelAlloc(); os.RemoveAll(dir) }
+	})
+	if chrome.err != nil {
+		t.Fatalf("starting Chromium: %v", chrome.err)
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelCtx := chromedp.NewContext(chrome.ctx, chromedp.WithNewBrowserContext())
 	// The deadline only keeps a broken page from hanging the run.
 	ctx, cancelTime := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelTime(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() { cancelTime(); cancelCtx() })
 	tb := &tab{t: t, e: e, ctx: ctx}
+	// The tab and its browser context are made now, so that downloads can
+	// be allowed in them before the first page.
+	tb.do(chromedp.EmulateViewport(1280, 900))
 	// Confirmation dialogs (revoke) are accepted, as a person would.
 	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	go func() {
@@ -199,13 +235,19 @@ const accessibilityCheck = `(() => {
   return problems.join("\n");
 })()`
 
-// shot checks the page's accessibility and takes its screenshot, written
-// into docs/screenshots with -screenshots.
-func (tb *tab) shot(name string) {
+// accessible checks the page's accessibility.
+func (tb *tab) accessible(name string) {
 	tb.t.Helper()
 	if problems := tb.eval(accessibilityCheck); problems != "" {
 		tb.t.Errorf("%s: accessibility:\n%s", name, problems)
 	}
+}
+
+// shot checks the page's accessibility and takes its screenshot, written
+// into docs/screenshots with -screenshots.
+func (tb *tab) shot(name string) {
+	tb.t.Helper()
+	tb.accessible(name)
 	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		tb.t.Fatal(err)

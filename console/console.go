@@ -15,6 +15,7 @@ package console
 
 import (
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/roster-dev/roster"
@@ -69,6 +70,8 @@ type handler struct {
 	cfg   Config
 	log   *slog.Logger
 	views views
+	// mux is the server's: the console calls the API's routes through it.
+	mux *http.ServeMux
 }
 
 func (h *handler) now() time.Time { return h.cfg.Now() }

@@ -1,14 +1,18 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +23,10 @@ import (
 	"github.com/roster-dev/roster"
 	"github.com/roster-dev/roster/console"
 	rhttp "github.com/roster-dev/roster/http"
+	"github.com/roster-dev/roster/jobs"
 	"github.com/roster-dev/roster/password"
+	"github.com/roster-dev/roster/provision"
+	"github.com/roster-dev/roster/sheet"
 	"github.com/roster-dev/roster/sqlite"
 	"github.com/roster-dev/roster/sqlite/sqlitetest"
 	"github.com/roster-dev/roster/throttle"
@@ -46,7 +53,7 @@ func (c *clock) Add(d time.Duration) {
 // env is a real `roster serve` handler, the API and the console, on a
 // loopback port over a real SQLite directory.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *sqlite.DB
 	url   string
 	clock *clock
@@ -56,13 +63,13 @@ type env struct {
 // in the tests.
 const maxFailures = 5
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	return newEnvWith(t, func(*console.Config) {})
 }
 
 // newEnvWith is newEnv with a change to the console's configuration.
-func newEnvWith(t *testing.T, change func(*console.Config)) *env {
+func newEnvWith(t testing.TB, change func(*console.Config)) *env {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "roster.db"))
 	if err != nil {
@@ -90,7 +97,7 @@ func (e *env) another() *env {
 
 // serve starts `roster serve`'s handler over an open directory, with its
 // keys read as the command reads them when it starts.
-func serve(t *testing.T, db *sqlite.DB, clock *clock, change func(*console.Config)) *env {
+func serve(t testing.TB, db *sqlite.DB, clock *clock, change func(*console.Config)) *env {
 	t.Helper()
 	e := &env{t: t, db: db, clock: clock}
 	log := slog.New(slog.NewJSONHandler(testWriter{t}, nil))
@@ -102,8 +109,17 @@ func serve(t *testing.T, db *sqlite.DB, clock *clock, change func(*console.Confi
 	cfg := console.Config{Directory: db, Clients: db, Operators: db, Keys: keys, Limiter: limiter, Logger: log, Now: e.clock.Now}
 	change(&cfg)
 	con := console.New(cfg)
-	srv := rhttp.New(rhttp.Config{Directory: db, Clients: db, Keys: keys, Logger: log, Limiter: limiter, Console: con, Now: e.clock.Now})
+	runner, err := jobs.New(jobs.Config{Directory: db, Store: db, Dir: filepath.Join(t.TempDir(), "data"), Log: log, Now: e.clock.Now,
+		Words: rhttp.APIWords, Problem: rhttp.JobProblem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := rhttp.New(rhttp.Config{Directory: db, Clients: db, Keys: keys, Logger: log, Limiter: limiter, Console: con, Now: e.clock.Now,
+		Jobs: runner})
 	if err := srv.Open("127.0.0.1:0", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := runner.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	e.url = srv.BaseURL()
@@ -120,7 +136,7 @@ func serve(t *testing.T, db *sqlite.DB, clock *clock, change func(*console.Confi
 }
 
 // testWriter sends the server's log to the test's.
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
@@ -209,7 +225,7 @@ func (e *env) signIn(name, pw string) *agent {
 }
 
 // expect checks a status and that the page says something.
-func expect(t *testing.T, res *http.Response, body string, status int, says ...string) {
+func expect(t testing.TB, res *http.Response, body string, status int, says ...string) {
 	t.Helper()
 	if res.StatusCode != status {
 		t.Errorf("%s %s: status %d, want %d: %s", res.Request.Method, res.Request.URL.Path, res.StatusCode, status, body)
@@ -220,4 +236,51 @@ func expect(t *testing.T, res *http.Response, body string, status int, says ...s
 			t.Errorf("%s %s: the page does not say %q: %s", res.Request.Method, res.Request.URL.Path, s, body)
 		}
 	}
+}
+
+// send posts a form that sends a file, as a browser does: the token
+// first, then the fields, then the file part (named file) when name is not
+// empty.
+func (a *agent) send(path string, fields url.Values, name string, body []byte) (*http.Response, string) {
+	a.e.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	if _, ok := fields["csrf"]; !ok {
+		mw.WriteField("csrf", a.csrf)
+	}
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		for _, v := range fields[k] {
+			mw.WriteField(k, v)
+		}
+	}
+	if name != "" {
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write(body)
+	}
+	mw.Close()
+	res, err := a.c.Post(a.e.url+path, mw.FormDataContentType(), &b)
+	if err != nil {
+		a.e.t.Fatal(err)
+	}
+	return a.read(res)
+}
+
+// seed imports users into the directory, as a file would.
+func (e *env) seed(csv string) {
+	e.t.Helper()
+	src := sheet.NewSource("seed.csv", strings.NewReader(csv), int64(len(csv)), nil)
+	res, err := provision.Import(context.Background(), e.db, src, provision.Options{})
+	if err != nil || res.Failed > 0 {
+		e.t.Fatalf("seeding: %+v, %v", res, err)
+	}
+}
+
+// uuidOf finds a user's uuid by username.
+func (e *env) uuidOf(username string) string {
+	e.t.Helper()
+	u, err := e.db.FindUser(context.Background(), "", "username", username, false)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u.UUID
 }

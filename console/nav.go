@@ -13,17 +13,28 @@ type navItem struct {
 	Current bool
 }
 
-// nav lists the console's sections in the order they are shown; admin
-// sections only to admins. Pages for imports, jobs, users, groups and
-// rooms take their places here.
+// Who may open a section of the navigation.
+const (
+	everyone = iota
+	changers // operators and admins: not viewers
+	admins
+)
+
+// nav lists the console's sections in the order they are shown.
 var nav = []struct {
 	label, path string
-	admin       bool
+	who         int
 }{
-	{"Home", "/", false},
-	{"Columns", "/columns", false},
-	{"Setup", "/setup", true},
-	{"API clients", "/clients", true},
+	{"Home", "/", everyone},
+	{"Import", "/import", changers},
+	{"Jobs", "/jobs", everyone},
+	{"Users", "/users", everyone},
+	{"Groups", "/groups", everyone},
+	{"Rooms", "/rooms", everyone},
+	{"Delete from a file", "/delete", changers},
+	{"Columns", "/columns", everyone},
+	{"Setup", "/setup", admins},
+	{"API clients", "/clients", admins},
 }
 
 // navFor returns the sections an operator may open, marking the one the
@@ -31,7 +42,7 @@ var nav = []struct {
 func navFor(op *roster.Operator, current string) []navItem {
 	var out []navItem
 	for _, n := range nav {
-		if n.admin && !op.IsAdmin() {
+		if n.who == admins && !op.IsAdmin() || n.who == changers && !op.CanChange() {
 			continue
 		}
 		here := current == n.path || (n.path != "/" && strings.HasPrefix(current, n.path+"/"))

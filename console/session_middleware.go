@@ -110,10 +110,26 @@ func (h *handler) admin(next http.HandlerFunc) http.HandlerFunc {
 	})
 }
 
+// changer serves a page that changes the directory to operators and
+// admins; a viewer, who may look and download, is told so.
+func (h *handler) changer(next http.HandlerFunc) http.HandlerFunc {
+	return h.signedIn(func(w http.ResponseWriter, r *http.Request) {
+		if op := visitOf(r).op; !op.CanChange() {
+			h.deny(w, r, http.StatusForbidden, "Your role is "+op.Role+": you can look at users and jobs and download them, not change them.")
+			return
+		}
+		next(w, r)
+	})
+}
+
 // toLogin sends a visitor without a session to the sign-in form. A page
 // asked with GET is remembered, to come back to; a form posted without a
-// session is not replayed.
+// session is not replayed. The upload's script is told in words instead.
 func (h *handler) toLogin(w http.ResponseWriter, r *http.Request, expired bool) {
+	if scripted(r) {
+		answerScript(w, http.StatusUnauthorized, "error", "You are signed out: sign in again, then send the file again.")
+		return
+	}
 	q := url.Values{}
 	if r.Method == http.MethodGet && r.URL.Path != "/" {
 		q.Set("next", r.URL.RequestURI())

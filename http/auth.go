@@ -73,6 +73,14 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		next(ctx)
 		return
 	}
+	if p, ok := ctx.Context().Value(onBehalfKey{}).(*Principal); ok {
+		infoFrom(ctx.Context()).clientID = p.ClientID
+		if lacksScope(ctx, op, p.Scopes) {
+			return
+		}
+		next(huma.WithValue(ctx, principalKey{}, p))
+		return
+	}
 	raw := bearer(ctx.Header("Authorization"))
 	if raw == "" {
 		raw = strings.TrimSpace(ctx.Header("X-Auth-Token"))
@@ -93,12 +101,8 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	infoFrom(ctx.Context()).clientID = tok.ClientID
-	for _, need := range op.Security[0][schemeOAuth2] {
-		if !slices.Contains(tok.Scopes, need) {
-			writeProblem(ctx, problem(http.StatusForbidden, "the token does not carry the scope "+need+" that this endpoint needs").
-				with("WWW-Authenticate", `Bearer realm="roster", error="insufficient_scope", scope="`+need+`"`))
-			return
-		}
+	if lacksScope(ctx, op, tok.Scopes) {
+		return
 	}
 	p := &Principal{ClientID: tok.ClientID, Scopes: tok.Scopes, Tenant: tok.Tenant, AllTenants: tok.AllTenants}
 	if want := strings.TrimSpace(ctx.Header("Wazo-Tenant")); want != "" {
@@ -125,6 +129,32 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		}
 	}
 	next(huma.WithValue(ctx, principalKey{}, p))
+}
+
+// lacksScope answers 403 when the scopes lack one that the operation
+// needs.
+func lacksScope(ctx huma.Context, op *huma.Operation, scopes []string) bool {
+	for _, need := range op.Security[0][schemeOAuth2] {
+		if !slices.Contains(scopes, need) {
+			writeProblem(ctx, problem(http.StatusForbidden, "the token does not carry the scope "+need+" that this endpoint needs").
+				with("WWW-Authenticate", `Bearer realm="roster", error="insufficient_scope", scope="`+need+`"`))
+			return true
+		}
+	}
+	return false
+}
+
+type onBehalfKey struct{}
+
+// OnBehalf returns the context of a request that a caller in this process
+// (the web console) makes to the server's routes for someone it has
+// authenticated itself (an operator signed in): the API takes p as the
+// request's principal instead of reading a token, and holds it to its
+// scopes and tenant as it holds a token's. A request from the network
+// cannot carry it, so the console can do nothing that the API would not
+// let p do.
+func OnBehalf(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, onBehalfKey{}, p)
 }
 
 // bearer returns the token of an "Authorization: Bearer TOKEN" header.

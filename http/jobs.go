@@ -28,6 +28,13 @@ type jobIDInput struct {
 	ID string `path:"id" doc:"the job's ID"`
 }
 
+type planInput struct {
+	ID     string `path:"id" doc:"the job's ID"`
+	Action string `query:"action" enum:"create,update,unchanged,skip,error" doc:"only the rows of this action"`
+	Offset int    `query:"offset" minimum:"0" doc:"leave out this many rows first (of the action, when one is given): a page's start"`
+	Limit  int    `query:"limit" minimum:"0" maximum:"100000" doc:"at most this many rows; 0 for all"`
+}
+
 type jobOutput struct {
 	Body *roster.Job
 }
@@ -93,15 +100,7 @@ var jobParamDocs = []struct{ name, doc string }{
 }
 
 func (s *Server) registerJobs() {
-	var params []*huma.Param
-	for _, p := range jobParamDocs {
-		schema := &huma.Schema{Type: "string"}
-		if p.name == "generate" || p.name == "map" || p.name == "set" {
-			schema = &huma.Schema{Type: "array", Items: &huma.Schema{Type: "string"}}
-		}
-		params = append(params, &huma.Param{Name: p.name, In: "query", Description: p.doc, Schema: schema})
-	}
-	params = append(params, &huma.Param{Name: "Idempotency-Key", In: "header", Schema: &huma.Schema{Type: "string", MaxLength: ptr(255)},
+	params := append(optionParams(""), &huma.Param{Name: "Idempotency-Key", In: "header", Schema: &huma.Schema{Type: "string", MaxLength: ptr(255)},
 		Description: "a retried request with the same key (same client, within 24 hours) returns the first job instead of a second one"})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "submit-job", Method: http.MethodPost, Path: jobsPath, Tags: []string{"jobs"},
@@ -150,7 +149,7 @@ func (s *Server) registerJobs() {
 		Responses: map[string]*huma.Response{"200": {Description: "One plan object a line: row, action, uuid, changes",
 			Content: map[string]*huma.MediaType{"application/x-ndjson": {Schema: &huma.Schema{Type: "string"}}}}},
 		Errors: []int{http.StatusNotFound},
-	}, func(ctx context.Context, in *jobIDInput) (*huma.StreamResponse, error) {
+	}, func(ctx context.Context, in *planInput) (*huma.StreamResponse, error) {
 		if _, err := s.job(ctx, in.ID); err != nil {
 			return nil, err
 		}
@@ -158,7 +157,10 @@ func (s *Server) registerJobs() {
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}
-		return s.file(f, "application/x-ndjson", ""), nil
+		if in.Action == "" && in.Offset == 0 && in.Limit == 0 {
+			return s.file(f, "application/x-ndjson", ""), nil
+		}
+		return s.file(planPage(f, roster.Action(in.Action), in.Offset, in.Limit), "application/x-ndjson", ""), nil
 	})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "job-errors", Method: http.MethodGet, Path: jobsPath + "/{id}/errors", Tags: []string{"jobs"},
@@ -244,6 +246,23 @@ func (s *Server) registerJobs() {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// optionParams documents the options of a job, which the handlers read
+// themselves, but one.
+func optionParams(except string) []*huma.Param {
+	var params []*huma.Param
+	for _, p := range jobParamDocs {
+		if p.name == except {
+			continue
+		}
+		schema := &huma.Schema{Type: "string"}
+		if p.name == "generate" || p.name == "map" || p.name == "set" {
+			schema = &huma.Schema{Type: "array", Items: &huma.Schema{Type: "string"}}
+		}
+		params = append(params, &huma.Param{Name: p.name, In: "query", Description: p.doc, Schema: schema})
+	}
+	return params
+}
 
 // job returns a job the request may see, with its links: another tenant's
 // job is not found, as a job that does not exist.

@@ -129,6 +129,7 @@ func New(cfg Config) *Server {
 		cfg.Jobs.OnFinish(s.metrics.jobFinished)
 	}
 	s.registerJobs()
+	s.registerJobFlow()
 	s.registerWazo()
 	if cfg.Console != nil {
 		// Registered on the mux itself, not through routes: the console's

@@ -15,7 +15,6 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/roster-dev/roster"
-	"github.com/roster-dev/roster/catalog"
 	"github.com/roster-dev/roster/jobs"
 	"github.com/roster-dev/roster/provision"
 	"github.com/roster-dev/roster/sheet"
@@ -149,16 +148,12 @@ func (s *Server) wazoErrors(ctx context.Context, j *roster.Job, now float64) ([]
 	if err != nil {
 		return nil, err
 	}
-	secret := func(h string) bool {
-		c := catalog.Lookup(h)
-		return c != nil && c.Secret
-	}
 	slices.Sort(nums)
 	out := make([]wazoError, 0, len(nums))
 	for _, n := range nums {
 		e := wazoError{Message: strings.Join(byRow[n], "; "), Timestamp: now, Details: wazoDetails{RowNumber: n - 1}}
 		if cells, ok := rows[n]; ok {
-			e.Details.Row = maskedRow(header, cells, secret)
+			e.Details.Row = rowByHeader(header, cells)
 		}
 		out = append(out, e)
 	}

@@ -716,9 +716,10 @@ func sortNewest(jobs []*roster.Job) {
 
 // Rows reads rows of a job's file again, by number, with the job's options
 // of reading: for the answers that quote the rows that failed. It returns
-// the header too.
+// the header too. Cells of secret columns (as the job's mapping reads
+// them) are given as ***.
 func (r *Runner) Rows(ctx context.Context, id string, nums []int) ([]string, map[int][]string, error) {
-	_, settings, err := r.data.description(id)
+	j, settings, err := r.data.description(id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -732,7 +733,9 @@ func (r *Runner) Rows(ctx context.Context, id string, nums []int) ([]string, map
 	}
 	defer jf.close()
 	opt.TempDir = jf.dir
-	src, err := jf.source(id)
+	// Named as the upload was: its extension tells the format when the
+	// content does not (a .tsv).
+	src, err := jf.source(j.File.Name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -764,5 +767,66 @@ func (r *Runner) Rows(ctx context.Context, id string, nums []int) ([]string, map
 			rows[row.Num] = slices.Clone(row.Cells)
 		}
 	}
+	secret := provision.SecretCells(header, settings)
+	for _, cells := range rows {
+		for i, v := range cells {
+			if i < len(secret) && secret[i] && v != "" {
+				cells[i] = "***"
+			}
+		}
+	}
 	return header, rows, ctx.Err()
+}
+
+// Preview reads the head of a job's file, as a run with the job's settings
+// would read it, with another sheet when sheetName is not empty: its
+// sheets, header, first n rows and suggested mapping. It reads only those
+// rows, however large the file.
+func (r *Runner) Preview(ctx context.Context, id, sheetName string, n int) (*provision.Preview, error) {
+	j, err := r.Job(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	_, settings, err := r.data.description(id)
+	if err != nil {
+		return nil, err
+	}
+	if sheetName != "" {
+		settings.Sheet = sheetName
+	}
+	jf, err := r.data.open(id)
+	if err != nil {
+		return nil, err
+	}
+	defer jf.close()
+	src, err := jf.source(j.File.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	// The sheet a ZIP holds is copied to read it, into the job's folder.
+	return provision.ReadPreview(src, settings, jf.dir, n)
+}
+
+// Rerun runs a new job on the file of an earlier one, with settings of its
+// own: a mapping changed and checked again needs no new upload. The file
+// is linked, not copied; the new job acts on the earlier one's tenant.
+func (r *Runner) Rerun(ctx context.Context, id string, s Submission) (*roster.Job, error) {
+	j, err := r.Job(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if s.Command == "" {
+		s.Command = j.Command
+	}
+	if err := checkSettings(s.Command, &s.Settings); err != nil {
+		return nil, err
+	}
+	up, err := r.data.link(id)
+	if err != nil {
+		return nil, err
+	}
+	s.Tenant, s.Name, s.Key = j.Tenant, j.File.Name, ""
+	job, _, err := r.Submit(ctx, up, s)
+	return job, err
 }

@@ -244,10 +244,13 @@ func (s *Settings) Options() (Options, error) {
 	if opt.Sheet, err = s.ReadOptions(); err != nil {
 		return opt, err
 	}
-	if opt.Header.Map, err = pairs("map", s.Map); err != nil {
+	// A header may hold "=", a column's name never does: a mapping is
+	// cut at its last one. A value to set may hold "=": it is cut at the
+	// first.
+	if opt.Header.Map, err = pairs("map", s.Map, strings.LastIndexByte); err != nil {
 		return opt, err
 	}
-	if opt.Header.Set, err = pairs("set", s.Set); err != nil {
+	if opt.Header.Set, err = pairs("set", s.Set, strings.IndexByte); err != nil {
 		return opt, err
 	}
 	opt.Header.Strict = s.Strict
@@ -293,15 +296,15 @@ func ParseGenerate(items []string) (Generate, error) {
 	return g, nil
 }
 
-// pairs reads NAME=VALUE items.
-func pairs(option string, list []string) (map[string]string, error) {
+// pairs reads NAME=VALUE items, each cut at the "=" that index finds.
+func pairs(option string, list []string, index func(string, byte) int) (map[string]string, error) {
 	m := map[string]string{}
 	for _, p := range list {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || strings.TrimSpace(k) == "" {
+		i := index(p, '=')
+		if i < 0 || strings.TrimSpace(p[:i]) == "" {
 			return nil, roster.OptionErrorf(option, "takes NAME=VALUE, not %q", p)
 		}
-		m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		m[strings.TrimSpace(p[:i])] = strings.TrimSpace(p[i+1:])
 	}
 	return m, nil
 }

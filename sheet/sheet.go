@@ -100,6 +100,10 @@ type Options struct {
 	// (the sheet of a ZIP bundle, which the readers need to seek in);
 	// empty: the system's temporary folder. They never have a name there.
 	TempDir string
+	// Head says that only the first rows will be read, as a preview does:
+	// an XLSX's table of shared strings is then read only as far as they
+	// need, not whole before the first row.
+	Head bool
 }
 
 // Limits make hostile files harmless.

@@ -38,7 +38,8 @@ func newXLS(r io.ReaderAt, size int64, opt Options) (rowSource, error) {
 }
 
 func newXLSX(r io.ReaderAt, size int64, opt Options) (rowSource, error) {
-	x, err := xlsx.NewReader(r, size, xlsx.Options{Sheet: opt.Sheet, MaxCellBytes: opt.Limits.MaxCellBytes, Limits: opt.Limits.zip()})
+	x, err := xlsx.NewReader(r, size, xlsx.Options{Sheet: opt.Sheet, MaxCellBytes: opt.Limits.MaxCellBytes, Limits: opt.Limits.zip(),
+		LazyStrings: opt.Head})
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package xlsx
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -18,21 +19,56 @@ import (
 type sharedStrings struct {
 	text string
 	ends []uint32
+	// rest reads the table further, when it is read as far as the cells
+	// need it (Options.LazyStrings); nil once it is read whole.
+	rest *stringsPart
 }
 
-// bounds returns where the i-th string is in text.
-func (ss *sharedStrings) bounds(i int) (start, end int, ok bool) {
+// bounds returns where the i-th string is in text, reading the table
+// further first when it is read only in part.
+func (ss *sharedStrings) bounds(i int) (start, end int, ok bool, err error) {
+	if i >= len(ss.ends) && ss.rest != nil {
+		if err := ss.rest.read(ss, i); err != nil {
+			return 0, 0, false, err
+		}
+	}
 	if i < 0 || i >= len(ss.ends) {
-		return 0, 0, false
+		return 0, 0, false, nil
 	}
 	if i > 0 {
 		start = int(ss.ends[i-1])
 	}
-	return start, int(ss.ends[i]), true
+	return start, int(ss.ends[i]), true, nil
 }
 
-// readSharedStrings reads sharedStrings.xml: the text of each string item
-// (si), plain or in rich-text runs (r), without its phonetic guides (rPh).
+// close releases the part of a table read only in part.
+func (ss *sharedStrings) close() error {
+	if ss.rest == nil {
+		return nil
+	}
+	err := ss.rest.closePart()
+	ss.rest = nil
+	return err
+}
+
+// stringsPart reads sharedStrings.xml: the text of each string item (si),
+// plain or in rich-text runs (r), without its phonetic guides (rPh).
+type stringsPart struct {
+	name      string
+	s         *xmlscan.Scanner
+	closePart func() error
+	text      strings.Builder
+	item      []byte // the text of the open si
+	inSI, inT bool
+	skip      int // depth of the rPh whose text is skipped
+	max       int
+	// size is the part's, when it is read whole: the text's room is
+	// taken at once.
+	size uint64
+}
+
+// readSharedStrings reads the table of shared strings: whole, or with
+// opt.LazyStrings only as the cells need it.
 func (wb *workbook) readSharedStrings(name string, opt Options) error {
 	s, closePart, err := wb.open(name, opt)
 	if err == errNoPart {
@@ -41,66 +77,70 @@ func (wb *workbook) readSharedStrings(name string, opt Options) error {
 	if err != nil {
 		return err
 	}
-	defer closePart()
-	size := wb.files[name].UncompressedSize64
-	var (
-		text      strings.Builder
-		ends      []uint32
-		item      []byte // the text of the open si
-		inSI, inT bool
-		skip      int // depth of the rPh whose text is skipped
-		max       = opt.MaxSharedStrings
-	)
-	tooMany := func() error {
-		return fmt.Errorf("%s: the shared strings take more than %s of memory (a bomb?)", name, xmlscan.SizeText(max))
+	sp := &stringsPart{name: name, s: s, closePart: closePart, max: opt.MaxSharedStrings}
+	wb.strings.rest = sp
+	if opt.LazyStrings {
+		return nil
 	}
-	for {
+	sp.size = wb.files[name].UncompressedSize64
+	err = sp.read(&wb.strings, -1)
+	return errors.Join(err, wb.strings.close())
+}
+
+// read reads items into ss until it holds the upTo-th (all of them when
+// upTo < 0), and closes the part at its end.
+func (sp *stringsPart) read(ss *sharedStrings, upTo int) error {
+	tooMany := func() error {
+		return fmt.Errorf("%s: the shared strings take more than %s of memory (a bomb?)", sp.name, xmlscan.SizeText(sp.max))
+	}
+	s := sp.s
+	defer func() { ss.text = sp.text.String() }()
+	for upTo < 0 || len(ss.ends) <= upTo {
 		k, err := s.Next()
 		if err == io.EOF {
-			break
+			return ss.close()
 		}
 		if err != nil {
-			return partError(name, err)
+			return partError(sp.name, err)
 		}
 		switch k {
 		case xmlscan.Start:
 			switch n := string(local(s.Name())); {
-			case n == "sst":
-				text.Grow(sizeHint(size, attr(s, "uniqueCount"), max))
-			case n == "si" && !inSI:
-				inSI, item = true, item[:0]
-			case n == "rPh" && inSI && skip == 0:
-				skip = s.Depth()
-			case n == "t" && inSI && skip == 0:
-				inT = true
+			case n == "sst" && sp.size > 0:
+				sp.text.Grow(sizeHint(sp.size, attr(s, "uniqueCount"), sp.max))
+			case n == "si" && !sp.inSI:
+				sp.inSI, sp.item = true, sp.item[:0]
+			case n == "rPh" && sp.inSI && sp.skip == 0:
+				sp.skip = s.Depth()
+			case n == "t" && sp.inSI && sp.skip == 0:
+				sp.inT = true
 			}
 		case xmlscan.End:
 			switch n := string(local(s.Name())); {
 			case n == "t":
-				inT = false
-			case n == "rPh" && s.Depth() == skip:
-				skip = 0
-			case n == "si" && inSI:
-				inSI = false
-				unescape(&text, item)
-				ends = append(ends, uint32(text.Len()))
-				if text.Len()+4*len(ends) > max {
+				sp.inT = false
+			case n == "rPh" && s.Depth() == sp.skip:
+				sp.skip = 0
+			case n == "si" && sp.inSI:
+				sp.inSI = false
+				unescape(&sp.text, sp.item)
+				ss.ends = append(ss.ends, uint32(sp.text.Len()))
+				if sp.text.Len()+4*len(ss.ends) > sp.max {
 					return tooMany()
 				}
 			}
 		case xmlscan.Text, xmlscan.CData:
-			if !inT || skip != 0 {
+			if !sp.inT || sp.skip != 0 {
 				continue
 			}
-			if item, err = s.AppendText(item); err != nil {
-				return partError(name, err)
+			if sp.item, err = s.AppendText(sp.item); err != nil {
+				return partError(sp.name, err)
 			}
-			if text.Len()+len(item) > max {
+			if sp.text.Len()+len(sp.item) > sp.max {
 				return tooMany()
 			}
 		}
 	}
-	wb.strings = sharedStrings{text: text.String(), ends: ends}
 	return nil
 }
 

@@ -76,7 +76,7 @@ func (r *Reader) Close() error {
 	if r.err == nil {
 		r.err = errors.New("xlsx: the reader is closed")
 	}
-	return r.closePart()
+	return errors.Join(r.closePart(), r.wb.strings.close())
 }
 
 // Next returns the next row that has at least one non-empty cell: its
@@ -293,8 +293,14 @@ func (r *Reader) value() (span, error) {
 	switch c.typ {
 	case "s":
 		i, ok := number(trimSpace(c.val))
-		lo, hi, found := r.wb.strings.bounds(i)
-		if !ok || !found {
+		if !ok {
+			i = -1
+		}
+		lo, hi, found, err := r.wb.strings.bounds(i)
+		if err != nil {
+			return span{}, err
+		}
+		if !found {
 			return span{}, r.cellError("the shared string %q does not exist (the workbook has %d)", c.val, len(r.wb.strings.ends))
 		}
 		if hi-lo > r.opt.MaxCellBytes {

@@ -48,6 +48,12 @@ type Options struct {
 	// Limits bound what the archive may inflate to; the zero value is
 	// zipguard.DefaultLimits.
 	Limits zipguard.Limits
+	// LazyStrings reads the table of shared strings only as far as the
+	// cells read need it, not whole before the first row: the first rows
+	// of a million come at once. Excel numbers the strings as it meets
+	// them, so the first rows need the first strings; a cell further on
+	// reads the table further.
+	LazyStrings bool
 }
 
 func (o Options) withDefaults() Options {
@@ -103,7 +109,12 @@ func NewReader(r io.ReaderAt, size int64, opt Options) (*Reader, error) {
 			return nil, err
 		}
 	}
-	return newSheetReader(wb, i, opt)
+	sr, err := newSheetReader(wb, i, opt)
+	if err != nil {
+		wb.strings.close()
+		return nil, err
+	}
+	return sr, nil
 }
 
 // parts are the workbook's parts besides its sheets.

@@ -217,6 +217,35 @@ func TestSharedStringsBomb(t *testing.T) {
 	}
 }
 
+// TestLazyStrings: read for a preview, the table of shared strings is read
+// only as far as the rows read need it: the first rows come from a table
+// whose tail is broken, which a whole read refuses before the first row;
+// a cell further on reads it further, wherever its string is; and the rows
+// are those of a whole read.
+func TestLazyStrings(t *testing.T) {
+	items := []string{`<si><t>name</t></si>`, `<si><t>Ann</t></si>`, `<si><r><t>B</t></r><r><t>ob</t></r></si>`}
+	sheetRows := `<row r="1"><c t="s"><v>0</v></c></row><row r="2"><c t="s"><v>2</v></c></row><row r="3"><c t="s"><v>1</v></c></row>`
+	data := workbook(t, sheetRows, items...)
+	whole, err := read(data, xlsx.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lazy, err := read(data, xlsx.Options{LazyStrings: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, lazy, whole...)
+	want(t, lazy, row{1, []string{"name"}}, row{2, []string{"Bob"}}, row{3, []string{"Ann"}})
+
+	broken := workbook(t, sheetRows+`<row r="4"><c t="s"><v>3</v></c></row>`, append(items, `<si><t>x</si>`)...)
+	if _, err := read(broken, xlsx.Options{}); err == nil || !strings.Contains(err.Error(), "xl/sharedStrings.xml") {
+		t.Fatalf("a whole read of the broken table: %v", err)
+	}
+	rows, err := read(broken, xlsx.Options{LazyStrings: true})
+	want(t, rows, whole...)
+	wantError(t, err, "xl/sharedStrings.xml")
+}
+
 // TestNothingSpillsToDisk: excelize wrote shared strings past 16 MiB to a
 // temporary file, every cell's text (passwords too) in it. The reader
 // keeps them in memory and writes no file.
@@ -323,6 +352,17 @@ func FuzzWorksheet(f *testing.F) {
 			t.Fatal(err)
 		}
 		opt := xlsx.Options{MaxCellBytes: 1 << 10, MaxSharedStrings: 1 << 20}
+		// Read as a preview reads it, with the table of strings read as
+		// the cells need it, a workbook read whole gives the same rows.
+		if whole, err := read(data, opt); err == nil {
+			lazy := opt
+			lazy.LazyStrings = true
+			rows, err := read(data, lazy)
+			if err != nil {
+				t.Fatalf("read whole, then with lazy strings: %v", err)
+			}
+			want(t, rows, whole...)
+		}
 		r, err := xlsx.NewReader(bytes.NewReader(data), int64(len(data)), opt)
 		if err != nil {
 			return
