@@ -140,7 +140,9 @@ type JobService interface {
 	// DeleteJobs removes jobs by ID.
 	DeleteJobs(ctx context.Context, ids []string) error
 	// InterruptJobs marks the jobs still queued or running as interrupted,
-	// at a server's start: the server that ran them died. It returns them.
+	// at a server's start: the server that ran them died. A store that
+	// several servers share marks only those of the servers that died.
+	// It returns them.
 	InterruptJobs(ctx context.Context, now time.Time) ([]*Job, error)
 	// FinishedBefore lists the IDs of the jobs that ended before a time,
 	// for retention.

@@ -68,6 +68,7 @@ func (db *DB) live(ctx context.Context) (int32, error) {
 		}
 		if s.err != nil {
 			s.conn.Close(context.WithoutCancel(ctx))
+			s.conn = nil
 			return
 		}
 		var wctx context.Context

@@ -110,7 +110,7 @@ The web console is at /: operators sign in with the names and passwords given to
 	f.Var(&maxUpload, "max-upload", "largest file a job takes (e.g. 1GiB, 200MiB)")
 	f.StringVar(&metricsToken, "metrics-token", "", "require this bearer token for /metrics (or env ROSTER_METRICS_TOKEN, which other users cannot read in the process list)")
 	f.DurationVar(&retention, "job-retention", jobs.DefaultRetention, "how long finished jobs and their files are kept")
-	f.StringVar(&dataDir, "data-dir", "", "the folder of the jobs' files: uploads and reports (default: <db>.data beside the directory)")
+	f.StringVar(&dataDir, "data-dir", "", "the folder of the jobs' files: uploads and reports (default: <db>.data beside an SQLite directory; roster.data beside a PostgreSQL directory's key file); servers of one PostgreSQL directory share one")
 	f.IntVar(&maxQueued, "max-queued", jobs.DefaultMaxQueued, "how many jobs a client may have waiting to run; past it, 429")
 	return c
 }

@@ -233,3 +233,21 @@ func TestAJobIsCancelledThroughAnotherServer(t *testing.T) {
 		t.Error("the directory changed: a cancelled atomic job wrote users")
 	}
 }
+
+// TestServersOfOneDirectoryShareOneDataFolder: a server of a PostgreSQL
+// directory given another data folder than its other servers' refuses to
+// start (the jobs it took would have files they cannot read); given theirs,
+// it starts.
+func TestServersOfOneDirectoryShareOneDataFolder(t *testing.T) {
+	dir := t.TempDir()
+	usePostgreSQL(t, dir)
+	if _, errOut, code := run(t, dir, "init"); code != 0 {
+		t.Fatal(errOut)
+	}
+	startServe(t, dir, "--data-dir", filepath.Join(dir, "shared"))
+	_, errOut, code := run(t, dir, "serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "own"))
+	if code != 2 || !strings.Contains(errOut, "--data-dir") {
+		t.Fatalf("a server with a folder of its own: exit %d: %s", code, errOut)
+	}
+	startServe(t, dir, "--data-dir", filepath.Join(dir, "shared"))
+}
