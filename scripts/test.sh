@@ -26,9 +26,6 @@ go vet ./...
 echo "== go test (at ${SECONDS}s)"
 go test -count=1 ./...
 
-# The directory has two SQLite drivers: the C library with cgo (above, when
-# a C compiler is installed) and pure Go without. Test the other one too,
-# on the packages that use it directly (the command above them only wires).
 # The engine runs its stages on several goroutines, and so does a
 # PostgreSQL bulk load: run the packages that share memory between them,
 # and the server and its console whose requests run side by side, under
@@ -41,6 +38,9 @@ fi
 echo "== go test, the engine and the server on PostgreSQL (at ${SECONDS}s)"
 ROSTER_TEST_STORE=postgres go test -count=1 ./provision/ ./http/
 
+# The directory has two SQLite drivers: the C library with cgo (above, when
+# a C compiler is installed) and pure Go without. Test the other one too,
+# on the packages that use it directly (the command above them only wires).
 echo "== go test, pure-Go SQLite (at ${SECONDS}s)"
 CGO_ENABLED=0 go test -count=1 ./sqlite/ ./provision/
 
