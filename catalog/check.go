@@ -66,10 +66,19 @@ const (
 type Checker struct {
 	h    *Header
 	opt  CheckOptions
-	keys []Key // the keys whose columns the file gives: the others are empty
+	keys []Key    // the keys whose columns the file gives: the others are empty
+	cols []cellOf // the columns the file gives, and where their cells are
 	seen [numKeys]*keySet
 	rec  *Record
 	sink int32 // what Prefetch read, kept so that the reads are not dropped
+}
+
+// cellOf is a column the file gives and the position of its cell in a
+// row, read as it is; -1 when Header.Cell must make the value (a --set
+// value, a template, a column that keeps its white space).
+type cellOf struct {
+	c  *Column
+	at int
 }
 
 // pictureKinds are the formats of pictures, as package image names them.
@@ -111,6 +120,15 @@ func NewChecker(h *Header, opt CheckOptions) *Checker {
 		opt.Pictures = make(chan struct{}, 2)
 	}
 	k := &Checker{h: h, opt: opt, rec: NewRecord()}
+	for _, c := range h.present {
+		// A cell of blanks is no value either way, without a --set value:
+		// Normalize trims it to nothing, as Cell would find it empty.
+		at := h.index[c.Index]
+		if c.Raw || h.set[c.Index] != "" || h.tmpl[c.Index] != nil {
+			at = -1
+		}
+		k.cols = append(k.cols, cellOf{c, at})
+	}
 	for i := range k.seen {
 		k.seen[i] = newKeySet()
 		if h.Has(keyColumns[i]) {
@@ -161,20 +179,23 @@ func (k *Checker) Check(cells []string, row int) (*Record, []roster.Problem) {
 func (k *Checker) Normalize(cells []string, row int, rec *Record) []roster.Problem {
 	r := rec
 	r.Row, r.Avatar = row, nil
-	for _, c := range k.h.present {
-		r.Values[c.Index] = ""
-	}
 	// Every column's mark, not only those of the file: the rules below
 	// mark the columns a row lacks (firstname, a line's required ones),
 	// and a mark left from the record's last row would count as a value.
 	clear(r.Failed)
 	p := &problems{row: row, rec: r}
-	for _, c := range k.h.present {
-		raw := k.h.Cell(cells, c)
+	for _, col := range k.cols {
+		c, raw := col.c, ""
+		switch {
+		case col.at < 0:
+			raw = k.h.Cell(cells, c)
+		case col.at < len(cells):
+			raw = cells[col.at]
+		}
 		v, msg := c.Normalize(raw)
 		if msg != "" {
+			v = ""
 			p.add(c, strings.TrimSpace(raw), msg)
-			continue
 		}
 		r.Values[c.Index] = v
 	}
