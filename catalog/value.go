@@ -99,8 +99,8 @@ func (c *Column) Normalize(cell string) (string, string) {
 		}
 		return e, ""
 	case Phone:
-		p := phoneDigits(v)
-		if !phone(p) {
+		p, ok := phoneNumber(v)
+		if !ok {
 			return "", "not a phone number: use digits, * and #, optionally after +"
 		}
 		return p, ""
@@ -252,43 +252,35 @@ func foldKey(s string) string {
 	return string(b)
 }
 
-// phoneDigits removes the spaces, dashes, dots and brackets people write
-// in phone numbers. The digits are gathered on the stack: a number with
-// spaces costs one allocation, its string.
-func phoneDigits(v string) string {
+// phoneNumber removes the spaces, dashes, dots and brackets people write
+// in phone numbers and checks, in the same pass, what is left: digits, *
+// and #, after an optional +. The digits are gathered on the stack: a
+// number with spaces costs one allocation, its string, and a refused one
+// none.
+func phoneNumber(v string) (string, bool) {
 	var buf [32]byte
 	b := buf[:0]
 	cut := false
 	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
-		case ' ', '-', '.', '(', ')':
+		switch c := v[i]; {
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
 			cut = true
-		default:
-			if c == 0xC2 && i+1 < len(v) && v[i+1] == 0xA0 { // no-break space
-				cut = true
-				i++
-				continue
-			}
+		case c == 0xC2 && i+1 < len(v) && v[i+1] == 0xA0: // no-break space
+			cut = true
+			i++
+		case c >= '0' && c <= '9' || c == '*' || c == '#' || c == '+' && len(b) == 0:
 			b = append(b, c)
+		default:
+			return "", false
 		}
+	}
+	if len(b) == 0 || len(b) == 1 && b[0] == '+' {
+		return "", false
 	}
 	if !cut {
-		return v
+		return v, true
 	}
-	return string(b)
-}
-
-func phone(p string) bool {
-	p = strings.TrimPrefix(p, "+")
-	if p == "" {
-		return false
-	}
-	for i := 0; i < len(p); i++ {
-		if (p[i] < '0' || p[i] > '9') && p[i] != '*' && p[i] != '#' {
-			return false
-		}
-	}
-	return true
+	return string(b), true
 }
 
 // usernameChars checks a username without a regular expression, since it
