@@ -127,7 +127,7 @@ func cleanText(v string, joiners, secret bool) (string, string) {
 	for ; i < len(v); i++ {
 		b := v[i]
 		if b >= utf8.RuneSelf {
-			return cleanUnicode(v, joiners, secret)
+			return cleanUnicode(v, i, joiners, secret)
 		}
 		if b < 0x20 || b == 0x7f {
 			return "", badMessage(rune(b), badRune(rune(b)), i+1, secret)
@@ -148,11 +148,17 @@ func plainASCII(s string) bool {
 	return w&high == 0 && (w-0x20*low)&^w&high == 0 && (del-low)&^del&high == 0
 }
 
-func cleanUnicode(v string, joiners, secret bool) (string, string) {
-	n := 0
+// cleanUnicode is cleanText from start on, the bytes before it being ASCII
+// that text may hold: a name such as Chloé is not read twice.
+func cleanUnicode(v string, start int, joiners, secret bool) (string, string) {
+	n := start        // the characters read
 	prev := rune(-1)  // the previous character; -1 at the start
 	composes := false // a character that NFC might change or compose
-	for i, r := range v {
+	if start > 0 {
+		prev = rune(v[start-1])
+	}
+	for i, r := range v[start:] {
+		i += start
 		n++
 		if r >= 0x300 && !composes {
 			composes = r > 0xffff || nfcStable()[r>>6]&(1<<(r&63)) == 0
