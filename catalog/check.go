@@ -68,9 +68,15 @@ type Checker struct {
 	opt  CheckOptions
 	keys []Key    // the keys whose columns the file gives: the others are empty
 	cols []cellOf // the columns the file gives, and where their cells are
-	seen [numKeys]*keySet
-	rec  *Record
-	sink int32 // what Prefetch read, kept so that the reads are not dropped
+	// resources are those the file has a column of, other than the user:
+	// the columns of the others are empty in every row.
+	resources []int
+	// numbers are the number columns the file has with their context's,
+	// checked against its ranges; a row has no value in the others.
+	numbers [][2]*Column
+	seen    [numKeys]*keySet
+	rec     *Record
+	sink    int32 // what Prefetch read, kept so that the reads are not dropped
 }
 
 // cellOf is a column the file gives and the position of its cell in a
@@ -128,6 +134,16 @@ func NewChecker(h *Header, opt CheckOptions) *Checker {
 			at = -1
 		}
 		k.cols = append(k.cols, cellOf{c, at})
+	}
+	for _, n := range [][2]*Column{{colExten, colContext}, {colIncallExten, colIncallContext}} {
+		if h.Has(n[0]) && h.Has(n[1]) {
+			k.numbers = append(k.numbers, n)
+		}
+	}
+	for _, i := range resourcesBuilt {
+		if slices.ContainsFunc(byResource[i], h.Has) {
+			k.resources = append(k.resources, i)
+		}
 	}
 	for i := range k.seen {
 		k.seen[i] = newKeySet()
@@ -214,7 +230,7 @@ func (k *Checker) Normalize(cells []string, row int, rec *Record) []roster.Probl
 	}
 	k.references(r, p)
 	if !k.opt.Update {
-		Required(r.Values, r.Failed, p.add)
+		required(r.Values, r.Failed, p.add, k.resources)
 	}
 	if v := r.Values[colAvatar.Index]; v != "" {
 		pic, msg := k.picture(v)
@@ -367,8 +383,9 @@ func (k *Checker) references(r *Record, p *problems) {
 			p.add(num, n, fmt.Sprintf("outside the numbers of context %s (%s)", c.Name, strings.Join(c.Ranges, ", ")))
 		}
 	}
-	inRange(colExten, colContext)
-	inRange(colIncallExten, colIncallContext)
+	for _, n := range k.numbers {
+		inRange(n[0], n[1])
+	}
 }
 
 func kindName(kind string) string { return strings.ReplaceAll(kind, "_", " ") }
@@ -377,15 +394,31 @@ func kindName(kind string) string { return strings.ReplaceAll(kind, "_", " ") }
 // of each resource that the values create, and the conditional ones. Import
 // checks a row's values; update checks the values of the merged user.
 func Required(values []string, failed []bool, add func(c *Column, value, message string)) {
+	required(values, failed, add, resourcesBuilt)
+}
+
+// resourcesBuilt are the resources other than the user, which a user's
+// values may or may not create, by their place in Resources.
+var resourcesBuilt = func() (out []int) {
+	for i := 1; i < len(Resources); i++ {
+		out = append(out, i)
+	}
+	return out
+}()
+
+// required is Required for the resources named, by their place in
+// Resources: a checker names only those its file has a column of, since a
+// row gives no value to the others.
+func required(values []string, failed []bool, add func(c *Column, value, message string), resources []int) {
 	has := func(c *Column) bool { return values[c.Index] != "" || failed != nil && failed[c.Index] }
-	for i, res := range Resources[1:] {
-		cols := byResource[i+1]
+	for _, i := range resources {
+		cols := byResource[i]
 		if !slices.ContainsFunc(cols, has) {
 			continue
 		}
 		for _, c := range cols {
 			if c.Required && !has(c) {
-				add(c, "", fmt.Sprintf("required: a row with a %s needs %s", strings.ReplaceAll(res, "_", " "), c.Name))
+				add(c, "", fmt.Sprintf("required: a row with a %s needs %s", strings.ReplaceAll(Resources[i], "_", " "), c.Name))
 			}
 		}
 	}
