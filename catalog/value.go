@@ -316,13 +316,20 @@ func usernameChars(v string) bool {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._@+-", c) >= 0) {
+		if !usernameBytes[v[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// usernameBytes marks the bytes a username may hold.
+var usernameBytes = func() (t [256]bool) {
+	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@+-" {
+		t[c] = true
+	}
+	return t
+}()
 
 // email accepts a bare RFC 5322 addr-spec, local@domain, and lower-cases the
 // domain, which is case-insensitive (the local part, in principle, is not).
