@@ -193,7 +193,7 @@ func (k *Checker) Check(cells []string, row int) (*Record, []roster.Problem) {
 // the resources the row builds and their required columns, references,
 // number ranges and the picture. rec's values of the columns the file does
 // not give must be empty (a new record, or one that served only files with
-// these columns): Normalize neither clears nor reads them.
+// these columns): Normalize does not clear them.
 func (k *Checker) Normalize(cells []string, row int, rec *Record) []roster.Problem {
 	r := rec
 	r.Row, r.Avatar = row, nil
