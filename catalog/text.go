@@ -157,22 +157,26 @@ func cleanUnicode(v string, start int, joiners, secret bool) (string, string) {
 	if start > 0 {
 		prev = rune(v[start-1])
 	}
+	var stable *[1 << 16 / 64]uint64 // nfcStable's table, once a character needs it
 	for i, r := range v[start:] {
 		i += start
 		n++
 		if r >= 0x300 && !composes {
-			composes = r > 0xffff || nfcStable()[r>>6]&(1<<(r&63)) == 0
+			if stable == nil && r <= 0xffff {
+				stable = nfcStable()
+			}
+			composes = r > 0xffff || stable[r>>6]&(1<<(r&63)) == 0
 		}
-		size := utf8.RuneLen(r)
-		if r == utf8.RuneError {
-			_, size = utf8.DecodeRuneInString(v[i:])
-		}
+		// A character's size is needed only to tell a byte that is not
+		// UTF-8 from U+FFFD itself, and to find what follows a joiner.
 		kind := badRune(r)
 		switch {
-		case size == 1 && r == utf8.RuneError:
-			kind = notUTF8
-		case kind == invisible && joiners && joiner(r) && visible(prev) && i+size < len(v):
-			if next, _ := utf8.DecodeRuneInString(v[i+size:]); visible(next) {
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(v[i:]); size == 1 {
+				kind = notUTF8
+			}
+		case kind == invisible && joiners && joiner(r) && visible(prev) && i+utf8.RuneLen(r) < len(v):
+			if next, _ := utf8.DecodeRuneInString(v[i+utf8.RuneLen(r):]); visible(next) {
 				kind = fine
 			}
 		}
