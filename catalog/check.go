@@ -66,10 +66,25 @@ const (
 type Checker struct {
 	h    *Header
 	opt  CheckOptions
-	keys []Key // the keys whose columns the file gives: the others are empty
-	seen [numKeys]*keySet
-	rec  *Record
-	sink int32 // what Prefetch read, kept so that the reads are not dropped
+	keys []Key    // the keys whose columns the file gives: the others are empty
+	cols []cellOf // the columns the file gives, and where their cells are
+	// resources are those the file has a column of, other than the user:
+	// the columns of the others are empty in every row.
+	resources []int
+	// numbers are the number columns the file has with their context's,
+	// checked against its ranges; a row has no value in the others.
+	numbers [][2]*Column
+	seen    [numKeys]*keySet
+	rec     *Record
+	sink    int32 // what Prefetch read, kept so that the reads are not dropped
+}
+
+// cellOf is a column the file gives and the position of its cell in a
+// row, read as it is; -1 when Header.Cell must make the value (a --set
+// value, a template, a column that keeps its white space).
+type cellOf struct {
+	c  *Column
+	at int
 }
 
 // pictureKinds are the formats of pictures, as package image names them.
@@ -111,6 +126,25 @@ func NewChecker(h *Header, opt CheckOptions) *Checker {
 		opt.Pictures = make(chan struct{}, 2)
 	}
 	k := &Checker{h: h, opt: opt, rec: NewRecord()}
+	for _, c := range h.present {
+		// A cell of blanks is no value either way, without a --set value:
+		// Normalize trims it to nothing, as Cell would find it empty.
+		at := h.index[c.Index]
+		if c.Raw || h.set[c.Index] != "" || h.tmpl[c.Index] != nil {
+			at = -1
+		}
+		k.cols = append(k.cols, cellOf{c, at})
+	}
+	for _, n := range [][2]*Column{{colExten, colContext}, {colIncallExten, colIncallContext}} {
+		if h.Has(n[0]) && h.Has(n[1]) {
+			k.numbers = append(k.numbers, n)
+		}
+	}
+	for _, i := range resourcesBuilt {
+		if slices.ContainsFunc(byResource[i], h.Has) {
+			k.resources = append(k.resources, i)
+		}
+	}
 	for i := range k.seen {
 		k.seen[i] = newKeySet()
 		if h.Has(keyColumns[i]) {
@@ -157,24 +191,29 @@ func (k *Checker) Check(cells []string, row int) (*Record, []roster.Problem) {
 
 // Normalize reads one data row into rec: every cell against its column,
 // the resources the row builds and their required columns, references,
-// number ranges and the picture.
+// number ranges and the picture. rec's values of the columns the file does
+// not give must be empty (a new record, or one that served only files with
+// these columns): Normalize does not clear them.
 func (k *Checker) Normalize(cells []string, row int, rec *Record) []roster.Problem {
 	r := rec
 	r.Row, r.Avatar = row, nil
-	for _, c := range k.h.present {
-		r.Values[c.Index] = ""
-	}
 	// Every column's mark, not only those of the file: the rules below
 	// mark the columns a row lacks (firstname, a line's required ones),
 	// and a mark left from the record's last row would count as a value.
 	clear(r.Failed)
 	p := &problems{row: row, rec: r}
-	for _, c := range k.h.present {
-		raw := k.h.Cell(cells, c)
+	for _, col := range k.cols {
+		c, raw := col.c, ""
+		switch {
+		case col.at < 0:
+			raw = k.h.Cell(cells, c)
+		case col.at < len(cells):
+			raw = cells[col.at]
+		}
 		v, msg := c.Normalize(raw)
 		if msg != "" {
+			v = ""
 			p.add(c, strings.TrimSpace(raw), msg)
-			continue
 		}
 		r.Values[c.Index] = v
 	}
@@ -193,7 +232,7 @@ func (k *Checker) Normalize(cells []string, row int, rec *Record) []roster.Probl
 	}
 	k.references(r, p)
 	if !k.opt.Update {
-		Required(r.Values, r.Failed, p.add)
+		required(r.Values, r.Failed, p.add, k.resources)
 	}
 	if v := r.Values[colAvatar.Index]; v != "" {
 		pic, msg := k.picture(v)
@@ -346,8 +385,9 @@ func (k *Checker) references(r *Record, p *problems) {
 			p.add(num, n, fmt.Sprintf("outside the numbers of context %s (%s)", c.Name, strings.Join(c.Ranges, ", ")))
 		}
 	}
-	inRange(colExten, colContext)
-	inRange(colIncallExten, colIncallContext)
+	for _, n := range k.numbers {
+		inRange(n[0], n[1])
+	}
 }
 
 func kindName(kind string) string { return strings.ReplaceAll(kind, "_", " ") }
@@ -356,15 +396,31 @@ func kindName(kind string) string { return strings.ReplaceAll(kind, "_", " ") }
 // of each resource that the values create, and the conditional ones. Import
 // checks a row's values; update checks the values of the merged user.
 func Required(values []string, failed []bool, add func(c *Column, value, message string)) {
+	required(values, failed, add, resourcesBuilt)
+}
+
+// resourcesBuilt are the resources other than the user, which a user's
+// values may or may not create, by their place in Resources.
+var resourcesBuilt = func() (out []int) {
+	for i := 1; i < len(Resources); i++ {
+		out = append(out, i)
+	}
+	return out
+}()
+
+// required is Required for the resources named, by their place in
+// Resources: a checker names only those its file has a column of, since a
+// row gives no value to the others.
+func required(values []string, failed []bool, add func(c *Column, value, message string), resources []int) {
 	has := func(c *Column) bool { return values[c.Index] != "" || failed != nil && failed[c.Index] }
-	for i, res := range Resources[1:] {
-		cols := byResource[i+1]
+	for _, i := range resources {
+		cols := byResource[i]
 		if !slices.ContainsFunc(cols, has) {
 			continue
 		}
 		for _, c := range cols {
 			if c.Required && !has(c) {
-				add(c, "", fmt.Sprintf("required: a row with a %s needs %s", strings.ReplaceAll(res, "_", " "), c.Name))
+				add(c, "", fmt.Sprintf("required: a row with a %s needs %s", strings.ReplaceAll(Resources[i], "_", " "), c.Name))
 			}
 		}
 	}

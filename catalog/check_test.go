@@ -104,3 +104,34 @@ func TestMapNamesAHeaderOfTheFile(t *testing.T) {
 		t.Fatalf("a --map to an unknown column should hint at username: %v", err)
 	}
 }
+
+// TestNormalizeReadsCellsAsCell: Normalize reads most cells straight from
+// the row; what it finds must be what Header.Cell gives, for a blank cell
+// with and without a --set value, a template, a password's spaces, a row
+// shorter than the header, and a cell with spaces around a value.
+func TestNormalizeReadsCellsAsCell(t *testing.T) {
+	h, err := catalog.ParseHeader([]string{"username", "firstname", "lastname", "password", "email", "mobile_phone_number"},
+		catalog.HeaderOptions{Set: map[string]string{"lastname": "Doe", "display_name": "{firstname} {lastname}"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := catalog.NewChecker(h, catalog.CheckOptions{})
+	for _, cells := range [][]string{
+		{"ann", "Ann", "  ", " pass word ", " ann@example.com ", "+33 6 12"},
+		{"bob", " \u00a0", "", "\tsecret", "bob@example.com"},
+		{"cy", "Cy"},
+		{" d.e ", "Dé ", " Lefèvre", "    ", "", "  "},
+	} {
+		rec := catalog.NewRecord()
+		k.Normalize(cells, 2, rec)
+		for _, c := range h.Present() {
+			want, msg := c.Normalize(h.Cell(cells, c))
+			if msg != "" {
+				want = ""
+			}
+			if got := rec.Value(c); got != want || rec.Failed[c.Index] != (msg != "") {
+				t.Errorf("%q, column %s: %q (failed %v), want %q (%q)", cells, c.Name, got, rec.Failed[c.Index], want, msg)
+			}
+		}
+	}
+}

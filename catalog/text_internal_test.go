@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
@@ -50,6 +51,23 @@ func BenchmarkCleanText(b *testing.B) {
 	for b.Loop() {
 		for _, c := range cells {
 			cleanText(c, true, false)
+		}
+	}
+}
+
+// TestTrimIsTrimSpace: trim answers as strings.TrimSpace does, at both
+// ends, for ASCII, for letters and white space beyond ASCII, and for bytes
+// that are not UTF-8.
+func TestTrimIsTrimSpace(t *testing.T) {
+	ends := []string{"", "a", "é", "ь", "陈", " ", "\t", "\u00a0", "\u0085", "\u2028", "\u3000", "\u200b", "\x7f", "\x01", "\xff", "\xc3", "\xe2\x80", "👩"}
+	for _, a := range ends {
+		for _, b := range ends {
+			for _, mid := range []string{"", "x", " y ", "Lefèvre"} {
+				s := a + mid + b
+				if got, want := trim(s), strings.TrimSpace(s); got != want {
+					t.Errorf("trim(%+q) = %+q, want %+q", s, got, want)
+				}
+			}
 		}
 	}
 }

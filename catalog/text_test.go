@@ -25,6 +25,9 @@ func TestTextIsNFCAndVisible(t *testing.T) {
 		{"groups", "Ve\u0301lo, IT", "V\u00e9lo,IT", true},
 		{"email", "jose\u0301@example.com", "jos\u00e9@example.com", true},
 		{"firstname", "Ann\u200bie", "invisible character U+200B (zero-width space) at character 4", false},
+		{"display_name", "Ab\u200dc", "Ab\u200dc", true}, // a joiner right after an ASCII start
+		{"lastname", "Lefèvre\u200b", "U+200B (zero-width space) at character 8", false},
+		{"lastname", "Lefe\u0300vre\u200b", "U+200B (zero-width space) at character 9", false},
 		{"lastname", "x\u202eevil", "U+202E (right-to-left override) at character 2", false},
 		{"display_name", "Bo\u00adb", "U+00AD (soft hyphen)", false},
 		{"firstname", "\ufeffAnn", "U+FEFF", false},

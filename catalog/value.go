@@ -26,7 +26,12 @@ const maxEmail = 254
 // Normalize checks a cell against the column's type and rules and returns
 // the value as roster stores it. A problem comes back as a plain-language
 // message; references are checked later, against the reference data.
-func (c *Column) Normalize(cell string) (string, string) {
+func (c *Column) Normalize(cell string) (string, string) { return c.normalize(cell, true) }
+
+// normalize is Normalize; shortcuts takes the answers below that a plain
+// username or email address allows without the full checks, which give the
+// same answer (the tests compare both ways).
+func (c *Column) normalize(cell string, shortcuts bool) (string, string) {
 	v := cell
 	if !c.Raw {
 		v = trim(v)
@@ -36,6 +41,21 @@ func (c *Column) Normalize(cell string) (string, string) {
 	}
 	switch c.Type {
 	case Text, Email, List, Ref:
+		// A plain address is printable ASCII, which cleanText passes as it
+		// is, and as long as the check below allows: it is taken at once.
+		// A username of its allowed bytes is printable ASCII too, and goes
+		// on to its own checks.
+		if shortcuts && c.Type == Email && len(v) <= maxEmail {
+			if at, upper, ok := plainEmail(v); ok {
+				if upper {
+					return v[:at+1] + strings.ToLower(v[at+1:]), ""
+				}
+				return v, ""
+			}
+		}
+		if shortcuts && c == colUsername && usernameChars(v) {
+			break
+		}
 		// What a person types: NFC, every character visible. Emails are
 		// identities, in which even a joiner between letters would make
 		// two addresses that look the same.
@@ -99,8 +119,8 @@ func (c *Column) Normalize(cell string) (string, string) {
 		}
 		return e, ""
 	case Phone:
-		p := phoneDigits(v)
-		if !phone(p) {
+		p, ok := phoneNumber(v)
+		if !ok {
 			return "", "not a phone number: use digits, * and #, optionally after +"
 		}
 		return p, ""
@@ -252,44 +272,62 @@ func foldKey(s string) string {
 	return string(b)
 }
 
-// phoneDigits removes the spaces, dashes, dots and brackets people write
-// in phone numbers. The digits are gathered on the stack: a number with
-// spaces costs one allocation, its string.
-func phoneDigits(v string) string {
+// phoneNumber removes the spaces, dashes, dots and brackets people write
+// in phone numbers and checks, in the same pass, what is left: digits, *
+// and #, after an optional +. The digits are gathered on the stack: a
+// number with spaces costs one allocation, its string, and a refused one
+// none.
+func phoneNumber(v string) (string, bool) {
 	var buf [32]byte
 	b := buf[:0]
 	cut := false
 	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
-		case ' ', '-', '.', '(', ')':
+		switch c := v[i]; phoneBytes[c] {
+		case phoneSep:
 			cut = true
-		default:
-			if c == 0xC2 && i+1 < len(v) && v[i+1] == 0xA0 { // no-break space
-				cut = true
-				i++
-				continue
+		case phoneKeep:
+			b = append(b, c)
+		case phonePlus:
+			if len(b) > 0 {
+				return "", false
 			}
 			b = append(b, c)
+		default:
+			if c != 0xC2 || i+1 == len(v) || v[i+1] != 0xA0 { // a no-break space is a separator
+				return "", false
+			}
+			cut = true
+			i++
 		}
+	}
+	if len(b) == 0 || len(b) == 1 && b[0] == '+' {
+		return "", false
 	}
 	if !cut {
-		return v
+		return v, true
 	}
-	return string(b)
+	return string(b), true
 }
 
-func phone(p string) bool {
-	p = strings.TrimPrefix(p, "+")
-	if p == "" {
-		return false
+// What each byte is in a phone number: one look-up a byte, where a switch
+// on the byte was a sixth of normalising a row.
+const (
+	phoneOther byte = iota
+	phoneSep
+	phoneKeep
+	phonePlus
+)
+
+var phoneBytes = func() (t [256]byte) {
+	for _, c := range " -.()" {
+		t[c] = phoneSep
 	}
-	for i := 0; i < len(p); i++ {
-		if (p[i] < '0' || p[i] > '9') && p[i] != '*' && p[i] != '#' {
-			return false
-		}
+	for _, c := range "0123456789*#" {
+		t[c] = phoneKeep
 	}
-	return true
-}
+	t['+'] = phonePlus
+	return t
+}()
 
 // usernameChars checks a username without a regular expression, since it
 // runs for every row: 2 to 64 of A-Z a-z 0-9 . _ @ + -.
@@ -298,13 +336,20 @@ func usernameChars(v string) bool {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._@+-", c) >= 0) {
+		if !usernameBytes[v[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// usernameBytes marks the bytes a username may hold.
+var usernameBytes = func() (t [256]bool) {
+	for _, c := range "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@+-" {
+		t[c] = true
+	}
+	return t
+}()
 
 // email accepts a bare RFC 5322 addr-spec, local@domain, and lower-cases the
 // domain, which is case-insensitive (the local part, in principle, is not).
