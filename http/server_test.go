@@ -99,8 +99,14 @@ func serve(t *testing.T, db store, path string, cfg rhttp.Config) *env {
 	e.url = e.srv.BaseURL()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- e.srv.Serve(ctx, 5*time.Second) }()
+	go func() { done <- e.srv.Serve(ctx, 10*time.Second) }()
 	t.Cleanup(func() {
+		// A connection the client dialed but never sent a request on
+		// (under load, its transport dials more than it uses) is one that
+		// net/http's Shutdown waits five seconds for: closed here, and the
+		// grace period longer than those five seconds for one still being
+		// dialed, it is not taken for a request still running.
+		http.DefaultClient.CloseIdleConnections()
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
