@@ -23,6 +23,7 @@ type Tx struct {
 	stmts  map[string]*sql.Stmt
 	sealer *seal.Sealer
 	sets   dirrow.Sets // the groups and rooms seen
+	names  dirrow.Names
 
 	nextUser              int64
 	stamp                 int64 // the version of the users it creates (see Create)
@@ -328,7 +329,7 @@ func (t *Tx) Numbers(ctx context.Context, key, tenant, context string) (map[stri
 // builder turns users into rows: secrets are sealed with the key that
 // prepare made ready.
 func (t *Tx) builder() dirrow.Builder {
-	return dirrow.Builder{Index: t.Index, Set: t.ensureSet, Stamp: t.stamp,
+	return dirrow.Builder{Index: t.Index, Set: t.ensureSet, Stamp: t.stamp, Names: &t.names,
 		Seal: func(_ context.Context, plain string) (string, error) { return t.sealer.Seal(plain), nil }}
 }
 
@@ -407,12 +408,13 @@ func withoutDefaults(cols []string, defaults []any, rows [][]any) ([]string, [][
 	for j, i := range keep {
 		kc[j] = cols[i]
 	}
+	// In place: keep is increasing, so each value moves left or stays, and
+	// a million users need no second million rows.
 	for r, row := range rows {
-		kr := make([]any, len(keep))
 		for j, i := range keep {
-			kr[j] = row[i]
+			row[j] = row[i]
 		}
-		rows[r] = kr
+		rows[r] = row[:len(keep)]
 	}
 	return kc, rows
 }
