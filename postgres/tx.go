@@ -31,11 +31,12 @@ import (
 // spoiled, and Commit refuses to commit what is left.
 type Tx struct {
 	*dirrow.Index
-	tx   pgx.Tx
-	ctx  context.Context // Begin's (the run's): queued writes run on it, as they outlive the calls that queue them
-	db   *DB
-	key  *seal.Key   // the key that seals this transaction's secrets, once ready
-	sets dirrow.Sets // the groups and rooms seen
+	tx    pgx.Tx
+	ctx   context.Context // Begin's (the run's): queued writes run on it, as they outlive the calls that queue them
+	db    *DB
+	key   *seal.Key   // the key that seals this transaction's secrets, once ready
+	sets  dirrow.Sets // the groups and rooms seen
+	names dirrow.Names
 
 	nextUser              int64
 	stamp                 int64 // the version of the users it creates (see create)
@@ -488,7 +489,7 @@ func (t *Tx) Numbers(ctx context.Context, key, tenant, context string) (map[stri
 // builder turns users into rows; secrets are sealed with the key that
 // keyFor makes ready.
 func (t *Tx) builder() dirrow.Builder {
-	return dirrow.Builder{Index: t.Index, Seal: t.seal, Set: t.ensureSet, Stamp: t.stamp}
+	return dirrow.Builder{Index: t.Index, Seal: t.seal, Set: t.ensureSet, Stamp: t.stamp, Names: &t.names}
 }
 
 func (t *Tx) writeRelated(ctx context.Context, r *dirrow.Related) error {

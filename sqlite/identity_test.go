@@ -233,9 +233,9 @@ func TestClaimLookupsSearchAnIndex(t *testing.T) {
 }
 
 // TestIndexBuildsPutTheTemporaryStoreBack: the indexes a bulk load builds
-// at commit are sorted with a temporary store in files; the writer's
-// connection is in memory again afterwards, whether the build succeeded or
-// failed on a repeated username.
+// at commit are sorted with a temporary store in files and a small cache;
+// the writer's connection is in memory and has its cache again afterwards,
+// whether the build succeeded or failed on a repeated username.
 func TestIndexBuildsPutTheTemporaryStoreBack(t *testing.T) {
 	for _, users := range [][]*roster.User{
 		{directorytest.User("00000000-0000-4000-8000-000000000001", "ann", "")},
@@ -249,6 +249,10 @@ func TestIndexBuildsPutTheTemporaryStoreBack(t *testing.T) {
 		var store int
 		if err := db.db.QueryRowContext(t.Context(), `PRAGMA temp_store`).Scan(&store); err != nil || store != 2 {
 			t.Errorf("%d users: temp_store %d after the commit, want 2 (memory): %v", len(users), store, err)
+		}
+		var cache int
+		if err := db.db.QueryRowContext(t.Context(), `PRAGMA cache_size`).Scan(&cache); err != nil || cache != -65536 {
+			t.Errorf("%d users: cache_size %d after the commit, want -65536: %v", len(users), cache, err)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -23,6 +24,7 @@ type Tx struct {
 	stmts  map[string]*sql.Stmt
 	sealer *seal.Sealer
 	sets   dirrow.Sets // the groups and rooms seen
+	names  dirrow.Names
 
 	nextUser              int64
 	stamp                 int64 // the version of the users it creates (see Create)
@@ -61,22 +63,44 @@ func (t *Tx) Commit() error {
 // large buffers and sorts runs of the cache's size, spilling them to a
 // temporary file (0600, unnamed or unlinked at once, so gone even after
 // kill -9; it holds keys, never a secret): a quarter less CPU for the
-// index builds of a million users (docs/performance.md). The setting is
-// the connection's, so it is put back before the commit; SQLite lets it
+// index builds of a million users (docs/performance.md). The cache is
+// shrunk to buildCache meanwhile, since it sets the size of those runs: a
+// run of a few megabytes is sorted within the processor's caches and the
+// runs are merged by a tree, where one of 64 MiB is sorted in main memory,
+// a third of the builds' CPU. SQLite writes out dirty pages beyond the
+// smaller cache as it does beyond any. Both settings are the
+// connection's, so they are put back before the commit; SQLite lets them
 // change within a transaction since the writer has no TEMP table.
-func (t *Tx) build() error {
+func (t *Tx) build() (err error) {
+	var cache int64
+	if err := t.tx.QueryRow(`PRAGMA cache_size`).Scan(&cache); err != nil {
+		return err
+	}
 	if _, err := t.tx.Exec(`PRAGMA temp_store = FILE`); err != nil {
+		return err
+	}
+	defer func() {
+		_, terr := t.tx.Exec(`PRAGMA temp_store = MEMORY`)
+		_, cerr := t.tx.Exec(fmt.Sprintf(`PRAGMA cache_size = %d`, cache))
+		if err == nil {
+			err = cmp.Or(terr, cerr)
+		}
+	}()
+	if _, err := t.tx.Exec(fmt.Sprintf(`PRAGMA cache_size = %d`, buildCache)); err != nil {
 		return err
 	}
 	for _, ddl := range t.deferred {
 		if _, err := t.tx.Exec(ddl); err != nil {
-			t.tx.Exec(`PRAGMA temp_store = MEMORY`)
 			return constraint(err)
 		}
 	}
-	_, err := t.tx.Exec(`PRAGMA temp_store = MEMORY`)
-	return err
+	return nil
 }
+
+// buildCache is the cache during the index builds, in SQLite's negative
+// form (KiB): 4 MiB, which is also the smallest run SQLite's sorter makes
+// with 16 KiB pages (250 pages).
+const buildCache = -4096
 
 // Bulk drops the indexes of the user tables until Commit, when the
 // directory holds no user: building an index once from sorted keys is
@@ -328,7 +352,7 @@ func (t *Tx) Numbers(ctx context.Context, key, tenant, context string) (map[stri
 // builder turns users into rows: secrets are sealed with the key that
 // prepare made ready.
 func (t *Tx) builder() dirrow.Builder {
-	return dirrow.Builder{Index: t.Index, Set: t.ensureSet, Stamp: t.stamp,
+	return dirrow.Builder{Index: t.Index, Set: t.ensureSet, Stamp: t.stamp, Names: &t.names,
 		Seal: func(_ context.Context, plain string) (string, error) { return t.sealer.Seal(plain), nil }}
 }
 
@@ -407,12 +431,13 @@ func withoutDefaults(cols []string, defaults []any, rows [][]any) ([]string, [][
 	for j, i := range keep {
 		kc[j] = cols[i]
 	}
+	// In place: keep is increasing, so each value moves left or stays, and
+	// a million users need no second million rows.
 	for r, row := range rows {
-		kr := make([]any, len(keep))
 		for j, i := range keep {
-			kr[j] = row[i]
+			row[j] = row[i]
 		}
-		rows[r] = kr
+		rows[r] = row[:len(keep)]
 	}
 	return kc, rows
 }
