@@ -144,30 +144,15 @@ func interruptJob(t *testing.T, sig syscall.Signal) {
 // jobs' files; nothing of them is beside the directory then.
 func TestServeKeepsJobsInItsDataFolder(t *testing.T) {
 	dir := t.TempDir()
-	out, errOut, code := run(t, dir, "clients", "create", "hr", "--all-tenants", "--scope", "users:read users:write", "--json")
-	if code != 0 {
-		t.Fatal(errOut)
-	}
-	var cl clientInfo
-	if err := json.Unmarshal([]byte(out), &cl); err != nil {
-		t.Fatal(err)
-	}
+	cl := importClient(t, dir)
 	data := filepath.Join(dir, "shared", "data")
 	_, base := startServe(t, dir, "--data-dir", data)
-	res, err := http.PostForm(base+"/oauth2/token", url.Values{"grant_type": {"client_credentials"},
-		"client_id": {cl.ClientID}, "client_secret": {cl.ClientSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	json.NewDecoder(res.Body).Decode(&tok)
-	res.Body.Close()
+	tok := clientToken(t, base, cl)
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/jobs?filename=users.csv&wait=60s", strings.NewReader("username,firstname\nann,Ann\n"))
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "text/csv")
-	if res, err = http.DefaultClient.Do(req); err != nil {
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
 		t.Fatal(err)
 	}
 	var j roster.Job
@@ -184,10 +169,13 @@ func TestServeKeepsJobsInItsDataFolder(t *testing.T) {
 	}
 }
 
-// clientToken gets a token from a server with a client's secret.
+// clientToken gets a token from a server with a client's secret. The
+// request gives up after a minute, so that a server that waits fails the
+// test rather than hang it.
 func clientToken(t *testing.T, base string, cl clientInfo) string {
 	t.Helper()
-	res, err := http.PostForm(base+"/oauth2/token", url.Values{"grant_type": {"client_credentials"},
+	client := &http.Client{Timeout: time.Minute}
+	res, err := client.PostForm(base+"/oauth2/token", url.Values{"grant_type": {"client_credentials"},
 		"client_id": {cl.ClientID}, "client_secret": {cl.ClientSecret}})
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +191,14 @@ func clientToken(t *testing.T, base string, cl clientInfo) string {
 // importClient makes a client of all tenants that reads and imports users.
 func importClient(t *testing.T, dir string) clientInfo {
 	t.Helper()
-	out, errOut, code := run(t, dir, "clients", "create", "hr", "--all-tenants", "--scope", "users:read users:write", "--json")
+	return createClient(t, dir, "hr", "users:read users:write")
+}
+
+// createClient makes a client of all tenants with a scope, and more
+// options of `clients create` if given.
+func createClient(t *testing.T, dir, name, scope string, args ...string) clientInfo {
+	t.Helper()
+	out, errOut, code := run(t, dir, append([]string{"clients", "create", name, "--all-tenants", "--scope", scope, "--json"}, args...)...)
 	if code != 0 {
 		t.Fatal(errOut)
 	}

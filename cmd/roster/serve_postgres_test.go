@@ -31,28 +31,14 @@ import (
 func TestTwoServersOnOnePostgreSQLDirectory(t *testing.T) {
 	dir := t.TempDir()
 	usePostgreSQL(t, dir)
-	out, errOut, code := run(t, dir, "clients", "create", "hr", "--all-tenants", "--scope", "users:read setup:write", "--json")
-	if code != 0 {
-		t.Fatal(errOut)
-	}
-	var hr clientInfo
-	if err := json.Unmarshal([]byte(out), &hr); err != nil {
-		t.Fatal(err)
-	}
+	hr := createClient(t, dir, "hr", "users:read setup:write")
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	writePEM(t, filepath.Join(dir, "bot.pub.pem"), "PUBLIC KEY", der)
-	out, errOut, code = run(t, dir, "clients", "create", "bot", "--all-tenants", "--scope", "users:read", "--public-key", "bot.pub.pem", "--json")
-	if code != 0 {
-		t.Fatal(errOut)
-	}
-	var bot clientInfo
-	if err := json.Unmarshal([]byte(out), &bot); err != nil {
-		t.Fatal(err)
-	}
+	bot := createClient(t, dir, "bot", "users:read", "--public-key", "bot.pub.pem")
 	if _, errOut, code := runStdin(t, dir, "correct horse battery\n", "operators", "create", "ana", "--all-tenants", "--role", "admin", "--password-stdin"); code != 0 {
 		t.Fatal(errOut)
 	}
@@ -153,7 +139,7 @@ func TestTwoServersOnOnePostgreSQLDirectory(t *testing.T) {
 			t.Errorf("a revoked client's token on %s: %d, want 401", base, status)
 		}
 	}
-	out, _, _ = run(t, dir, "clients", "list", "--json")
+	out, _, _ := run(t, dir, "clients", "list", "--json")
 	var list []map[string]any
 	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 2 || list[0]["revoked_at"] == nil || list[1]["revoked_at"] != nil {
 		t.Errorf("clients list: %v %s", err, out)

@@ -22,14 +22,7 @@ import (
 // stops accepting, lets the request finish, and exits 0.
 func TestServeShutsDownGracefully(t *testing.T) {
 	dir := t.TempDir()
-	out, errOut, code := run(t, dir, "clients", "create", "ops", "--all-tenants", "--scope", "setup:write users:read", "--json")
-	if code != 0 {
-		t.Fatalf("clients create: %s", errOut)
-	}
-	var cl clientInfo
-	if err := json.Unmarshal([]byte(out), &cl); err != nil {
-		t.Fatal(err)
-	}
+	cl := createClient(t, dir, "ops", "setup:write users:read")
 
 	cmd := command(t, dir, "serve", "--addr", "127.0.0.1:0", "--shutdown-timeout", "1m")
 	cmd.Env = append(cmd.Env, "ROSTER_METRICS_TOKEN=metrics-secret")
@@ -80,21 +73,12 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		t.Fatalf("metrics without the token of ROSTER_METRICS_TOKEN: %v %v", res, err)
 	}
 
-	res, err := http.PostForm(base+"/oauth2/token", url.Values{"grant_type": {"client_credentials"},
-		"client_id": {cl.ClientID}, "client_secret": {cl.ClientSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	json.NewDecoder(res.Body).Decode(&tok)
-	res.Body.Close()
+	tok := clientToken(t, base, cl)
 
 	// A request whose body comes in two halves, the second after SIGTERM.
 	body, send := io.Pipe()
 	req, _ := http.NewRequest(http.MethodPut, base+"/api/v1/setup", body)
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/yaml")
 	answer := make(chan *http.Response, 1)
 	go func() {
@@ -121,7 +105,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	}
 	io.WriteString(send, "  - name: acme\n")
 	send.Close()
-	res = <-answer
+	res := <-answer
 	if res == nil {
 		t.FailNow()
 	}
@@ -136,7 +120,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	if out, _, _ := run(t, dir, "setup", "--show"); !strings.Contains(out, "name: acme") {
 		t.Errorf("the request's change was not kept:\n%s", out)
 	}
-	if strings.Contains(logText.String(), cl.ClientSecret) || strings.Contains(logText.String(), tok.AccessToken) {
+	if strings.Contains(logText.String(), cl.ClientSecret) || strings.Contains(logText.String(), tok) {
 		t.Error("the log holds a secret or a token")
 	}
 }
@@ -169,14 +153,7 @@ func inFlight(t *testing.T, base string) int {
 // minute, so that a server that waited fails the test rather than hang it.
 func TestServeDoesNotWaitForAnImport(t *testing.T) {
 	dir := t.TempDir()
-	out, errOut, code := run(t, dir, "clients", "create", "hr", "--all-tenants", "--scope", "users:read", "--json")
-	if code != 0 {
-		t.Fatal(errOut)
-	}
-	var cl clientInfo
-	if err := json.Unmarshal([]byte(out), &cl); err != nil {
-		t.Fatal(err)
-	}
+	cl := createClient(t, dir, "hr", "users:read")
 	if _, errOut, code := runStdin(t, dir, "correct horse battery\n", "operators", "create", "ana", "--all-tenants", "--role", "admin", "--password-stdin"); code != 0 {
 		t.Fatal(errOut)
 	}
@@ -193,20 +170,12 @@ func TestServeDoesNotWaitForAnImport(t *testing.T) {
 	}
 	defer tx.Rollback()
 
+	tok := clientToken(t, base, cl)
 	client := &http.Client{Timeout: time.Minute}
-	res, err := client.PostForm(base+"/oauth2/token", url.Values{"grant_type": {"client_credentials"},
-		"client_id": {cl.ClientID}, "client_secret": {cl.ClientSecret}})
-	if err != nil {
-		t.Fatalf("a token while an import runs: %v", err)
-	}
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	json.NewDecoder(res.Body).Decode(&tok)
-	res.Body.Close()
 	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/setup", nil)
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	if res, err = client.Do(req); err != nil || res.StatusCode != http.StatusOK {
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := client.Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("the token while an import runs: %v %v", res, err)
 	}
 	res.Body.Close()
