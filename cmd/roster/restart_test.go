@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -76,42 +77,16 @@ func interruptJob(t *testing.T, sig syscall.Signal) {
 	before := snapshot(t, dir)
 
 	cmd, base := startServe(t, dir)
-	tok := clientToken(t, base, cl)
-	getJob := func(base, id string) roster.Job {
-		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/jobs/"+id, nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var j roster.Job
-		if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&j) != nil {
-			t.Fatalf("job %s: %d", id, res.StatusCode)
-		}
-		return j
-	}
+	api := &apiClient{t: t, tok: clientToken(t, base, cl)}
 	big, err := os.Open(filepath.Join(dir, "big.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer big.Close()
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/jobs?filename=big.csv", big)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Content-Type", "text/csv")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var j roster.Job
-	json.NewDecoder(res.Body).Decode(&j)
-	res.Body.Close()
-	if res.StatusCode != http.StatusAccepted {
-		t.Fatalf("submit: %d", res.StatusCode)
-	}
+	j := api.submit(base, "big.csv", big)
 	// Killed once it writes, well into the file.
 	for {
-		cur := getJob(base, j.ID)
+		cur := api.job(base, j.ID)
 		if cur.Status.Final() {
 			t.Fatalf("the job ended (%s) before it could be killed", cur.Status)
 		}
@@ -128,8 +103,8 @@ func interruptJob(t *testing.T, sig syscall.Signal) {
 	}
 
 	_, base = startServe(t, dir)
-	tok = clientToken(t, base, cl)
-	if after := getJob(base, j.ID); after.Status != roster.JobInterrupted || after.FinishedAt == nil {
+	api.tok = clientToken(t, base, cl)
+	if after := api.job(base, j.ID); after.Status != roster.JobInterrupted || after.FinishedAt == nil {
 		t.Errorf("after the restart the job is %s, want interrupted", after.Status)
 	}
 	if after := snapshot(t, dir); after != before {
@@ -207,4 +182,47 @@ func createClient(t *testing.T, dir, name, scope string, args ...string) clientI
 		t.Fatal(err)
 	}
 	return cl
+}
+
+// apiClient calls the jobs API of the servers of one directory with one
+// client's token.
+type apiClient struct {
+	t   *testing.T
+	tok string
+}
+
+// submit sends a file as an import job to a server.
+func (c *apiClient) submit(base, name string, body io.Reader) roster.Job {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/jobs?filename="+name, body)
+	req.Header.Set("Authorization", "Bearer "+c.tok)
+	req.Header.Set("Content-Type", "text/csv")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var j roster.Job
+	if res.StatusCode != http.StatusAccepted || json.NewDecoder(res.Body).Decode(&j) != nil {
+		b, _ := io.ReadAll(res.Body)
+		c.t.Fatalf("submitting %s: %d %s", name, res.StatusCode, b)
+	}
+	return j
+}
+
+// job reads a job from a server.
+func (c *apiClient) job(base, id string) roster.Job {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/jobs/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+c.tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var j roster.Job
+	if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&j) != nil {
+		c.t.Fatalf("job %s from %s: %d", id, base, res.StatusCode)
+	}
+	return j
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -17,13 +16,6 @@ import (
 
 	"github.com/roster-dev/roster"
 )
-
-// apiClient calls the API of several servers of one directory with one
-// client's token.
-type apiClient struct {
-	t   *testing.T
-	tok string
-}
 
 // serversOfOneDirectory makes a client on the PostgreSQL directory of the
 // test and starts n real `roster serve` on it, sharing one data folder.
@@ -42,42 +34,6 @@ func serversOfOneDirectory(t *testing.T, dir string, n int) (*apiClient, []*serv
 type serverProc struct {
 	cmd  *exec.Cmd
 	base string
-}
-
-// submit sends a file as an import job to a server.
-func (c *apiClient) submit(base, name string, body io.Reader) roster.Job {
-	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/jobs?filename="+name, body)
-	req.Header.Set("Authorization", "Bearer "+c.tok)
-	req.Header.Set("Content-Type", "text/csv")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var j roster.Job
-	if res.StatusCode != http.StatusAccepted || json.NewDecoder(res.Body).Decode(&j) != nil {
-		b, _ := io.ReadAll(res.Body)
-		c.t.Fatalf("submitting %s: %d %s", name, res.StatusCode, b)
-	}
-	return j
-}
-
-// job reads a job from a server.
-func (c *apiClient) job(base, id string) roster.Job {
-	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/jobs/"+id, nil)
-	req.Header.Set("Authorization", "Bearer "+c.tok)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var j roster.Job
-	if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&j) != nil {
-		c.t.Fatalf("job %s from %s: %d", id, base, res.StatusCode)
-	}
-	return j
 }
 
 // TestTwoServersRunEachJobOnce: 40 import jobs sent at random to two
