@@ -238,15 +238,11 @@ func (r *Runner) stoppedStatus(t *task) roster.JobStatus {
 // execute runs the engine on the job's file.
 func (r *Runner) execute(t *task) (*roster.Result, error) {
 	j := t.job
-	jf, err := r.data.open(j.ID)
+	jf, src, err := r.data.openSource(j.ID, j.File.Name)
 	if err != nil {
 		return nil, err
 	}
 	defer jf.close()
-	src, err := jf.source(j.File.Name)
-	if err != nil {
-		return nil, err
-	}
 	defer src.Close()
 	opt, err := t.settings.Options()
 	if err != nil {
@@ -727,19 +723,13 @@ func (r *Runner) Rows(ctx context.Context, id string, nums []int) ([]string, map
 	if err != nil {
 		return nil, nil, err
 	}
-	jf, err := r.data.open(id)
+	jf, src, err := r.data.openSource(id, j.File.Name)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer jf.close()
-	opt.TempDir = jf.dir
-	// Named as the upload was: its extension tells the format when the
-	// content does not (a .tsv).
-	src, err := jf.source(j.File.Name)
-	if err != nil {
-		return nil, nil, err
-	}
 	defer src.Close()
+	opt.TempDir = jf.dir
 	f, err := src.Open(opt)
 	if err != nil {
 		return nil, nil, provision.Unreadable(err)
@@ -794,15 +784,11 @@ func (r *Runner) Preview(ctx context.Context, id, sheetName string, n int) (*pro
 	if sheetName != "" {
 		settings.Sheet = sheetName
 	}
-	jf, err := r.data.open(id)
+	jf, src, err := r.data.openSource(id, j.File.Name)
 	if err != nil {
 		return nil, err
 	}
 	defer jf.close()
-	src, err := jf.source(j.File.Name)
-	if err != nil {
-		return nil, err
-	}
 	defer src.Close()
 	// The sheet a ZIP holds is copied to read it, into the job's folder.
 	return provision.ReadPreview(src, settings, jf.dir, n)
