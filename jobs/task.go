@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -339,10 +340,10 @@ func (r *Runner) end(t *task, status roster.JobStatus, res *roster.Result, err e
 		}
 		if rep := res.Reports; rep != nil {
 			if rep.Errors != nil {
-				j.Reports.Errors = baseName(*rep.Errors)
+				j.Reports.Errors = filepath.Base(*rep.Errors)
 			}
 			if rep.Success != nil {
-				j.Reports.Success = baseName(*rep.Success)
+				j.Reports.Success = filepath.Base(*rep.Success)
 				j.Reports.Secret = rep.Passwords
 			}
 		}
@@ -694,15 +695,6 @@ func (r *Runner) current(id string, read *roster.Job) *roster.Job {
 		return j
 	}
 	return read
-}
-
-func baseName(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if os.IsPathSeparator(p[i]) {
-			return p[i+1:]
-		}
-	}
-	return p
 }
 
 // sortNewest sorts jobs newest first: by ID, which sorts by creation.
