@@ -357,7 +357,7 @@ func (r *Runner) end(t *task, status roster.JobStatus, res *roster.Result, err e
 		}
 	}
 	if status == roster.JobInterrupted || status == roster.JobCancelled {
-		j.Progress.Stage, j.Progress.BytesRead = "done", 0
+		j.Progress.BytesRead = 0
 	}
 	r.rec.add(j)
 	r.changed(t)
