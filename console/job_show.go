@@ -154,15 +154,16 @@ func (h *handler) failedRows(r *http.Request, j *roster.Job) (*failedRows, error
 	byRow := map[int][]roster.Problem{}
 	var nums []int
 	for _, p := range j.Result.Errors {
-		if _, ok := byRow[p.Row]; !ok && p.Row > 0 {
+		if p.Row <= 0 {
+			continue
+		}
+		if _, ok := byRow[p.Row]; !ok {
 			if len(nums) == shownFailedRows {
 				continue
 			}
 			nums = append(nums, p.Row)
 		}
-		if p.Row > 0 {
-			byRow[p.Row] = append(byRow[p.Row], p)
-		}
+		byRow[p.Row] = append(byRow[p.Row], p)
 	}
 	if len(nums) == 0 {
 		return nil, nil
@@ -199,10 +200,8 @@ func (h *handler) failedRows(r *http.Request, j *roster.Job) (*failedRows, error
 		row := failedRow{Row: fr.Row}
 		width := max(len(fr.Cells), len(rows.Header))
 		row.Cells = make([]cell, width)
-		for i := range width {
-			if i < len(fr.Cells) {
-				row.Cells[i].Text = fr.Cells[i]
-			}
+		for i, v := range fr.Cells {
+			row.Cells[i].Text = v
 		}
 		for _, p := range byRow[fr.Row] {
 			i, ok := at[p.Column]

@@ -293,14 +293,26 @@ func (jf *jobFolder) close() { jf.root.Close() }
 
 func (jf *jobFolder) path(name string) string { return filepath.Join(jf.dir, name) }
 
-// source opens the upload for the engine. It brings no folder of
+// openSource opens a job's folder and its upload for the engine; the caller
+// closes both. The upload is named as it was sent: its extension tells the
+// format when the content does not (a .tsv). It brings no folder of
 // pictures: a job reads nothing beside its file (a ZIP brings its own).
-func (jf *jobFolder) source(name string) (*sheet.Source, error) {
+func (f *folder) openSource(id, name string) (*jobFolder, *sheet.Source, error) {
+	jf, err := f.open(id)
+	if err != nil {
+		return nil, nil, err
+	}
 	fh, err := jf.root.Open(uploadFile)
 	if err != nil {
-		return nil, err
+		jf.close()
+		return nil, nil, err
 	}
-	return sheet.FileSource(name, fh)
+	src, err := sheet.FileSource(name, fh)
+	if err != nil {
+		jf.close()
+		return nil, nil, err
+	}
+	return jf, src, nil
 }
 
 // create makes a new file in the job's folder.

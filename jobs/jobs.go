@@ -173,44 +173,49 @@ func (r *Runner) Start(ctx context.Context) error {
 		r.log.Warn("removing old jobs", "err", err)
 	}
 	r.wg.Go(r.rec.loop)
-	r.wg.Go(r.janitor)
+	r.wg.Go(func() { r.every(time.Hour, r.sweep) })
 	if c, ok := r.cfg.Store.(Canceller); ok && r.cfg.Shared {
-		r.wg.Go(func() { r.cancels(c) })
+		r.wg.Go(func() { r.every(ProgressEvery, func() { r.cancelAsked(c) }) })
 	}
 	return nil
 }
 
-// cancels cancels, every ProgressEvery, the jobs of this server that
-// another server was asked to cancel.
-func (r *Runner) cancels(c Canceller) {
-	t := time.NewTicker(ProgressEvery)
+// cancelAsked cancels the jobs of this server that another server was
+// asked to cancel.
+func (r *Runner) cancelAsked(c Canceller) {
+	r.mu.Lock()
+	var ids []string
+	for id, t := range r.tasks {
+		if !t.job.Status.Final() {
+			ids = append(ids, id)
+		}
+	}
+	r.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	asked, err := c.CancelRequests(r.ctx, ids)
+	if err != nil {
+		if r.ctx.Err() == nil {
+			r.log.Warn("reading the cancellations asked of other servers", "err", err)
+		}
+		return
+	}
+	for _, id := range asked {
+		go r.Cancel(r.ctx, id)
+	}
+}
+
+// every calls f every d until the runner stops.
+func (r *Runner) every(d time.Duration, f func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-r.ctx.Done():
 			return
 		case <-t.C:
-		}
-		r.mu.Lock()
-		var ids []string
-		for id, t := range r.tasks {
-			if !t.job.Status.Final() {
-				ids = append(ids, id)
-			}
-		}
-		r.mu.Unlock()
-		if len(ids) == 0 {
-			continue
-		}
-		asked, err := c.CancelRequests(r.ctx, ids)
-		if err != nil {
-			if r.ctx.Err() == nil {
-				r.log.Warn("reading the cancellations asked of other servers", "err", err)
-			}
-			continue
-		}
-		for _, id := range asked {
-			go r.Cancel(r.ctx, id)
+			f()
 		}
 	}
 }
@@ -262,19 +267,10 @@ func (c *Config) finished(j *roster.Job) {
 	}
 }
 
-// janitor applies retention every hour.
-func (r *Runner) janitor() {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.ctx.Done():
-			return
-		case <-t.C:
-			if err := r.Sweep(r.ctx); err != nil && r.ctx.Err() == nil {
-				r.log.Warn("removing old jobs", "err", err)
-			}
-		}
+// sweep applies retention, as the runner does every hour.
+func (r *Runner) sweep() {
+	if err := r.Sweep(r.ctx); err != nil && r.ctx.Err() == nil {
+		r.log.Warn("removing old jobs", "err", err)
 	}
 }
 

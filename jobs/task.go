@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -238,15 +239,11 @@ func (r *Runner) stoppedStatus(t *task) roster.JobStatus {
 // execute runs the engine on the job's file.
 func (r *Runner) execute(t *task) (*roster.Result, error) {
 	j := t.job
-	jf, err := r.data.open(j.ID)
+	jf, src, err := r.data.openSource(j.ID, j.File.Name)
 	if err != nil {
 		return nil, err
 	}
 	defer jf.close()
-	src, err := jf.source(j.File.Name)
-	if err != nil {
-		return nil, err
-	}
 	defer src.Close()
 	opt, err := t.settings.Options()
 	if err != nil {
@@ -343,10 +340,10 @@ func (r *Runner) end(t *task, status roster.JobStatus, res *roster.Result, err e
 		}
 		if rep := res.Reports; rep != nil {
 			if rep.Errors != nil {
-				j.Reports.Errors = baseName(*rep.Errors)
+				j.Reports.Errors = filepath.Base(*rep.Errors)
 			}
 			if rep.Success != nil {
-				j.Reports.Success = baseName(*rep.Success)
+				j.Reports.Success = filepath.Base(*rep.Success)
 				j.Reports.Secret = rep.Passwords
 			}
 		}
@@ -360,7 +357,7 @@ func (r *Runner) end(t *task, status roster.JobStatus, res *roster.Result, err e
 		}
 	}
 	if status == roster.JobInterrupted || status == roster.JobCancelled {
-		j.Progress.Stage, j.Progress.BytesRead = "done", 0
+		j.Progress.BytesRead = 0
 	}
 	r.rec.add(j)
 	r.changed(t)
@@ -700,15 +697,6 @@ func (r *Runner) current(id string, read *roster.Job) *roster.Job {
 	return read
 }
 
-func baseName(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if os.IsPathSeparator(p[i]) {
-			return p[i+1:]
-		}
-	}
-	return p
-}
-
 // sortNewest sorts jobs newest first: by ID, which sorts by creation.
 func sortNewest(jobs []*roster.Job) {
 	slices.SortFunc(jobs, func(a, b *roster.Job) int { return strings.Compare(b.ID, a.ID) })
@@ -727,19 +715,13 @@ func (r *Runner) Rows(ctx context.Context, id string, nums []int) ([]string, map
 	if err != nil {
 		return nil, nil, err
 	}
-	jf, err := r.data.open(id)
+	jf, src, err := r.data.openSource(id, j.File.Name)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer jf.close()
-	opt.TempDir = jf.dir
-	// Named as the upload was: its extension tells the format when the
-	// content does not (a .tsv).
-	src, err := jf.source(j.File.Name)
-	if err != nil {
-		return nil, nil, err
-	}
 	defer src.Close()
+	opt.TempDir = jf.dir
 	f, err := src.Open(opt)
 	if err != nil {
 		return nil, nil, provision.Unreadable(err)
@@ -794,15 +776,11 @@ func (r *Runner) Preview(ctx context.Context, id, sheetName string, n int) (*pro
 	if sheetName != "" {
 		settings.Sheet = sheetName
 	}
-	jf, err := r.data.open(id)
+	jf, src, err := r.data.openSource(id, j.File.Name)
 	if err != nil {
 		return nil, err
 	}
 	defer jf.close()
-	src, err := jf.source(j.File.Name)
-	if err != nil {
-		return nil, err
-	}
 	defer src.Close()
 	// The sheet a ZIP holds is copied to read it, into the job's folder.
 	return provision.ReadPreview(src, settings, jf.dir, n)
