@@ -314,11 +314,30 @@ type Table struct {
 	Rows [][]any
 }
 
+// Row reads one row: database/sql's and pgx's rows, and a single row's
+// result in either driver, all fit.
+type Row interface {
+	Scan(dest ...any) error
+}
+
 // Rows reads the rows of one query: database/sql's and pgx's rows both fit.
 type Rows interface {
+	Row
 	Next() bool
-	Scan(dest ...any) error
 	Err() error
+}
+
+// All reads every row with scan; it returns nil when there is none.
+func All[T any](rows Rows, scan func(Row) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // Query runs a query without arguments; done releases its rows.
