@@ -130,14 +130,11 @@ func (db *DB) SigningKey(ctx context.Context) ([]byte, error) {
 	if key, err := db.signingKey(ctx, db.pool); key != nil || err != nil {
 		return key, err
 	}
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.beginLocked(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := db.lock(ctx, tx); err != nil {
-		return nil, err
-	}
 	if key, err := db.signingKey(ctx, tx); key != nil || err != nil {
 		return key, err
 	}
