@@ -131,7 +131,7 @@ func begin(t *testing.T, db roster.Directory) roster.Tx {
 }
 
 // Create stores users in one transaction and returns its error.
-func Create(t *testing.T, db roster.Directory, users ...*roster.User) error {
+func Create(t testing.TB, db roster.Directory, users ...*roster.User) error {
 	t.Helper()
 	ctx := t.Context()
 	tx, err := db.Begin(ctx)
@@ -145,7 +145,7 @@ func Create(t *testing.T, db roster.Directory, users ...*roster.User) error {
 	return tx.Commit()
 }
 
-func mustCreate(t *testing.T, db roster.Directory, users ...*roster.User) {
+func mustCreate(t testing.TB, db roster.Directory, users ...*roster.User) {
 	t.Helper()
 	if err := Create(t, db, users...); err != nil {
 		t.Fatal(err)

@@ -58,17 +58,7 @@ func PagingDirectory(t testing.TB, db roster.Directory, n int) {
 		}
 		users = append(users, u)
 	}
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	if err := tx.Create(ctx, users); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, db, users...)
 }
 
 // pageAll reads every page of a query and checks that no page is longer

@@ -45,7 +45,7 @@ func (db *DB) CreateClient(ctx context.Context, c *roster.Client) error {
 
 const clientColumns = `id, name, tenant, scopes, secret_hash, public_key, created_at, revoked_at`
 
-func scanClient(row pgx.Row) (*roster.Client, error) {
+func scanClient(row dirrow.Row) (*roster.Client, error) {
 	var (
 		c           roster.Client
 		tenant, key *string
@@ -84,15 +84,7 @@ func (db *DB) Clients(ctx context.Context) ([]*roster.Client, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*roster.Client
-	for rows.Next() {
-		c, err := scanClient(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return dirrow.All(rows, scanClient)
 }
 
 // RevokeClient marks a client revoked. Its tokens are refused from the
@@ -138,14 +130,11 @@ func (db *DB) SigningKey(ctx context.Context) ([]byte, error) {
 	if key, err := db.signingKey(ctx, db.pool); key != nil || err != nil {
 		return key, err
 	}
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.beginLocked(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := db.lock(ctx, tx); err != nil {
-		return nil, err
-	}
 	if key, err := db.signingKey(ctx, tx); key != nil || err != nil {
 		return key, err
 	}

@@ -75,7 +75,7 @@ func (db *DB) SaveJobs(ctx context.Context, jobs []*roster.Job) error {
 
 const jobColumns = `id, command, status, external_id, client_id, tenant, file_name, file_format, file_bytes, options, applies, idempotency_key, created_at, started_at, finished_at, result, error, errors_report, success_report, success_secret, success_taken, progress`
 
-func scanJob(row pgx.Row) (*roster.Job, error) {
+func scanJob(row dirrow.Row) (*roster.Job, error) {
 	var (
 		j                       roster.Job
 		status, options         string
@@ -151,15 +151,7 @@ func (db *DB) queryJobs(ctx context.Context, q querier, query string, args ...an
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*roster.Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+	return dirrow.All(rows, scanJob)
 }
 
 // JobByKey finds the newest job a client submitted with an Idempotency-Key

@@ -33,7 +33,7 @@ func (db *DB) CreateOperator(ctx context.Context, o *roster.Operator) error {
 const operatorColumns = `o.id, o.name, o.tenant, o.role, o.password_hash, o.created_at, o.disabled_at`
 
 // scanOperator reads an operator's columns, then extra ones.
-func scanOperator(row pgx.Row, extra ...any) (*roster.Operator, error) {
+func scanOperator(row dirrow.Row, extra ...any) (*roster.Operator, error) {
 	var (
 		o        roster.Operator
 		tenant   *string
@@ -68,15 +68,7 @@ func (db *DB) Operators(ctx context.Context) ([]*roster.Operator, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*roster.Operator
-	for rows.Next() {
-		o, err := scanOperator(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return dirrow.All(rows, func(r dirrow.Row) (*roster.Operator, error) { return scanOperator(r) })
 }
 
 // DisableOperator marks an operator disabled; its sessions are refused

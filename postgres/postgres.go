@@ -160,6 +160,20 @@ func (db *DB) Close() error {
 	return nil
 }
 
+// beginLocked begins a transaction and takes the write lock in it. The
+// caller defers its rollback, which does nothing once it is committed.
+func (db *DB) beginLocked(ctx context.Context) (pgx.Tx, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.lock(ctx, tx); err != nil {
+		tx.Rollback(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return tx, nil
+}
+
 // lock takes the directory's write lock for the transaction, waiting at
 // most LockTimeout (and no longer than ctx allows).
 //
@@ -213,14 +227,11 @@ func (db *DB) migrate(ctx context.Context, opt Options) error {
 	if done, err := db.upToDate(names, applied); done || err != nil {
 		return err
 	}
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.beginLocked(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := db.lock(ctx, tx); err != nil {
-		return err
-	}
 	// Another process may have migrated while this one waited.
 	if applied, err = appliedMigrations(ctx, tx, db.schema); err != nil {
 		return err
@@ -426,14 +437,11 @@ func (db *DB) Sets(ctx context.Context, kind, tenant string) ([]roster.Set, erro
 
 // SetReference applies declared reference data, under the write lock.
 func (db *DB) SetReference(ctx context.Context, ref *roster.Reference, prune bool) ([]string, error) {
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.beginLocked(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := db.lock(ctx, tx); err != nil {
-		return nil, err
-	}
 	changes, err := setReference(ctx, tx, ref, prune)
 	if err != nil {
 		return nil, err

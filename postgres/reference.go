@@ -81,14 +81,11 @@ func (w referenceWriter) Remove(ctx context.Context, kind string, id int64, what
 // a directory that has no user (see dirrow.ReplaceReference), under the
 // write lock; the IDs given out next follow the largest ones.
 func (db *DB) ReplaceReference(ctx context.Context, ref *roster.Reference) error {
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.beginLocked(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := db.lock(ctx, tx); err != nil {
-		return err
-	}
 	var has bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users)`).Scan(&has); err != nil {
 		return err

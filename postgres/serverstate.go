@@ -52,14 +52,11 @@ func (db *DB) ServerState(ctx context.Context) (*roster.ServerState, error) {
 // the write lock: the signing key sealed with this directory's key, and
 // the marks.
 func (db *DB) SetServerState(ctx context.Context, st *roster.ServerState) error {
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.beginLocked(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := db.lock(ctx, tx); err != nil {
-		return err
-	}
 	if key, err := db.signingKey(ctx, tx); err != nil || key != nil {
 		if err == nil {
 			err = roster.Errorf(roster.ECONFLICT, "the directory %s has a signing key already", db.name)

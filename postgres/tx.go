@@ -550,19 +550,9 @@ func (t *Tx) create(ctx context.Context, users []*roster.User) error {
 			return err
 		}
 	}
-	rows := make([][]any, 0, len(users))
-	b := t.builder()
-	for _, u := range users {
-		u.ID = t.nextUser
-		t.nextUser++
-		row, err := b.User(ctx, u)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, row)
-		if err := b.Related(ctx, u, &t.queue); err != nil {
-			return err
-		}
+	rows, err := t.builder().New(ctx, users, &t.nextUser, &t.queue)
+	if err != nil {
+		return err
 	}
 	t.queued = append(t.queued, rows...)
 	return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/dirrow"
 )
 
 var _ roster.ClientService = (*DB)(nil)
@@ -25,7 +26,7 @@ func (db *DB) CreateClient(ctx context.Context, c *roster.Client) error {
 
 const clientColumns = `id, name, tenant, scopes, secret_hash, public_key, created_at, revoked_at`
 
-func scanClient(row interface{ Scan(...any) error }) (*roster.Client, error) {
+func scanClient(row dirrow.Row) (*roster.Client, error) {
 	var (
 		c           roster.Client
 		tenant, key sql.NullString
@@ -61,15 +62,7 @@ func (db *DB) Clients(ctx context.Context) ([]*roster.Client, error) {
 		return nil, busy(err)
 	}
 	defer rows.Close()
-	var out []*roster.Client
-	for rows.Next() {
-		c, err := scanClient(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return dirrow.All(rows, scanClient)
 }
 
 // RevokeClient marks a client revoked. Its tokens are refused from the

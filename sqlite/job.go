@@ -63,7 +63,7 @@ func nullText(b []byte) any {
 	return string(b)
 }
 
-func scanJob(row interface{ Scan(...any) error }) (*roster.Job, error) {
+func scanJob(row dirrow.Row) (*roster.Job, error) {
 	var (
 		j                        roster.Job
 		status, options          string
@@ -134,15 +134,7 @@ func (db *DB) queryJobs(ctx context.Context, q string, args ...any) ([]*roster.J
 		return nil, busy(err)
 	}
 	defer rows.Close()
-	var out []*roster.Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+	return dirrow.All(rows, scanJob)
 }
 
 // JobByKey finds the newest job a client submitted with an Idempotency-Key

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/roster-dev/roster"
+	"github.com/roster-dev/roster/internal/dirrow"
 )
 
 var _ roster.OperatorService = (*DB)(nil)
@@ -41,7 +42,7 @@ func finishOperator(o *roster.Operator, tenant sql.NullString, created int64, di
 	}
 }
 
-func readOperator(row interface{ Scan(...any) error }) (*roster.Operator, error) {
+func readOperator(row dirrow.Row) (*roster.Operator, error) {
 	var (
 		o        roster.Operator
 		tenant   sql.NullString
@@ -72,15 +73,7 @@ func (db *DB) Operators(ctx context.Context) ([]*roster.Operator, error) {
 		return nil, busy(err)
 	}
 	defer rows.Close()
-	var out []*roster.Operator
-	for rows.Next() {
-		o, err := readOperator(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return dirrow.All(rows, readOperator)
 }
 
 // DisableOperator marks an operator disabled; its sessions are refused

@@ -380,20 +380,10 @@ func (t *Tx) Create(ctx context.Context, users []*roster.User) error {
 			return err
 		}
 	}
-	rows := make([][]any, 0, len(users))
 	var rel dirrow.Related
-	b := t.builder()
-	for _, u := range users {
-		u.ID = t.nextUser
-		t.nextUser++
-		row, err := b.User(ctx, u)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, row)
-		if err := b.Related(ctx, u, &rel); err != nil {
-			return err
-		}
+	rows, err := t.builder().New(ctx, users, &t.nextUser, &rel)
+	if err != nil {
+		return err
 	}
 	cols, rows := withoutDefaults(dirrow.UserCols, userDefaults, rows)
 	if err := t.insert(ctx, "users", cols, rows); err != nil {

@@ -225,6 +225,25 @@ type Related struct {
 	Lines, Incalls, Voicemails, Members, Objects, Tags [][]any
 }
 
+// New gives new users their IDs, from *next on, and returns their rows;
+// the rows that hang off them are added to r.
+func (b Builder) New(ctx context.Context, users []*roster.User, next *int64, r *Related) ([][]any, error) {
+	rows := make([][]any, 0, len(users))
+	for _, u := range users {
+		u.ID = *next
+		*next++
+		row, err := b.User(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+		if err := b.Related(ctx, u, r); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
+}
+
 // Related adds a user's rows of the tables that hang off users.
 func (b Builder) Related(ctx context.Context, u *roster.User, r *Related) error {
 	if l := u.Line; l != nil {
@@ -314,11 +333,30 @@ type Table struct {
 	Rows [][]any
 }
 
+// Row reads one row: database/sql's and pgx's rows, and a single row's
+// result in either driver, all fit.
+type Row interface {
+	Scan(dest ...any) error
+}
+
 // Rows reads the rows of one query: database/sql's and pgx's rows both fit.
 type Rows interface {
+	Row
 	Next() bool
-	Scan(dest ...any) error
 	Err() error
+}
+
+// All reads every row with scan; it returns nil when there is none.
+func All[T any](rows Rows, scan func(Row) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // Query runs a query without arguments; done releases its rows.
